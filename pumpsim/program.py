@@ -127,22 +127,42 @@ def dose_to_rate(
 
 def basal_rate_at(basal: BasalMode, at_s: float) -> tuple[float, float]:
     """(rate in mL/day at `at_s`, time of the next change or +inf). Assumes a validated program."""
-    if isinstance(basal, Continuous):
-        return basal.rate_ml_per_day, math.inf
-    if isinstance(basal, Stopped):
-        return 0.0, math.inf
-    period = basal.period.seconds
-    cycle_start = math.floor(at_s / period) * period
-    phase = at_s - cycle_start
-    starts = [s.start_s for s in basal.steps]
-    i = bisect_right(starts, phase) - 1
-    step = basal.steps[i]
-    # Float noise near a boundary must not produce a step that ends in the past.
-    end = cycle_start + step.end_s
-    if end <= at_s:
-        nxt = basal.steps[(i + 1) % len(basal.steps)]
-        return nxt.rate_ml_per_day, end + nxt.duration_s
-    return step.rate_ml_per_day, end
+    return BasalLookup(basal).rate_at(at_s)
+
+
+class BasalLookup:
+    """A basal mode prepared for fast repeated `rate_at` calls (the integrator's hot path)."""
+
+    __slots__ = ("_constant", "_ends", "_period", "_rates", "_starts")
+
+    def __init__(self, basal: BasalMode) -> None:
+        self._constant: float | None = None
+        self._period = SECONDS_PER_DAY
+        self._starts: tuple[float, ...] = ()
+        self._ends: tuple[float, ...] = ()
+        self._rates: tuple[float, ...] = ()
+        if isinstance(basal, Continuous):
+            self._constant = basal.rate_ml_per_day
+        elif isinstance(basal, Stopped):
+            self._constant = 0.0
+        else:
+            self._period = basal.period.seconds
+            self._starts = tuple(s.start_s for s in basal.steps)
+            self._ends = tuple(s.end_s for s in basal.steps)
+            self._rates = tuple(s.rate_ml_per_day for s in basal.steps)
+
+    def rate_at(self, at_s: float) -> tuple[float, float]:
+        """(rate in mL/day at `at_s`, time of the next change or +inf)."""
+        if self._constant is not None:
+            return self._constant, math.inf
+        period = self._period
+        cycle_start = (at_s // period) * period
+        i = bisect_right(self._starts, at_s - cycle_start) - 1
+        end = cycle_start + self._ends[i]
+        if end <= at_s:  # float noise at a boundary: the next step has begun
+            i = (i + 1) % len(self._starts)
+            return self._rates[i], end + self._ends[i] - self._starts[i]
+        return self._rates[i], end
 
 
 def period_volume_ml(basal: BasalMode) -> tuple[float, float]:

@@ -50,9 +50,9 @@ from pumpsim.program import (
     BolusKind,
     Continuous,
     Stopped,
+    BasalLookup,
     TherapyProgram,
     average_rate_ml_per_day,
-    basal_rate_at,
     time_to_deliver,
 )
 from pumpsim.refill import BridgeOffer, FillResult, WithdrawResult, classify_discrepancy
@@ -93,6 +93,8 @@ class Pump:
         cfg = self.config
         self._now = 0.0
         self._program = TherapyProgram(low_reservoir_alarm_ml=cfg.default_low_reservoir_alarm_ml)
+        self._basal = BasalLookup(self._program.basal)
+        self._avg_drain_s = 0.0  # battery drain under the program on average (set below)
         self._mix = Mix()
         self._res_conc: Conc = ()
         self._reservoir_ml = 0.0
@@ -149,8 +151,17 @@ class Pump:
         self._rp = 0.0  # mL/s true flow out of the reservoir
         self._drain = 0.0  # mAh/s
         self._basal_change = math.inf
+        self._use_program(self._program)
         self._refresh()
         self._record_knot()
+
+    def _use_program(self, program: TherapyProgram) -> None:
+        """Make `program` the one in force, with what the hot loop derives from it."""
+        self._program = program
+        self._basal = BasalLookup(program.basal)
+        b = self.config.battery
+        avg_rate = average_rate_ml_per_day(program.basal)
+        self._avg_drain_s = (b.quiescent_mah_per_day + b.mah_per_ml * avg_rate) / _DAY
 
     # ------------------------------------------------------------------ clock
 
@@ -202,7 +213,7 @@ class Pump:
             rate = self._bolus.rate_ml_per_day
         else:
             # Looked up a hair ahead so that a boundary within EPS_T counts as passed.
-            rate, change = basal_rate_at(self._program.basal, now + EPS_T)
+            rate, change = self._basal.rate_at(now + EPS_T)
             if rate > 0 and AlarmKind.EMPTY_RESERVOIR in self._conditions:
                 rate = self.config.min_rate_ml_per_day
             if self._patient is not None:
@@ -220,51 +231,48 @@ class Pump:
             drain += b.mah_per_alarm_tone * _DAY / b.alarm_tone_interval_s
         self._drain = drain / _DAY
 
-    def _avg_drain_per_s(self) -> float:
-        """Battery drain under the current program on average (no boluses, no tones)."""
-        b = self.config.battery
-        avg_rate = average_rate_ml_per_day(self._program.basal)
-        return (b.quiescent_mah_per_day + b.mah_per_ml * avg_rate) / _DAY
-
     def _next_event_s(self) -> float:
+        """The earliest timed event or threshold crossing under the current rates."""
         now = self._now
-        t = self._basal_change
+        candidates = [self._basal_change]
         if self._bolus is not None:
-            t = min(t, self._bolus.ends_at_s)
+            candidates.append(self._bolus.ends_at_s)
         if self._patient is not None:
-            t = min(t, self._patient.ends_at_s)
+            candidates.append(self._patient.ends_at_s)
         if self._pending:
-            t = min(t, self._pending[0][0])
+            candidates.append(self._pending[0][0])
         if self._mri is MriPhase.RECOVERING:
-            t = min(t, self._mri_resume_at)
+            candidates.append(self._mri_resume_at)
         if self._refill_due_at is not None and AlarmKind.REFILL_DUE not in self._conditions:
-            t = min(t, self._refill_due_at)
+            candidates.append(self._refill_due_at)
         rc = self._rc
         if rc > 0 and not self._refill_in_progress:
             if AlarmKind.LOW_RESERVOIR not in self._conditions:
                 low = self._program.low_reservoir_alarm_ml
-                t = min(t, now + (self._expected_ml - low) / rc)
+                candidates.append(now + (self._expected_ml - low) / rc)
             if AlarmKind.EMPTY_RESERVOIR not in self._conditions:
-                t = min(t, now + self._expected_ml / rc)
+                candidates.append(now + self._expected_ml / rc)
         rp = self._rp
         if rp > 0:
-            t = min(t, now + self._reservoir_ml / rp)
+            candidates.append(now + self._reservoir_ml / rp)
             if not self._path.is_uniform:
-                t = min(t, now + self._path.front_volume_ml / rp)
+                candidates.append(now + self._path.front_volume_ml / rp)
         if self._eos_at is None:
             b = self.config.battery
             d = self._drain
-            t = min(t, now + (b.life_cap_s - self._age_s))
+            life_left = b.life_cap_s - self._age_s
+            candidates.append(now + life_left)
             if d > 0:
-                t = min(t, now + self._charge_mah / d)
+                candidates.append(now + self._charge_mah / d)
             if self._eri_at is not None:
-                t = min(t, self._eri_at + b.eri_warning_s)
+                candidates.append(self._eri_at + b.eri_warning_s)
             else:
-                t = min(t, now + (b.life_cap_s - self._age_s - b.eri_warning_s))
+                candidates.append(now + life_left - b.eri_warning_s)
                 if d > 0:
-                    threshold = b.eri_warning_s * self._avg_drain_per_s()
-                    t = min(t, now + (self._charge_mah - threshold) / d)
-        return max(t, now)
+                    threshold = b.eri_warning_s * self._avg_drain_s
+                    candidates.append(now + (self._charge_mah - threshold) / d)
+        t = min(candidates)
+        return t if t > now else now
 
     def _integrate(self, dt: float) -> None:
         cmd = self._rc * dt
@@ -343,7 +351,7 @@ class Pump:
         changed = False
         if self._eri_at is None:
             by_age = b.life_cap_s - self._age_s - b.eri_warning_s <= EPS_T
-            by_charge = self._charge_mah - b.eri_warning_s * self._avg_drain_per_s() <= tol
+            by_charge = self._charge_mah - b.eri_warning_s * self._avg_drain_s <= tol
             if by_age or by_charge:
                 self._eri_at = now
                 self._log.append(now, LogKind.ELECTIVE_REPLACEMENT, premature=False)
@@ -462,10 +470,12 @@ class Pump:
         elif isinstance(fault, LowBatteryReset):
             self._abort_boluses("low_battery_reset")
             if not isinstance(self._program.basal, Stopped):
-                self._program = TherapyProgram(
-                    Continuous(self.config.min_rate_ml_per_day),
-                    None,
-                    self._program.low_reservoir_alarm_ml,
+                self._use_program(
+                    TherapyProgram(
+                        Continuous(self.config.min_rate_ml_per_day),
+                        None,
+                        self._program.low_reservoir_alarm_ml,
+                    )
                 )
             self._log.append(now, LogKind.LOW_BATTERY_RESET, rate_ml_per_day=self._min_or_zero())
             self._raise(AlarmKind.LOW_BATTERY_RESET)
@@ -473,8 +483,8 @@ class Pump:
             self._pocket_armed = True
         elif isinstance(fault, MemoryReset):
             self._abort_boluses("memory_reset")
-            self._program = TherapyProgram(
-                low_reservoir_alarm_ml=self.config.default_low_reservoir_alarm_ml
+            self._use_program(
+                TherapyProgram(low_reservoir_alarm_ml=self.config.default_low_reservoir_alarm_ml)
             )
             self._log.append(now, LogKind.PUMP_RESET, safe_state="stopped")
             self._raise(AlarmKind.MEMORY_ERROR)
@@ -519,7 +529,7 @@ class Pump:
             raise ProgramRejectedError(violations)
         self._abort_boluses("program_changed")
         old = self._program
-        self._program = program
+        self._use_program(program)
         self._log.append(
             self._now,
             LogKind.PROGRAM_CHANGED,
@@ -908,7 +918,7 @@ class Pump:
         if self._eri_at is not None:
             eri = self._eri_at
         else:
-            avg = self._avg_drain_per_s()
+            avg = self._avg_drain_s
             by_charge = (self._charge_mah - b.eri_warning_s * avg) / avg
             by_age = b.life_cap_s - self._age_s - b.eri_warning_s
             eri = now + max(0.0, min(by_charge, by_age))

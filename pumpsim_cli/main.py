@@ -1,0 +1,29 @@
+"""`pumpsim`: the command-line door to the simulator. Subcommands live in their own modules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pumpsim_cli import demo
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pumpsim",
+        description="Simulated implanted intrathecal drug pump (engineering, testing and "
+        "training; not a medical device).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
