@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import resource
-import sys
 import time
 
 from pumpsim import (
@@ -105,4 +104,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

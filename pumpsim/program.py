@@ -108,7 +108,8 @@ class RateConversion:
 
 def round_to_resolution(value: float, resolution: float) -> float:
     """Nearest multiple of `resolution` (half away from zero), free of binary noise."""
-    steps = math.floor(abs(value) / resolution + 0.5)
+    # Rounded to 9 places first so that 0.2345 / 0.001 = 234.49999999999997 counts as a half.
+    steps = math.floor(round(abs(value) / resolution, 9) + 0.5)
     decimals = max(0, -math.floor(math.log10(resolution))) + 3
     return math.copysign(round(steps * resolution, decimals), value)
 

@@ -18,6 +18,7 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pumpsim.alarms import Alarm, AlarmKind
 from pumpsim.config import PumpConfig, PumpVariant
@@ -47,10 +48,10 @@ from pumpsim.faults import (
 )
 from pumpsim.fluid_path import Conc, FluidPath
 from pumpsim.program import (
+    BasalLookup,
     BolusKind,
     Continuous,
     Stopped,
-    BasalLookup,
     TherapyProgram,
     average_rate_ml_per_day,
     time_to_deliver,
@@ -84,10 +85,37 @@ _MAX_ZERO_STEPS = 10_000
 _DAY = SECONDS_PER_DAY
 
 
+@dataclass(frozen=True, slots=True)
+class _Onset:
+    fault: Fault
+
+
+@dataclass(frozen=True, slots=True)
+class _OcclusionLevel:
+    key: int  # which fault's contribution
+    delivered_fraction: float
+
+
+@dataclass(frozen=True, slots=True)
+class _DriftLevel:
+    key: int
+    factor: float
+
+
+@dataclass(frozen=True, slots=True)
+class _StallEnd:
+    pass
+
+
+_Action = _Onset | _OcclusionLevel | _DriftLevel | _StallEnd
+
+
 class Pump:
     """A simulated implanted intrathecal pump. Pure: no I/O, no threads, no wall clock."""
 
-    def __init__(self, config: PumpConfig | None = None, library: DrugLibrary | None = None) -> None:
+    def __init__(
+        self, config: PumpConfig | None = None, library: DrugLibrary | None = None
+    ) -> None:
         self.config = config if config is not None else PumpConfig()
         self.library = library if library is not None else DEFAULT_LIBRARY
         cfg = self.config
@@ -119,7 +147,7 @@ class Pump:
         self._mri_alarmed = False
         # Faults
         self._faults: list[Fault] = []
-        self._pending: list[tuple[float, int, str, object]] = []
+        self._pending: list[tuple[float, int, _Action]] = []
         self._seq = 0
         self._occlusion: dict[int, float] = {}
         self._drift: dict[int, float] = {}
@@ -332,8 +360,8 @@ class Pump:
             self._patient = None
             changed = True
         while self._pending and self._pending[0][0] <= due:
-            _, _, action, payload = heapq.heappop(self._pending)
-            self._apply(action, payload)
+            _, _, action = heapq.heappop(self._pending)
+            self._apply(action)
             changed = True
         if self._mri is MriPhase.RECOVERING and self._mri_resume_at <= due:
             self._mri = MriPhase.OFF
@@ -417,26 +445,24 @@ class Pump:
         self._bolus = None
         self._patient = None
 
-    def _schedule(self, at_s: float, action: str, payload: object) -> None:
+    def _schedule(self, at_s: float, action: _Action) -> None:
         self._seq += 1
-        heapq.heappush(self._pending, (at_s, self._seq, action, payload))
+        heapq.heappush(self._pending, (at_s, self._seq, action))
 
-    def _apply(self, action: str, payload: object) -> None:
+    def _apply(self, action: _Action) -> None:
         now = self._now
-        if action == "fault":
-            self._onset(payload)  # type: ignore[arg-type]
-        elif action == "occlusion":
-            key, level = payload  # type: ignore[misc]
-            self._occlusion[key] = level
+        if isinstance(action, _Onset):
+            self._onset(action.fault)
+        elif isinstance(action, _OcclusionLevel):
+            self._occlusion[action.key] = action.delivered_fraction
             self._recompute_flow_factor()
-        elif action == "drift":
-            key, level = payload  # type: ignore[misc]
-            self._drift[key] = level
+        elif isinstance(action, _DriftLevel):
+            self._drift[action.key] = action.factor
             self._recompute_flow_factor()
-        elif action == "stall_end":
-            if now >= self._stall_until - EPS_T and self._stall_until > -math.inf:
-                self._stall_until = -math.inf
-                self._log.append(now, LogKind.MOTOR_STALL_RECOVERY, cause="fault")
+        elif self._stall_until - EPS_T <= now:
+            # A stall's end; a later, longer stall may have pushed _stall_until on (then stale).
+            self._stall_until = -math.inf
+            self._log.append(now, LogKind.MOTOR_STALL_RECOVERY, cause="fault")
 
     def _onset(self, fault: Fault) -> None:
         now = self._now
@@ -447,10 +473,10 @@ class Pump:
             self._recompute_flow_factor()
         elif isinstance(fault, TipGranuloma):
             for k, level in enumerate(ramp_levels(1.0, fault.final_fraction, fault.steps), 1):
-                self._schedule(now + fault.growth_s * k / fault.steps, "occlusion", (key, level))
+                self._schedule(now + fault.growth_s * k / fault.steps, _OcclusionLevel(key, level))
         elif isinstance(fault, OverInfusionDrift):
             for k, level in enumerate(ramp_levels(1.0, fault.final_factor, fault.steps), 1):
-                self._schedule(now + fault.ramp_s * k / fault.steps, "drift", (key, level))
+                self._schedule(now + fault.ramp_s * k / fault.steps, _DriftLevel(key, level))
         elif isinstance(fault, CatheterDislodgement):
             self._dislodged = True
         elif isinstance(fault, MotorStall):
@@ -462,7 +488,7 @@ class Pump:
                 self._log.append(now, LogKind.MOTOR_STALL, cause="fault")
                 self._raise(AlarmKind.MOTOR_STALL)
             if math.isfinite(until):
-                self._schedule(until, "stall_end", None)
+                self._schedule(until, _StallEnd())
         elif isinstance(fault, PrematureEri):
             if self._eri_at is None and self._eos_at is None:
                 self._eri_at = now
@@ -495,8 +521,8 @@ class Pump:
     def _recompute_flow_factor(self) -> None:
         occlusion = math.prod(self._occlusion.values())
         self._occlusion_fraction = occlusion
-        self._flow_factor = self.config.accuracy_factor * occlusion * math.prod(
-            self._drift.values()
+        self._flow_factor = (
+            self.config.accuracy_factor * occlusion * math.prod(self._drift.values())
         )
 
     def _after_command(self) -> None:
@@ -527,6 +553,10 @@ class Pump:
         violations = self.validate(program)
         if violations:
             raise ProgramRejectedError(violations)
+        self._install_program(program)
+        self._after_command()
+
+    def _install_program(self, program: TherapyProgram) -> None:
         self._abort_boluses("program_changed")
         old = self._program
         self._use_program(program)
@@ -537,7 +567,6 @@ class Pump:
             new_mode=type(program.basal).__name__,
             avg_rate_ml_per_day=average_rate_ml_per_day(program.basal),
         )
-        self._after_command()
 
     def _check_can_bolus(self) -> None:
         self._require_in_service()
@@ -686,14 +715,19 @@ class Pump:
             raise RefillSequenceError("withdraw the reservoir before filling it")
         if not isinstance(mix, Mix):
             raise InvalidInputError(f"expected a Mix, got {type(mix).__name__}")
-        if program is not None and not isinstance(program, TherapyProgram):
-            raise InvalidInputError(f"expected a TherapyProgram, got {type(program).__name__}")
+        if program is not None:
+            if not isinstance(program, TherapyProgram):
+                raise InvalidInputError(f"expected a TherapyProgram, got {type(program).__name__}")
+            self._require_in_service()
         if refill_due_at_s is not None and (
             not is_finite_number(refill_due_at_s) or refill_due_at_s <= self._now
         ):
             raise InvalidInputError("refill_due_at_s must be a time after now")
         violations = list(validate_mix(mix, self.library))
-        if not is_finite_number(volume_ml) or not 0 < volume_ml <= self.config.reservoir_capacity_ml:
+        if (
+            not is_finite_number(volume_ml)
+            or not 0 < volume_ml <= self.config.reservoir_capacity_ml
+        ):
             violations.append(
                 Violation(
                     ViolationCode.FILL_VOLUME_INVALID,
@@ -707,9 +741,7 @@ class Pump:
             violations.extend(validate_program(new_program, mix, self.config, self.library))
         if violations:
             raise ProgramRejectedError(violations)
-        conc = tuple(
-            (self.library.index(c.drug), c.mcg_per_ml) for c in mix.components
-        )
+        conc = tuple((self.library.index(c.drug), c.mcg_per_ml) for c in mix.components)
         old_rate = average_rate_ml_per_day(self._program.basal)
         if self._pocket_armed:
             self._pocket_armed = False
@@ -737,9 +769,8 @@ class Pump:
             mix=mix.describe(self.library),
         )
         if program is not None:
-            self.set_program(program)
-        else:
-            self._after_command()
+            self._install_program(program)
+        self._after_command()
         return FillResult(volume_ml, mix, offer)
 
     def enter_mri_safe_mode(self) -> None:
@@ -785,7 +816,10 @@ class Pump:
 
     def acknowledge_alarms(self, kinds: Iterable[AlarmKind] | None = None) -> tuple[Alarm, ...]:
         """Clear latched alarms (all, or the kinds given); conditions that persist stay known."""
-        wanted = set(self._alarms) if kinds is None else {AlarmKind(k) for k in kinds}
+        try:
+            wanted = set(self._alarms) if kinds is None else {AlarmKind(k) for k in kinds}
+        except ValueError as e:
+            raise InvalidInputError(str(e)) from None
         cleared = tuple(self._alarms.pop(k) for k in sorted(wanted) if k in self._alarms)
         for alarm in cleared:
             self._log.append(self._now, LogKind.ALARM_ACKNOWLEDGED, alarm=alarm.kind)
@@ -803,7 +837,7 @@ class Pump:
                 f"onset {fault.onset_s!r} s is in the past (now is {self._now!r} s)"
             )
         self._faults.append(fault)
-        self._schedule(max(fault.onset_s, self._now), "fault", fault)
+        self._schedule(max(fault.onset_s, self._now), _Onset(fault))
         self._after_command()
 
     # ----------------------------------------------------------------- views

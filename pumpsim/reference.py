@@ -87,7 +87,7 @@ def integrate_fixed_step(
             if pb is None or now < bolus_end:
                 continue
             recent = [g for g in grants if g > now - SECONDS_PER_DAY]
-            if recent and now - recent[-1] < pb.lockout_s or len(recent) >= pb.max_per_24h:
+            if (recent and now - recent[-1] < pb.lockout_s) or len(recent) >= pb.max_per_24h:
                 continue
             grants.append(now)
             bolus_end = now + pb.duration_s

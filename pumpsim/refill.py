@@ -18,7 +18,9 @@ class RefillVerdict(StrEnum):
     UNDER_INFUSION_SUSPECTED = "under_infusion_suspected"
 
 
-def classify_discrepancy(withdrawn_ml: float, expected_ml: float, tolerance_ml: float) -> RefillVerdict:
+def classify_discrepancy(
+    withdrawn_ml: float, expected_ml: float, tolerance_ml: float
+) -> RefillVerdict:
     discrepancy = withdrawn_ml - expected_ml
     if discrepancy < -tolerance_ml:
         return RefillVerdict.OVER_INFUSION_SUSPECTED

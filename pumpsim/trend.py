@@ -77,9 +77,7 @@ def hourly(
         delivered_ml=per_hour(DELIVERED),
         pumped_ml=per_hour(PUMPED),
         commanded_ml=per_hour(COMMANDED),
-        delivered_mcg={
-            name: per_hour(FIXED_COLUMNS + i) for i, name in enumerate(drug_names)
-        },
+        delivered_mcg={name: per_hour(FIXED_COLUMNS + i) for i, name in enumerate(drug_names)},
         reservoir_ml=level(RESERVOIR),
         reservoir_expected_ml=level(EXPECTED),
         battery_mah=level(BATTERY),

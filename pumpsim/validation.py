@@ -78,7 +78,11 @@ def validate_mix(mix: Mix, library: DrugLibrary) -> list[Violation]:
         drug = library[c.drug]
         if not is_finite_number(c.mcg_per_ml) or c.mcg_per_ml <= 0:
             out.append(
-                _v(ViolationCode.CONCENTRATION_INVALID, f"{c.drug}: concentration must be > 0", where)
+                _v(
+                    ViolationCode.CONCENTRATION_INVALID,
+                    f"{c.drug}: concentration must be > 0",
+                    where,
+                )
             )
         elif c.mcg_per_ml > drug.max_concentration_mcg_per_ml * (1 + 1e-12):
             limit = drug.to_display(drug.max_concentration_mcg_per_ml)
@@ -178,9 +182,7 @@ def _check_schedule(basal: FlexibleSchedule, config: PumpConfig) -> list[Violati
                 _v(ViolationCode.STEPS_OVERLAP, f"step {i} starts before step {i - 1} ends", where)
             )
         elif cur.start_s > prev.end_s + 1e-9:
-            out.append(
-                _v(ViolationCode.STEPS_GAP, f"gap between step {i - 1} and step {i}", where)
-            )
+            out.append(_v(ViolationCode.STEPS_GAP, f"gap between step {i - 1} and step {i}", where))
     if steps[0].start_s > 1e-9:
         out.append(_v(ViolationCode.STEPS_GAP, "the first step must start at 0", "steps[0]"))
     if steps[-1].end_s < period - 1e-9 and steps[-1].start_s >= steps[0].start_s:

@@ -55,7 +55,9 @@ def _show(pump: Pump, title: str) -> None:
     if proj.low_reservoir_at_s is not None and proj.low_reservoir_at_s > st.at_s:
         print(f"   low-reservoir alarm projected for {_when(proj.low_reservoir_at_s)}")
     if proj.eri_at_s is not None:
-        print(f"   battery replacement (ERI) projected for day {proj.eri_at_s / SECONDS_PER_DAY:.0f}")
+        print(
+            f"   battery replacement (ERI) projected for day {proj.eri_at_s / SECONDS_PER_DAY:.0f}"
+        )
     for alarm in st.alarms:
         print(f"   ALARM {alarm.severity.upper():12} {alarm.kind} since {_when(alarm.raised_at_s)}")
     mcg = truth.delivered_mcg.get("morphine", 0.0)
@@ -119,4 +121,3 @@ def run(_args: argparse.Namespace) -> int:
         details = ", ".join(f"{k}={v}" for k, v in record.details.items())
         print(f"   {_when(record.at_s)}  {record.kind}  {details}")
     return 0
-

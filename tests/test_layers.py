@@ -1,0 +1,71 @@
+"""The one-way layering, guarded: the model is pure and reachable without the outer layers.
+
+`pumpsim` may import only the standard library's pure modules and numpy: no I/O, no threads, no
+wall clock, and nothing from `firmware_protocol`, `programmer_tui` or the command line.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pumpsim
+
+PURE_ALLOWED = {
+    "__future__",
+    "array",
+    "bisect",
+    "collections",
+    "copy",
+    "dataclasses",
+    "enum",
+    "heapq",
+    "math",
+    "numpy",
+    "pumpsim",
+    "typing",
+}
+FORBIDDEN_CALLS = {"print", "open", "input", "exec", "eval"}
+PACKAGE = Path(pumpsim.__file__).parent
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_pumpsim_imports_only_pure_modules() -> None:
+    offenders = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        bad = _imports(tree) - PURE_ALLOWED
+        calls = {
+            node.func.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in FORBIDDEN_CALLS
+        }
+        if bad or calls:
+            offenders[path.name] = sorted(bad | calls)
+    assert offenders == {}
+
+
+def test_importing_pumpsim_loads_no_outer_layer_or_io_library() -> None:
+    code = (
+        "import sys, pumpsim, pumpsim.reference\n"
+        "bad = {'serial', 'textual', 'firmware_protocol', 'programmer_tui', 'pumpsim_cli',"
+        " 'sqlite3', 'socket', 'asyncio'}\n"
+        "print(sorted(bad & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,380 @@
+"""The pump's promises, checked over random sequences of everything a clinic and fate can do.
+
+Rules are what users and faults do to the pump; invariants are what the device promises whatever
+the sequence: volume is conserved, the reservoir stays within its walls, the battery never
+recharges, patient boluses respect lockout and the 24-hour cap, nothing flows when it must not,
+advancing time in one jump or in many small ones ends in the same state, and an alarm latches
+exactly when its condition first holds (conditions here are judged from the public status, not
+from the model's own bookkeeping).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from pumpsim import (
+    AlarmKind,
+    CatheterDislodgement,
+    CatheterOcclusion,
+    Continuous,
+    FlexibleSchedule,
+    LogKind,
+    LowBatteryReset,
+    MemoryReset,
+    Mix,
+    MotorStall,
+    MriPhase,
+    OverInfusionDrift,
+    PatientBolusOutcome,
+    PatientBolusSettings,
+    PocketFill,
+    PrematureEri,
+    Pump,
+    PumpConfig,
+    PumpError,
+    Step,
+    Stopped,
+    TherapyProgram,
+    TipGranuloma,
+)
+from pumpsim.units import SECONDS_PER_DAY, days, hours, minutes
+
+RATE_GRID = st.integers(48, 3000).map(lambda k: k / 1000)  # mL/day on the pump's resolution
+
+
+@st.composite
+def schedules(draw: st.DrawFn) -> FlexibleSchedule:
+    cuts = sorted(draw(st.sets(st.integers(1, 23), max_size=9)))
+    bounds = [0, *cuts, 24]
+    steps = tuple(
+        Step(hours(a), hours(b - a), draw(RATE_GRID)) for a, b in itertools.pairwise(bounds)
+    )
+    return FlexibleSchedule(steps)
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> TherapyProgram:
+    basal = draw(st.one_of(st.just(Stopped()), RATE_GRID.map(Continuous), schedules()))
+    pb = None
+    if draw(st.booleans()):
+        duration = draw(st.sampled_from([minutes(5), minutes(10), minutes(30)]))
+        pb = PatientBolusSettings(
+            volume_ml=draw(st.sampled_from([0.005, 0.01, 0.02, 0.05])),
+            duration_s=duration,
+            lockout_s=duration + draw(st.sampled_from([0.0, minutes(20), hours(2), hours(6)])),
+            max_per_24h=draw(st.integers(1, 8)),
+        )
+    alarm = draw(st.sampled_from([0.5, 1.0, 2.0, 4.0]))
+    return TherapyProgram(basal, pb, alarm)
+
+
+MIXES = st.sampled_from(
+    [
+        Mix.of(morphine=1_000.0),
+        Mix.of(morphine=10_000.0),
+        Mix.of(morphine=5_000.0, clonidine=200.0),
+        Mix.of(baclofen=500.0),
+        Mix.of(hydromorphone=2_000.0),
+        Mix(),
+    ]
+)
+
+DURATIONS = st.one_of(
+    st.floats(1.0, hours(1)),
+    st.floats(hours(1), days(2)),
+    st.floats(days(2), days(60)),
+)
+
+
+@st.composite
+def faults(draw: st.DrawFn, now_s: float) -> object:
+    onset = now_s + draw(st.floats(0.0, days(20)))
+    kind = draw(st.integers(0, 8))
+    if kind == 0:
+        return CatheterOcclusion(onset, draw(st.sampled_from([0.0, 0.3, 0.8])))
+    if kind == 1:
+        return TipGranuloma(onset, days(draw(st.integers(1, 60))), 0.0, draw(st.integers(1, 10)))
+    if kind == 2:
+        return CatheterDislodgement(onset)
+    if kind == 3:
+        return MotorStall(onset, draw(st.one_of(st.none(), st.floats(60.0, days(3)))))
+    if kind == 4:
+        return PrematureEri(onset)
+    if kind == 5:
+        return LowBatteryReset(onset)
+    if kind == 6:
+        return OverInfusionDrift(onset, draw(st.sampled_from([1.1, 1.5])), days(10), 5)
+    if kind == 7:
+        return PocketFill(onset)
+    return MemoryReset(onset)
+
+
+MONOTONE = (
+    AlarmKind.LOW_RESERVOIR,
+    AlarmKind.EMPTY_RESERVOIR,
+    AlarmKind.ELECTIVE_REPLACEMENT,
+    AlarmKind.END_OF_SERVICE,
+    AlarmKind.REFILL_DUE,
+)
+VOLUME_TOL = 1e-9
+
+
+def conditions(pump: Pump) -> set[AlarmKind]:
+    """Alarm conditions judged from what the device reports, independently of the model."""
+    s = pump.status()
+    out: set[AlarmKind] = set()
+    if not s.refill_in_progress:
+        if s.reservoir_ml <= s.program.low_reservoir_alarm_ml + VOLUME_TOL:
+            out.add(AlarmKind.LOW_RESERVOIR)
+        if s.reservoir_ml <= VOLUME_TOL:
+            out.add(AlarmKind.EMPTY_RESERVOIR)
+    if s.eri_at_s is not None:
+        out.add(AlarmKind.ELECTIVE_REPLACEMENT)
+    if s.end_of_service_at_s is not None:
+        out.add(AlarmKind.END_OF_SERVICE)
+    if s.refill_due_at_s is not None and s.at_s >= s.refill_due_at_s:
+        out.add(AlarmKind.REFILL_DUE)
+    return out
+
+
+@dataclass(frozen=True)
+class Grant:
+    at_s: float
+    lockout_s: float
+    max_per_24h: int
+
+
+def same_state(a: Pump, b: Pump) -> list[str]:
+    """Differences between two pumps' observable state, beyond float tolerance."""
+    sa, sb = a.status(), b.status()
+    pa, pb = a.physical(), b.physical()
+    diffs = []
+    pairs = {
+        "expected_ml": (sa.reservoir_ml, sb.reservoir_ml),
+        "reservoir_ml": (pa.reservoir_ml, pb.reservoir_ml),
+        "pumped_ml": (pa.pumped_ml, pb.pumped_ml),
+        "delivered_ml": (pa.delivered_ml, pb.delivered_ml),
+        "battery_mah": (sa.battery_mah, sb.battery_mah),
+    }
+    for drug in set(pa.delivered_mcg) | set(pb.delivered_mcg):
+        pairs[f"mcg_{drug}"] = (pa.delivered_mcg.get(drug, 0.0), pb.delivered_mcg.get(drug, 0.0))
+    for name, (x, y) in pairs.items():
+        if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-7):
+            diffs.append(f"{name}: {x!r} != {y!r}")
+    ka = [(al.kind, round(al.raised_at_s, 3)) for al in sa.alarms]
+    kb = [(al.kind, round(al.raised_at_s, 3)) for al in sb.alarms]
+    if ka != kb:
+        diffs.append(f"alarms {ka} != {kb}")
+    for attr in ("motor", "mri", "program", "eri_at_s", "end_of_service_at_s"):
+        x, y = getattr(sa, attr), getattr(sb, attr)
+        if isinstance(x, float) and isinstance(y, float):
+            if not math.isclose(x, y, abs_tol=1e-3):
+                diffs.append(f"{attr}: {x!r} != {y!r}")
+        elif x != y:
+            diffs.append(f"{attr}: {x!r} != {y!r}")
+    return diffs
+
+
+class PumpMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pump = Pump(PumpConfig(reservoir_capacity_ml=20.0))
+        self.last_battery = self.pump.status().battery_mah
+        self.grants: list[Grant] = []
+        self.permanent_stall_from = math.inf
+
+    @initialize(program=programs(), mix=MIXES, volume=st.floats(1.0, 20.0))
+    def implant(self, program: TherapyProgram, mix: Mix, volume: float) -> None:
+        try:
+            self.pump.fill_reservoir(volume, mix, program)
+        except PumpError:
+            self.pump.fill_reservoir(volume, mix, TherapyProgram(Continuous(0.1)))
+        try:
+            self.pump.start_priming_bolus()
+        except PumpError as e:
+            note(f"priming refused: {e}")
+
+    # ------------------------------------------------------------ helpers
+
+    def unchanged_on_error(self, action: object) -> None:
+        """Run `action`; if the pump refuses it, its whole observable state must be unchanged."""
+        before = self.pump.clone()
+        log_before = self.pump.log.next_index
+        try:
+            action()  # type: ignore[operator]
+        except PumpError as e:
+            note(f"refused: {e.code}")
+            assert same_state(before, self.pump) == []
+            assert self.pump.log.next_index == log_before
+            assert self.pump.status() == before.status()
+
+    def check_command_alarms(self, before: set[AlarmKind], latched: set[AlarmKind]) -> None:
+        """After a command, a condition that newly holds has its alarm latched, raised now."""
+        now = self.pump.now_s
+        current = {a.kind: a for a in self.pump.alarms}
+        for kind in conditions(self.pump) - before:
+            if kind in latched:
+                continue
+            assert kind in current, f"{kind} holds but no alarm latched"
+            assert current[kind].raised_at_s == now
+
+    # -------------------------------------------------------------- rules
+
+    @rule(dt=DURATIONS, pieces=st.integers(2, 40))
+    def advance(self, dt: float, pieces: int) -> None:
+        pump = self.pump
+        t0 = pump.now_s
+        t1 = t0 + dt
+        before = pump.clone()
+        cond0 = conditions(pump)
+        latched0 = {a.kind for a in pump.alarms}
+        s0, p0 = pump.status(), pump.physical()
+        frozen = (
+            s0.end_of_service_at_s is not None
+            or s0.mri is MriPhase.SCANNING
+            or (
+                isinstance(s0.program.basal, Stopped)
+                and s0.active_bolus is None
+                and s0.patient_bolus is None
+            )
+            or t0 >= self.permanent_stall_from
+        )
+        pump.advance(t1)
+        if frozen:
+            assert pump.physical().pumped_ml == p0.pumped_ml, "delivered while it must not"
+
+        # Path independence: the same span in many uneven pieces ends in the same state.
+        stepped = before.clone()
+        for k in range(1, pieces + 1):
+            stepped.advance(t0 + dt * (k / pieces) ** 2)
+        stepped.advance(t1)
+        assert same_state(pump, stepped) == []
+
+        # Alarms of monotone conditions latch exactly when the condition first holds.
+        raised = [
+            r
+            for r in pump.log.since(s0.log_next_index)
+            if r.kind is LogKind.ALARM_RAISED and r.details["alarm"] in MONOTONE
+        ]
+        cond1 = conditions(pump)
+        for kind in cond1 - cond0:
+            if kind in latched0:
+                continue
+            records = [r for r in raised if r.details["alarm"] == kind]
+            assert records, f"{kind} first held in ({t0}, {t1}] but no alarm was raised"
+            tau = records[0].at_s
+            assert t0 <= tau <= t1
+            if kind in (AlarmKind.LOW_RESERVOIR, AlarmKind.EMPTY_RESERVOIR) and tau - t0 > 1.0:
+                probe = before.clone()
+                probe.advance(tau - 1.0)
+                assert kind not in conditions(probe), f"{kind} already held 1 s before {tau}"
+            probe = before.clone()
+            probe.advance(tau)
+            assert kind in conditions(probe), f"{kind} raised at {tau} but not holding then"
+        for r in raised:
+            assert AlarmKind(str(r.details["alarm"])) in cond1, f"{r} raised, condition absent"
+
+    @rule(program=programs())
+    def program(self, program: TherapyProgram) -> None:
+        cond = conditions(self.pump)
+        latched = {a.kind for a in self.pump.alarms}
+        self.unchanged_on_error(lambda: self.pump.set_program(program))
+        self.check_command_alarms(cond, latched)
+
+    @rule(volume=st.floats(0.001, 2.0), duration=st.floats(60.0, hours(6)))
+    def clinician_bolus(self, volume: float, duration: float) -> None:
+        self.unchanged_on_error(lambda: self.pump.start_bolus(volume, duration))
+
+    @rule()
+    def cancel_bolus(self) -> None:
+        self.unchanged_on_error(self.pump.cancel_bolus)
+
+    @rule(repeat=st.integers(1, 5), gap=st.floats(0.0, hours(4)))
+    def patient_requests(self, repeat: int, gap: float) -> None:
+        for _ in range(repeat):
+            settings = self.pump.program.patient_bolus
+            outcome = self.pump.request_patient_bolus()
+            if outcome is PatientBolusOutcome.GRANTED:
+                assert settings is not None
+                self.grants.append(Grant(self.pump.now_s, settings.lockout_s, settings.max_per_24h))
+            self.pump.advance(self.pump.now_s + gap)
+
+    @rule(volume=st.floats(0.5, 20.0), mix=MIXES, new_program=st.none() | programs())
+    def refill(self, volume: float, mix: Mix, new_program: TherapyProgram | None) -> None:
+        truth = self.pump.physical().reservoir_ml
+        result = self.pump.withdraw_reservoir()
+        assert result.withdrawn_ml == truth
+        self.unchanged_on_error(lambda: self.pump.fill_reservoir(volume, mix, new_program))
+
+    @rule()
+    def bridge(self) -> None:
+        self.unchanged_on_error(self.pump.start_bridge_bolus)
+
+    @rule()
+    def mri_enter(self) -> None:
+        self.unchanged_on_error(self.pump.enter_mri_safe_mode)
+
+    @rule()
+    def mri_exit(self) -> None:
+        self.unchanged_on_error(self.pump.exit_mri_safe_mode)
+
+    @rule()
+    def interrogate(self) -> None:
+        self.pump.interrogate()
+
+    @rule()
+    def acknowledge(self) -> None:
+        self.pump.acknowledge_alarms()
+        assert self.pump.alarms == ()
+
+    @precondition(lambda self: len(self.pump.faults) < 4)
+    @rule(data=st.data())
+    def fault(self, data: st.DataObject) -> None:
+        fault = data.draw(faults(self.pump.now_s))
+        self.pump.inject(fault)  # type: ignore[arg-type]
+        if isinstance(fault, MotorStall) and fault.duration_s is None:
+            self.permanent_stall_from = min(self.permanent_stall_from, fault.onset_s)
+
+    # --------------------------------------------------------- invariants
+
+    @invariant()
+    def reservoir_within_walls(self) -> None:
+        cap = self.pump.config.reservoir_capacity_ml
+        assert 0.0 <= self.pump.physical().reservoir_ml <= cap
+        assert 0.0 <= self.pump.status().reservoir_ml <= cap
+
+    @invariant()
+    def volume_is_conserved(self) -> None:
+        p = self.pump.physical()
+        assert abs(p.filled_ml - (p.reservoir_ml + p.pumped_ml + p.withdrawn_ml)) <= 1e-9
+        assert math.isclose(p.pumped_ml, p.delivered_ml + p.misplaced_ml, abs_tol=1e-9)
+
+    @invariant()
+    def battery_never_rises(self) -> None:
+        charge = self.pump.status().battery_mah
+        assert charge <= self.last_battery
+        assert charge >= 0.0
+        self.last_battery = charge
+
+    @invariant()
+    def patient_limits_hold(self) -> None:
+        for i, g in enumerate(self.grants):
+            if i:
+                assert g.at_s - self.grants[i - 1].at_s >= g.lockout_s - 1e-9
+            window = [h for h in self.grants[: i + 1] if h.at_s > g.at_s - SECONDS_PER_DAY]
+            assert len(window) <= g.max_per_24h
+
+    @invariant()
+    def delivered_dose_never_negative(self) -> None:
+        p = self.pump.physical()
+        assert all(v >= 0 for v in p.delivered_mcg.values())
+        assert p.delivered_ml >= 0
+
+
+TestPumpMachine = PumpMachine.TestCase
