@@ -277,8 +277,10 @@ class PumpMachine(RuleBasedStateMachine):
             probe = before.clone()
             probe.advance(tau)
             assert kind in conditions(probe), f"{kind} raised at {tau} but not holding then"
-        for r in raised:
-            assert AlarmKind(str(r.details["alarm"])) in cond1, f"{r} raised, condition absent"
+        for r in raised:  # and never when the condition does not hold
+            probe = before.clone()
+            probe.advance(r.at_s)
+            assert AlarmKind(str(r.details["alarm"])) in conditions(probe), f"{r}: no condition"
 
     @rule(program=programs())
     def program(self, program: TherapyProgram) -> None:
