@@ -1,0 +1,146 @@
+"""Translation between the model's values and their wire records, both ways.
+
+Kept apart from the codec so that the wire stays a plain, documented layout and the model stays
+free of wire concerns. Conversion from the wire never trusts its input: a malformed record raises
+`ValueError` (the firmware answers MALFORMED_MESSAGE), and every value still goes through the
+model's own validation afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any
+
+import pumpsim
+from firmware_protocol import messages as m
+from pumpsim import (
+    Continuous,
+    FlexibleSchedule,
+    Mix,
+    PatientBolusSettings,
+    SchedulePeriod,
+    Step,
+    Stopped,
+    TherapyProgram,
+)
+
+
+def program_to_spec(program: TherapyProgram) -> m.ProgramSpec:
+    basal = program.basal
+    pb = program.patient_bolus
+    steps: tuple[m.StepSpec, ...] = ()
+    pb_specs = (
+        ()
+        if pb is None
+        else (m.PatientBolusSpec(pb.volume_ml, pb.duration_s, pb.lockout_s, pb.max_per_24h),)
+    )
+    if isinstance(basal, Continuous):
+        mode, rate, period = "continuous", basal.rate_ml_per_day, "daily"
+    elif isinstance(basal, FlexibleSchedule):
+        mode, rate, period = "flexible", 0.0, str(basal.period)
+        steps = tuple(m.StepSpec(s.start_s, s.duration_s, s.rate_ml_per_day) for s in basal.steps)
+    else:
+        mode, rate, period = "stopped", 0.0, "daily"
+    return m.ProgramSpec(mode, rate, period, steps, pb_specs, program.low_reservoir_alarm_ml)
+
+
+def program_from_spec(spec: m.ProgramSpec) -> TherapyProgram:
+    basal: Stopped | Continuous | FlexibleSchedule
+    if spec.mode == "stopped":
+        basal = Stopped()
+    elif spec.mode == "continuous":
+        basal = Continuous(spec.rate_ml_per_day)
+    elif spec.mode == "flexible":
+        basal = FlexibleSchedule(
+            tuple(Step(s.start_s, s.duration_s, s.rate_ml_per_day) for s in spec.steps),
+            SchedulePeriod(spec.period),
+        )
+    else:
+        raise ValueError(f"unknown program mode {spec.mode!r}")
+    if len(spec.patient_bolus) > 1:
+        raise ValueError("at most one patient-bolus setting")
+    pb = None
+    if spec.patient_bolus:
+        p = spec.patient_bolus[0]
+        pb = PatientBolusSettings(p.volume_ml, p.duration_s, p.lockout_s, p.max_per_24h)
+    return TherapyProgram(basal, pb, spec.low_reservoir_alarm_ml)
+
+
+def mix_to_specs(mix: Mix) -> tuple[m.DrugSpec, ...]:
+    return tuple(m.DrugSpec(c.drug, c.mcg_per_ml) for c in mix.components)
+
+
+def mix_from_specs(specs: tuple[m.DrugSpec, ...]) -> Mix:
+    return Mix(tuple(pumpsim.DrugConcentration(s.drug, s.mcg_per_ml) for s in specs))
+
+
+def violations_to_specs(violations: tuple[pumpsim.Violation, ...]) -> tuple[m.ViolationSpec, ...]:
+    return tuple(m.ViolationSpec(str(v.code), v.message, v.field) for v in violations)
+
+
+def daily_doses(program: TherapyProgram, mix: Mix) -> tuple[m.DoseSpec, ...]:
+    """Average basal dose per day of each drug (what review screens total up)."""
+    from pumpsim.program import average_rate_ml_per_day
+
+    rate = average_rate_ml_per_day(program.basal)
+    return tuple(m.DoseSpec(c.drug, rate * c.mcg_per_ml) for c in mix.components)
+
+
+def program_changes(old: TherapyProgram, new: TherapyProgram) -> tuple[m.ChangeSpec, ...]:
+    """Field-by-field differences, flattened to readable paths, for review before write."""
+    a, b = _flatten(program_to_spec(old)), _flatten(program_to_spec(new))
+    out = []
+    for key in sorted(set(a) | set(b), key=_natural):
+        if a.get(key) != b.get(key):
+            out.append(m.ChangeSpec(key, a.get(key, ""), b.get(key, "")))
+    return tuple(out)
+
+
+def _natural(key: str) -> tuple[Any, ...]:
+    parts: list[Any] = []
+    for piece in key.replace("]", "").split("["):
+        parts.extend(int(p) if p.isdigit() else p for p in piece.split("."))
+    return tuple((0, p) if isinstance(p, int) else (1, p) for p in parts)
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, str] = {}
+        for f in dataclasses.fields(value):
+            out.update(_flatten(getattr(value, f.name), f"{prefix}{f.name}."))
+        return out
+    if isinstance(value, tuple):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_flatten(item, f"{prefix[:-1]}[{i}]."))
+        if not value:
+            out[prefix[:-1]] = "none"
+        return out
+    return {prefix[:-1]: f"{value:g}" if isinstance(value, float) else str(value)}
+
+
+def _opt(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else x
+
+
+FAULTS: dict[str, type] = {cls.__name__: cls for cls in pumpsim.FAULT_TYPES}
+
+
+def fault_from_json(text: str, now_s: float) -> pumpsim.Fault:
+    """{"kind": "MotorStall", "in_s": 60, "duration_s": 3600}: onset absolute or relative."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("fault must be a JSON object")
+    kind = data.pop("kind", None)
+    if kind not in FAULTS:
+        raise ValueError(f"unknown fault kind {kind!r}; one of {sorted(FAULTS)}")
+    if "in_s" in data:
+        data["onset_s"] = now_s + float(data.pop("in_s"))
+    fault: pumpsim.Fault = FAULTS[kind](**data)
+    return fault
+
+
+def fault_to_json(fault: pumpsim.Fault) -> str:
+    return json.dumps({"kind": type(fault).__name__, **dataclasses.asdict(fault)})

@@ -1,0 +1,146 @@
+"""Non-volatile memory in SQLite: the configuration, a journal of commands, transactions, clock.
+
+The pump model is deterministic, so its state is the configuration plus every command it accepted,
+each at its simulated time: on restart the firmware replays the journal into a fresh model and
+gets the same state back. A command's journal entry and its transaction record (the reply, kept
+for retransmissions) are written in one SQLite transaction, committed before the reply is sent:
+an acknowledged command survives `kill -9`, and an unacknowledged one either is fully there or
+not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from firmware_protocol.clock import ClockAnchor
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY,
+    sim_s REAL NOT NULL,
+    op TEXT NOT NULL,
+    args TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS txns (
+    txn TEXT PRIMARY KEY,
+    request_type INTEGER NOT NULL,
+    request BLOB NOT NULL,
+    response_type INTEGER NOT NULL,
+    response BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sim_s REAL NOT NULL,
+    wall_s REAL NOT NULL,
+    acceleration REAL NOT NULL,
+    paused INTEGER NOT NULL,
+    clock_offset_s REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    sim_s: float
+    op: str
+    args: dict[str, object]
+
+
+@dataclass(frozen=True)
+class StoredTxn:
+    request_type: int
+    request: bytes
+    response_type: int
+    response: bytes
+
+
+class NvStore:
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # meta
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # journal and transactions
+    def commit(
+        self,
+        *,
+        sim_s: float,
+        op: str | None,
+        args: dict[str, object] | None = None,
+        txn: int | None = None,
+        request_type: int = 0,
+        request: bytes = b"",
+        response_type: int = 0,
+        response: bytes = b"",
+        anchor: ClockAnchor | None = None,
+        clock_offset_s: float = 0.0,
+    ) -> None:
+        """Journal `op` (if any), record `txn` (if any) and the clock, atomically and durably."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if op is not None:
+                db.execute(
+                    "INSERT INTO journal (sim_s, op, args) VALUES (?, ?, ?)",
+                    (sim_s, op, json.dumps(args or {})),
+                )
+            if txn is not None:
+                db.execute(
+                    "INSERT INTO txns (txn, request_type, request, response_type, response)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (f"{txn:016x}", request_type, request, response_type, response),
+                )
+            if anchor is not None:
+                self._write_clock(anchor, clock_offset_s)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def journal(self) -> list[JournalEntry]:
+        rows = self._db.execute("SELECT id, sim_s, op, args FROM journal ORDER BY id").fetchall()
+        return [JournalEntry(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+    def txn(self, txn: int) -> StoredTxn | None:
+        row = self._db.execute(
+            "SELECT request_type, request, response_type, response FROM txns WHERE txn = ?",
+            (f"{txn:016x}",),
+        ).fetchone()
+        return None if row is None else StoredTxn(row[0], bytes(row[1]), row[2], bytes(row[3]))
+
+    # clock
+    def _write_clock(self, anchor: ClockAnchor, clock_offset_s: float) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO clock (id, sim_s, wall_s, acceleration, paused, clock_offset_s)"
+            " VALUES (1, ?, ?, ?, ?, ?)",
+            (anchor.sim_s, anchor.wall_s, anchor.acceleration, int(anchor.paused), clock_offset_s),
+        )
+
+    def save_clock(self, anchor: ClockAnchor, clock_offset_s: float) -> None:
+        self._write_clock(anchor, clock_offset_s)
+
+    def clock(self) -> tuple[ClockAnchor, float] | None:
+        row = self._db.execute(
+            "SELECT sim_s, wall_s, acceleration, paused, clock_offset_s FROM clock WHERE id = 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return ClockAnchor(row[0], row[1], row[2], bool(row[3])), row[4]

@@ -1,0 +1,343 @@
+"""Byte transports: anything with pyserial's `read`/`write`, and wrappers that shape the bytes.
+
+The firmware and the client take any object that reads and writes like `serial.Serial`, so a
+pty, `socket://`, `rfc2217://`, a USB adapter and the in-process pair below are interchangeable.
+`LinkPair` plays python-can's virtual bus: two connected ports in one process, unbounded (no
+4 KiB deadlock as pyserial's `loop://`, which only echoes to itself). `PacedPort` holds writes to
+a baud rate so timing is realistic on a pty; `FaultyPort` injects seeded line faults for QA;
+`RecordingPort` keeps both directions with timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Protocol
+
+import serial
+
+
+class Port(Protocol):
+    """The part of `serial.Serial` this package uses."""
+
+    timeout: float | None
+
+    def read(self, size: int = 1) -> bytes: ...
+
+    def write(self, data: bytes, /) -> int | None: ...
+
+    @property
+    def in_waiting(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def open_port(url: str, baud: int = 115200, timeout: float = 0.02) -> Port:
+    """Open a pyserial URL or device path (a pty path, socket://host:port, rfc2217://...)."""
+    port: Port = serial.serial_for_url(url, baudrate=baud, timeout=timeout)
+    return port
+
+
+def read_available(port: Port, limit: int = 4096) -> bytes:
+    """Whatever has arrived, waiting at most the port's timeout for the first byte."""
+    try:
+        waiting = port.in_waiting
+    except (OSError, serial.SerialException):
+        waiting = 0
+    return port.read(max(1, min(limit, waiting)))
+
+
+# ------------------------------------------------------------------ in-process link pair
+
+
+class _Pipe:
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.cond = threading.Condition()
+        self.closed = False
+
+
+class PairPort:
+    """One end of an in-process link: what one end writes, the other reads."""
+
+    def __init__(self, inbound: _Pipe, outbound: _Pipe, timeout: float | None = 0.02) -> None:
+        self._in = inbound
+        self._out = outbound
+        self.timeout = timeout
+        self.is_open = True
+
+    @property
+    def in_waiting(self) -> int:
+        return len(self._in.data)
+
+    def read(self, size: int = 1) -> bytes:
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        with self._in.cond:
+            while len(self._in.data) < size and not self._in.closed:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    break
+                self._in.cond.wait(remaining)
+            chunk = bytes(self._in.data[:size])
+            del self._in.data[:size]
+            return chunk
+
+    def write(self, data: bytes, /) -> int:
+        if not self.is_open:
+            raise serial.SerialException("port is closed")
+        with self._out.cond:
+            if self._out.closed:
+                return len(data)  # the far end has gone: bytes fall on the floor, as on a wire
+            self._out.data += data
+            self._out.cond.notify_all()
+        return len(data)
+
+    def close(self) -> None:
+        self.is_open = False
+        for pipe in (self._in, self._out):
+            with pipe.cond:
+                pipe.closed = True
+                pipe.cond.notify_all()
+
+
+def link_pair(timeout: float | None = 0.02) -> tuple[PairPort, PairPort]:
+    a_to_b, b_to_a = _Pipe(), _Pipe()
+    return PairPort(b_to_a, a_to_b, timeout), PairPort(a_to_b, b_to_a, timeout)
+
+
+# ----------------------------------------------------------------------------- wrappers
+
+
+class PacedPort:
+    """Writes take as long as the bytes take on a wire at `baud` (8N1: ten bits a byte)."""
+
+    def __init__(self, port: Port, baud: int) -> None:
+        if not 300 <= baud <= 4_000_000:
+            raise ValueError(f"baud {baud} out of range")
+        self._port = port
+        self.baud = baud
+        self._line_free_at = 0.0
+
+    @property
+    def timeout(self) -> float | None:
+        return self._port.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._port.timeout = value
+
+    @property
+    def in_waiting(self) -> int:
+        return self._port.in_waiting
+
+    def read(self, size: int = 1) -> bytes:
+        return self._port.read(size)
+
+    def write(self, data: bytes, /) -> int | None:
+        now = time.monotonic()
+        start = max(now, self._line_free_at)
+        self._line_free_at = start + len(data) * 10 / self.baud
+        result = self._port.write(data)
+        delay = self._line_free_at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        return result
+
+    def close(self) -> None:
+        self._port.close()
+
+
+@dataclass
+class LineFaults:
+    """Seeded faults for one direction of a line."""
+
+    bit_flip_rate: float = 0.0  # per byte
+    drop_byte_rate: float = 0.0
+    duplicate_byte_rate: float = 0.0
+    drop_frame_rate: float = 0.0
+    duplicate_frame_rate: float = 0.0
+    reorder_frame_rate: float = 0.0  # swap a frame with the next one
+    delay_s: float = 0.0  # every frame held this long (reads only)
+    drop_frames: set[int] = field(default_factory=set)  # by index in this direction
+    drop_all_from_frame: int | None = None  # link loss from this frame on
+
+
+@dataclass
+class FaultStats:
+    frames: int = 0
+    dropped: int = 0
+    corrupted_bytes: int = 0
+
+
+class _Shaper:
+    def __init__(self, faults: LineFaults, rng: random.Random) -> None:
+        self.faults = faults
+        self.rng = rng
+        self.partial = bytearray()
+        self.held: bytes | None = None
+        self.stats = FaultStats()
+        self.frame_hook: list[object] = []
+
+    def shape(self, data: bytes, frame_filter: FrameFilter | None) -> bytes:
+        f = self.faults
+        out = bytearray()
+        self.partial += data
+        while True:
+            end = self.partial.find(0)
+            if end < 0:
+                break
+            frame = bytes(self.partial[: end + 1])
+            del self.partial[: end + 1]
+            index = self.stats.frames
+            self.stats.frames += 1
+            drop = (
+                index in f.drop_frames
+                or (f.drop_all_from_frame is not None and index >= f.drop_all_from_frame)
+                or self.rng.random() < f.drop_frame_rate
+                or (frame_filter is not None and frame_filter(frame))
+            )
+            if drop:
+                self.stats.dropped += 1
+                continue
+            frame = self._bytes(frame)
+            copies = 2 if self.rng.random() < f.duplicate_frame_rate else 1
+            for _ in range(copies):
+                if self.held is not None:
+                    out += frame
+                    out += self.held
+                    self.held = None
+                elif self.rng.random() < f.reorder_frame_rate:
+                    self.held = frame
+                else:
+                    out += frame
+        return bytes(out)
+
+    def _bytes(self, frame: bytes) -> bytes:
+        f = self.faults
+        if not (f.bit_flip_rate or f.drop_byte_rate or f.duplicate_byte_rate):
+            return frame
+        out = bytearray()
+        for b in frame:
+            r = self.rng.random()
+            if r < f.drop_byte_rate:
+                self.stats.corrupted_bytes += 1
+                continue
+            if self.rng.random() < f.bit_flip_rate:
+                b ^= 1 << self.rng.randrange(8)
+                self.stats.corrupted_bytes += 1
+            out.append(b)
+            if self.rng.random() < f.duplicate_byte_rate:
+                out.append(b)
+        return bytes(out)
+
+
+class FrameFilter(Protocol):
+    def __call__(self, encoded_frame: bytes, /) -> bool: ...
+
+
+class FaultyPort:
+    """A port whose line misbehaves, reproducibly for a seed.
+
+    `outbound` shapes what this end writes, `inbound` what it reads. `drop_outbound` and
+    `drop_inbound` are optional per-frame filters (given the encoded frame) for faults aimed at a
+    particular message: see `firmware_protocol.faults` for the two field failures.
+    """
+
+    def __init__(
+        self,
+        port: Port,
+        seed: int = 0,
+        outbound: LineFaults | None = None,
+        inbound: LineFaults | None = None,
+    ) -> None:
+        self._port = port
+        rng = random.Random(seed)
+        self.out = _Shaper(outbound or LineFaults(), random.Random(rng.random()))
+        self.inn = _Shaper(inbound or LineFaults(), random.Random(rng.random()))
+        self.drop_outbound: FrameFilter | None = None
+        self.drop_inbound: FrameFilter | None = None
+        self._ready: deque[tuple[float, bytes]] = deque()
+        self._buffer = bytearray()
+
+    @property
+    def timeout(self) -> float | None:
+        return self._port.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._port.timeout = value
+
+    @property
+    def in_waiting(self) -> int:
+        return len(self._buffer) + self._port.in_waiting
+
+    def write(self, data: bytes, /) -> int:
+        shaped = self.out.shape(data, self.drop_outbound)
+        if shaped:
+            self._port.write(shaped)
+        return len(data)
+
+    def read(self, size: int = 1) -> bytes:
+        raw = self._port.read(max(size, 1)) if not self._buffer else b""
+        if raw:
+            shaped = self.inn.shape(raw, self.drop_inbound)
+            if shaped:
+                self._ready.append((time.monotonic() + self.inn.faults.delay_s, shaped))
+        now = time.monotonic()
+        while self._ready and self._ready[0][0] <= now:
+            self._buffer += self._ready.popleft()[1]
+        chunk = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return chunk
+
+    def close(self) -> None:
+        self._port.close()
+
+
+class RecordingPort:
+    """Records both directions, with timestamps, as JSON lines: {"t", "dir", "hex"}."""
+
+    def __init__(self, port: Port, sink: IO[str] | Path) -> None:
+        self._port = port
+        self._own = isinstance(sink, Path)
+        self._sink: IO[str] = sink.open("w") if isinstance(sink, Path) else sink
+        self._t0 = time.monotonic()
+        self._lock = threading.Lock()
+
+    @property
+    def timeout(self) -> float | None:
+        return self._port.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._port.timeout = value
+
+    @property
+    def in_waiting(self) -> int:
+        return self._port.in_waiting
+
+    def _note(self, direction: str, data: bytes) -> None:
+        if data:
+            line = {"t": round(time.monotonic() - self._t0, 6), "dir": direction, "hex": data.hex()}
+            with self._lock:
+                self._sink.write(json.dumps(line) + "\n")
+                self._sink.flush()
+
+    def read(self, size: int = 1) -> bytes:
+        data = self._port.read(size)
+        self._note("in", data)
+        return data
+
+    def write(self, data: bytes, /) -> int | None:
+        self._note("out", data)
+        return self._port.write(data)
+
+    def close(self) -> None:
+        self._port.close()
+        if self._own:
+            self._sink.close()
