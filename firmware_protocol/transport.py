@@ -341,3 +341,70 @@ class RecordingPort:
         self._port.close()
         if self._own:
             self._sink.close()
+
+
+# ------------------------------------------------------------- ports for `pumpsim serve`
+
+
+class FdPort:
+    """A port over a file descriptor (the master side of a pseudo-terminal)."""
+
+    def __init__(self, fd: int, timeout: float | None = 0.02) -> None:
+        self.fd = fd
+        self.timeout = timeout
+
+    @property
+    def in_waiting(self) -> int:
+        import fcntl
+        import termios
+
+        buf = bytearray(4)
+        try:
+            fcntl.ioctl(self.fd, termios.FIONREAD, buf)
+        except OSError:
+            return 0
+        return int.from_bytes(buf, "little")
+
+    def read(self, size: int = 1) -> bytes:
+        import os
+        import select
+
+        ready, _, _ = select.select([self.fd], [], [], self.timeout)
+        if not ready:
+            return b""
+        try:
+            return os.read(self.fd, max(1, size))
+        except OSError:  # the other side closed: like silence on a line
+            time.sleep(self.timeout or 0.0)
+            return b""
+
+    def write(self, data: bytes, /) -> int:
+        import os
+
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(self.fd, view)
+            except BlockingIOError:
+                time.sleep(0.001)
+                continue
+            view = view[n:]
+        return len(data)
+
+    def close(self) -> None:
+        import os
+
+        os.close(self.fd)
+
+
+def open_pty() -> tuple[FdPort, str]:
+    """A raw pseudo-terminal: our end, and the path a programmer opens (like a serial device)."""
+    import os
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    tty.setraw(master)
+    path = os.ttyname(slave)
+    # Keep the slave open ourselves so the line does not hang up between programmer sessions.
+    return FdPort(master), path

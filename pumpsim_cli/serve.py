@@ -1,0 +1,149 @@
+"""`pumpsim serve`: a simulated pump on a pseudo-terminal, a TCP port or any pyserial URL.
+
+It prints where to connect and which key files to use, then serves until interrupted. State lives
+in a SQLite file, so stopping (even with kill -9) and serving again continues the same pump.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from firmware_protocol.firmware import Firmware
+from firmware_protocol.security import PumpKeys, provision
+from firmware_protocol.transport import PacedPort, Port, open_port, open_pty
+from pumpsim import PumpConfig, PumpVariant, valve_gated_config
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("serve", help="serve a simulated pump over a pty, TCP or a serial URL")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--pty", action="store_true", help="a pseudo-terminal (the default)")
+    where.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT")
+    where.add_argument("--url", help="a pyserial URL or device path to serve on")
+    p.add_argument("--baud", type=int, default=115200, help="pace bytes at this rate (8N1)")
+    p.add_argument("--no-pacing", action="store_true", help="write as fast as the port takes")
+    p.add_argument("--keys", type=Path, default=Path("pump-keys"), help="key directory")
+    p.add_argument("--state", type=Path, help="SQLite state file (default: KEYS/pump.sqlite)")
+    p.add_argument("--simulator", action="store_true", help="offer the simulator-control role")
+    p.add_argument("--acceleration", type=float, default=1.0, help="simulated time per real time")
+    p.add_argument("--paused", action="store_true", help="start with the clock stopped")
+    p.add_argument("--variant", choices=[v.value for v in PumpVariant], default="peristaltic")
+    p.add_argument("--reservoir-ml", type=float, choices=[20.0, 40.0], default=40.0)
+    p.set_defaults(run=run)
+
+
+def ensure_keys(directory: Path) -> PumpKeys:
+    pump_file = directory / "pump.keys"
+    if not pump_file.exists():
+        provision(directory)
+        print(f"paired new key files in {directory}/ (pump.keys and one per role)", flush=True)
+    return PumpKeys.load(pump_file)
+
+
+class SocketPort:
+    """A connected TCP socket as a port."""
+
+    def __init__(self, sock: socket.socket, timeout: float = 0.02) -> None:
+        self.sock = sock
+        self.timeout: float | None = timeout
+        self.closed = False
+
+    @property
+    def in_waiting(self) -> int:
+        return 0
+
+    def read(self, size: int = 1) -> bytes:
+        self.sock.settimeout(self.timeout)
+        try:
+            data = self.sock.recv(max(1, size))
+        except TimeoutError:
+            return b""
+        except OSError:
+            data = b""
+        if not data:
+            self.closed = True
+        return data
+
+    def write(self, data: bytes, /) -> int:
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            self.closed = True
+        return len(data)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _config(args: argparse.Namespace) -> PumpConfig:
+    if args.variant == PumpVariant.VALVE_GATED:
+        return valve_gated_config(reservoir_capacity_ml=args.reservoir_ml)
+    return PumpConfig(reservoir_capacity_ml=args.reservoir_ml)
+
+
+def run(args: argparse.Namespace) -> int:
+    keys = ensure_keys(args.keys)
+    state = args.state or args.keys / "pump.sqlite"
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def firmware_on(port: Port) -> Firmware:
+        paced: Port = port if args.no_pacing else PacedPort(port, args.baud)
+        return Firmware(
+            paced,
+            keys,
+            state,
+            config=_config(args),
+            simulator=args.simulator,
+            acceleration=args.acceleration,
+            paused=args.paused,
+        )
+
+    print(
+        f"pump {keys.pump_id}: state in {state}, keys in {args.keys}/ "
+        f"(simulator role {'on' if args.simulator else 'off'})",
+        flush=True,
+    )
+    try:
+        if args.tcp is not None:
+            return _serve_tcp(args.tcp, firmware_on, stop)
+        if args.url:
+            port = open_port(args.url, args.baud)
+            print(f"serving on {args.url}", flush=True)
+        else:
+            port, path = open_pty()
+            print(f"serving on {path}", flush=True)
+        firmware = firmware_on(port)
+        print(f"restored {firmware.restored_commands} journaled commands", flush=True)
+        while not stop.is_set():
+            firmware.step()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _serve_tcp(tcp_port: int, firmware_on: Any, stop: threading.Event) -> int:
+    server = socket.create_server(("127.0.0.1", tcp_port))
+    server.settimeout(0.2)
+    print(f"serving on socket://127.0.0.1:{server.getsockname()[1]}", flush=True)
+    while not stop.is_set():
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            continue
+        port = SocketPort(conn)
+        firmware = firmware_on(port)
+        while not stop.is_set() and not port.closed:
+            firmware.step()
+        firmware.store.close()
+        port.close()
+        time.sleep(0)
+    server.close()
+    return 0
+
