@@ -22,6 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import serial
 
 from firmware_protocol import codec, convert
 from firmware_protocol import messages as m
@@ -162,10 +163,14 @@ class PumpClient:
             now = self._monotonic()
             if now >= deadline:
                 raise LinkLostError("no answer from the pump during authentication")
-            if now >= resend_at:
-                self.port.write(frame.encode())
-                resend_at = now + 0.5
-            for f in self._decoder.feed(read_available(self.port)):
+            try:
+                if now >= resend_at:
+                    self.port.write(frame.encode())
+                    resend_at = now + 0.5
+                data = read_available(self.port)
+            except (OSError, serial.SerialException) as e:
+                raise LinkLostError(f"the port failed: {e}") from None
+            for f in self._decoder.feed(data):
                 if f.flags & Flags.SECURE:
                     if cipher is None or f.msg_type != m.SPECS[want].code:
                         continue
@@ -197,6 +202,14 @@ class PumpClient:
     # ------------------------------------------------------------------- I/O
 
     def _pump_io(self) -> None:
+        try:
+            self._pump_io_once()
+        except (OSError, serial.SerialException) as e:
+            if self._link is not None:
+                self._link.failed = True
+            raise LinkLostError(f"the port failed: {e}") from None
+
+    def _pump_io_once(self) -> None:
         link, cipher = self._link, self._cipher
         assert link is not None
         assert cipher is not None

@@ -65,7 +65,7 @@ def lose_command(port: FaultyPort, n: int) -> None:
 
 
 def lose_reply(port: FaultyPort, n: int) -> None:
-    """Let the Nth command (after this call) through, then lose all the pump sends in its session."""
+    """Let the Nth command (after this call) through, then lose all the pump sends after it."""
     counter = _CommandCounter(n)
 
     def watch(encoded: bytes) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import secrets
+import random
 import struct
 import threading
 import time
@@ -30,7 +30,6 @@ from firmware_protocol.security import (
     MAX_PLAINTEXT,
     PumpKeys,
     SessionCipher,
-    fresh_nonce,
     proof,
     proofs_equal,
     session_keys,
@@ -118,6 +117,7 @@ class Firmware:
         idle_timeout_s: float = 300.0,
         max_session_s: float = 3600.0,
         poll_s: float = 0.02,
+        rng: random.Random | None = None,
     ) -> None:
         self.port = port
         self.keys = keys
@@ -126,6 +126,8 @@ class Firmware:
         self.idle_timeout_s = idle_timeout_s
         self.max_session_s = max_session_s
         self._monotonic = monotonic
+        # Session ids, nonces and stage ids; a seeded generator makes a session replayable.
+        self._rng = rng if rng is not None else random.SystemRandom()
         self._decoder = FrameDecoder()
         self._pending: _Pending | None = None
         self._session: _Session | None = None
@@ -298,8 +300,8 @@ class Firmware:
         if device is None or device.role is not role or len(hello.nonce) != 16:
             self._fail(m.WireError.AUTH_FAILED, "device not paired for that role", now)
             return
-        session = secrets.randbits(32) or 1
-        pump_nonce = fresh_nonce()
+        session = self._rng.getrandbits(32) or 1
+        pump_nonce = self._rng.randbytes(16)
         challenge = m.Challenge(
             session,
             self.keys.pump_id,
@@ -434,7 +436,7 @@ class Firmware:
             request=request,
             response_type=m.SPECS[type(reply)].code if reply is not None else 0,
             response=codec.encode(reply) if reply is not None else b"",
-            anchor=self.clock.anchor if clock else None,
+            anchor=self.clock.anchor if clock or txn is not None else None,
             clock_offset_s=self.clock_offset_s,
         )
 
@@ -583,7 +585,7 @@ class Firmware:
         )
         if violations:
             return review
-        stage_id = secrets.randbits(31) or 1
+        stage_id = self._rng.getrandbits(31) or 1
         s.staged = {stage_id: program}  # staging again replaces what was staged
         return dataclasses.replace(review, stage_id=stage_id)
 
@@ -640,8 +642,7 @@ class Firmware:
         if isinstance(msg, m.SetClock):
             if not math.isfinite(msg.clock_offset_s):
                 raise RejectError(m.WireError.MALFORMED_MESSAGE, "clock offset must be finite")
-            self.clock_offset_s = msg.clock_offset_s
-            self.store.save_clock(self.clock.anchor, self.clock_offset_s)
+            self.clock_offset_s = msg.clock_offset_s  # committed with the transaction
             return m.Done(txn, "clock set"), None
         return self._simulate(msg)
 
@@ -671,16 +672,14 @@ class Firmware:
         if isinstance(msg, m.SimAdvance):
             if not (math.isfinite(msg.seconds) and msg.seconds >= 0):
                 raise RejectError(m.WireError.MALFORMED_MESSAGE, "seconds must be >= 0")
-            self.clock.jump(msg.seconds)
+            self.clock.jump(msg.seconds)  # committed with the transaction, like every change
             self._tick()
-            self.store.save_clock(self.clock.anchor, self.clock_offset_s)
             return m.Done(msg.txn, f"advanced to {self.pump.now_s:.0f} s"), None
         if isinstance(msg, m.SimSetSpeed):
             try:
                 self.clock.set_speed(msg.acceleration, msg.paused)
             except ValueError as e:
                 raise RejectError(m.WireError.MALFORMED_MESSAGE, str(e)) from None
-            self.store.save_clock(self.clock.anchor, self.clock_offset_s)
             return m.Done(msg.txn, "speed set"), None
         if isinstance(msg, m.SimInjectFault):
             fault = convert.fault_from_json(msg.fault_json, self.pump.now_s)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pumpsim_cli import demo
+from pumpsim_cli import decode, demo, keys, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo.add_parser(sub)
+    serve.add_parser(sub)
+    keys.add_parser(sub)
+    decode.add_parser(sub)
     return parser
 
 

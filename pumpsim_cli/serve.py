@@ -146,4 +146,3 @@ def _serve_tcp(tcp_port: int, firmware_on: Any, stop: threading.Event) -> int:
         time.sleep(0)
     server.close()
     return 0
-

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import serial
-
 from builders import MORPHINE_10, day_night, patient_bolus
+from protocol_helpers import bench
+
 from firmware_protocol import codec
 from firmware_protocol import messages as m
 from firmware_protocol.client import (
@@ -23,7 +24,6 @@ from firmware_protocol.messages import Role
 from firmware_protocol.pytest_plugin import SimulatedPump
 from firmware_protocol.security import DeviceKey
 from firmware_protocol.transport import LineFaults
-from protocol_helpers import Bench, bench
 from pumpsim import Continuous, LogKind, Mix, MotorStall, TherapyProgram
 from pumpsim.units import days, hours
 
@@ -158,7 +158,9 @@ def test_unauthenticated_and_forged_frames_change_nothing(tmp_path: Path) -> Non
         sealed = c._cipher.seal(
             Frame(Flags.DATA | Flags.ACK, 0, 0, 5, 0, plain.msg_type, codec.encode(bolus))
         )
-        tampered = dataclasses.replace(sealed, payload=bytes([sealed.payload[0] ^ 1]) + sealed.payload[1:])
+        tampered = dataclasses.replace(
+            sealed, payload=bytes([sealed.payload[0] ^ 1]) + sealed.payload[1:]
+        )
         b.programmer_port.write(tampered.encode())
         decoder = FrameDecoder()
         replies = []
@@ -166,7 +168,9 @@ def test_unauthenticated_and_forged_frames_change_nothing(tmp_path: Path) -> Non
             replies += decoder.feed(b.programmer_port.read(4096))
             if replies:
                 break
-        errors = [codec.decode(m.ErrorReply, f.payload) for f in replies if not f.flags & Flags.SECURE]
+        errors = [
+            codec.decode(m.ErrorReply, f.payload) for f in replies if not f.flags & Flags.SECURE
+        ]
         assert [e.code for e in errors] == [m.WireError.NOT_AUTHENTICATED]
         assert c.read_status().bolus_kind == ""
         assert b.firmware.pump.status() == before
