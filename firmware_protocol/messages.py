@@ -236,9 +236,9 @@ class Pong:
 # ------------------------------------------------------------------------ reading the pump
 
 
-@message(0x0100)
+@message(0x0100, CLINICAL)
 class Interrogate:
-    pass
+    """A telemetry interrogation: costs battery, is logged, releases a post-MRI hold."""
 
 
 @message(0x0101, reply=True)
