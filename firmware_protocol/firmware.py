@@ -137,6 +137,7 @@ class Firmware:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.stats = FirmwareStats()
+        self._poll_s = poll_s
         port.timeout = poll_s
         stored = self.store.get_meta("config")
         if stored is None:
@@ -175,7 +176,15 @@ class Firmware:
             self.step()
 
     def step(self) -> None:
-        """One turn of the loop: read what arrived, handle it, send what is due."""
+        """One turn of the loop: read what arrived, handle it, send (at most one frame) due.
+
+        Writing one data frame a turn and reading in between keeps acknowledgements flowing
+        while a bulk transfer fills a slow line; the read does not wait when frames are due.
+        """
+        s = self._session
+        deadline = s.link.next_deadline() if s is not None else None
+        busy = deadline is not None and deadline <= self._monotonic()
+        self.port.timeout = 0 if busy else self._poll_s
         data = read_available(self.port)
         now = self._monotonic()
         if data:
@@ -199,7 +208,7 @@ class Firmware:
         s = self._session
         if s is None:
             return
-        for frame in s.link.due(now):
+        for frame in s.link.due(now, limit=1):
             self._write(s.cipher.seal(frame))
         if s.link.failed or self._closing:
             self._session = None  # the programmer is gone; it will authenticate again

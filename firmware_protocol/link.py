@@ -108,8 +108,12 @@ class Link:
             entry.payload,
         )
 
-    def due(self, now: float) -> list[Frame]:
-        """Frames to transmit at `now`: a retransmission, new data within the window, an ack."""
+    def due(self, now: float, limit: int | None = None) -> list[Frame]:
+        """Frames to transmit at `now`: a retransmission, new data within the window, an ack.
+
+        `limit` caps the data frames returned, for a driver on a slow line that writes one frame
+        at a time and reads acknowledgements in between (so round-trip samples stay honest).
+        """
         out: list[Frame] = []
         if self.failed:
             return out
@@ -124,7 +128,11 @@ class Link:
                 if timed_out and not self._fast_pending:
                     self.rto_s = min(self.max_rto_s, self.rto_s * 2)  # back off
                 self._fast_pending = False
-        while self._queue and len(self._outstanding) < self.window:
+        while (
+            self._queue
+            and len(self._outstanding) < self.window
+            and (limit is None or len(out) < limit)
+        ):
             msg_type, payload = self._queue.popleft()
             entry = _Outstanding(msg_type, payload, now, 1)
             seq = self._next_seq

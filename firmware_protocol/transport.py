@@ -139,14 +139,14 @@ class PacedPort:
         return self._port.read(size)
 
     def write(self, data: bytes, /) -> int | None:
+        """Deliver `data` when its last byte would have left the wire."""
         now = time.monotonic()
         start = max(now, self._line_free_at)
         self._line_free_at = start + len(data) * 10 / self.baud
-        result = self._port.write(data)
-        delay = self._line_free_at - time.monotonic()
+        delay = self._line_free_at - now
         if delay > 0:
             time.sleep(delay)
-        return result
+        return self._port.write(data)
 
     def close(self) -> None:
         self._port.close()

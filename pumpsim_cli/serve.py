@@ -62,8 +62,8 @@ class SocketPort:
         self.sock.settimeout(self.timeout)
         try:
             data = self.sock.recv(max(1, size))
-        except TimeoutError:
-            return b""
+        except (TimeoutError, BlockingIOError):
+            return b""  # nothing yet (a zero timeout makes the socket non-blocking)
         except OSError:
             data = b""
         if not data:
