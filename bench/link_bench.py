@@ -4,7 +4,8 @@ Both ends pace their writes at the line rate (8N1), so the figures are what a re
 would give. Measured: the interrogation round trip against its floor (its bytes on the wire over
 the line rate), event-log download efficiency (message payload bytes per second over the line's
 bytes per second) on a clean line and with a byte error rate of 1e-4 in both directions, and the
-frame decoder's throughput. The last line printed is one JSON object. Run: python bench/link_bench.py
+frame decoder's throughput. The last line printed is one JSON object.
+Run: python bench/link_bench.py
 """
 
 from __future__ import annotations

@@ -300,10 +300,15 @@ class FaultyPort:
 
 
 class RecordingPort:
-    """Records both directions, with timestamps, as JSON lines: {"t", "dir", "hex"}."""
+    """Records both directions, with timestamps, as JSON lines: {"t", "dir", "hex"}.
 
-    def __init__(self, port: Port, sink: IO[str] | Path) -> None:
+    "out" is always programmer to pump and "in" pump to programmer, whichever end records:
+    pass `pump_side=True` when wrapping the pump's port.
+    """
+
+    def __init__(self, port: Port, sink: IO[str] | Path, *, pump_side: bool = False) -> None:
         self._port = port
+        self._read_dir, self._write_dir = ("out", "in") if pump_side else ("in", "out")
         self._own = isinstance(sink, Path)
         self._sink: IO[str] = sink.open("w") if isinstance(sink, Path) else sink
         self._t0 = time.monotonic()
@@ -330,11 +335,11 @@ class RecordingPort:
 
     def read(self, size: int = 1) -> bytes:
         data = self._port.read(size)
-        self._note("in", data)
+        self._note(self._read_dir, data)
         return data
 
     def write(self, data: bytes, /) -> int | None:
-        self._note("out", data)
+        self._note(self._write_dir, data)
         return self._port.write(data)
 
     def close(self) -> None:

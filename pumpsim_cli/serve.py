@@ -16,7 +16,7 @@ from typing import Any
 
 from firmware_protocol.firmware import Firmware
 from firmware_protocol.security import PumpKeys, provision
-from firmware_protocol.transport import PacedPort, Port, open_port, open_pty
+from firmware_protocol.transport import PacedPort, Port, RecordingPort, open_port, open_pty
 from pumpsim import PumpConfig, PumpVariant, valve_gated_config
 
 
@@ -35,6 +35,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--paused", action="store_true", help="start with the clock stopped")
     p.add_argument("--variant", choices=[v.value for v in PumpVariant], default="peristaltic")
     p.add_argument("--reservoir-ml", type=float, choices=[20.0, 40.0], default=40.0)
+    p.add_argument("--record", type=Path, help="record the traffic (see pumpsim decode)")
     p.set_defaults(run=run)
 
 
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
     def firmware_on(port: Port) -> Firmware:
         paced: Port = port if args.no_pacing else PacedPort(port, args.baud)
+        if args.record:
+            paced = RecordingPort(paced, args.record.open("a"), pump_side=True)
         return Firmware(
             paced,
             keys,

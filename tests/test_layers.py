@@ -69,3 +69,14 @@ def test_importing_pumpsim_loads_no_outer_layer_or_io_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_firmware_protocol_never_reaches_for_the_ui() -> None:
+    code = (
+        "import sys, firmware_protocol.client, firmware_protocol.firmware\n"
+        "print(sorted({'textual', 'programmer_tui'} & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -37,7 +37,8 @@ def test_every_message_type_is_in_the_table() -> None:
 @pytest.mark.parametrize("vector", _doc_vectors(), ids=lambda v: str(v["name"]))
 def test_published_vectors_decode_to_the_documented_messages(vector: dict[str, object]) -> None:
     wire = bytes.fromhex(str(vector["wire"]))
-    assert wire.endswith(b"\x00") and wire.count(0) == 1
+    assert wire.endswith(b"\x00")
+    assert wire.count(0) == 1
     frames = FrameDecoder().feed(wire)
     assert len(frames) == 1
     frame = frames[0]
