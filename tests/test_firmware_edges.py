@@ -1,0 +1,180 @@
+"""The firmware's edges: malformed and unknown requests, replayed and forged frames, timeouts,
+the accelerated clock, `pumpsim serve` on a pty, and the asyncio client."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import serial
+from builders import MORPHINE_10, patient_bolus
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from protocol_helpers import bench
+
+from firmware_protocol import cobs, codec
+from firmware_protocol import messages as m
+from firmware_protocol.client import AsyncPumpClient, DeviceError, LinkLostError, PumpClient
+from firmware_protocol.firmware import Firmware
+from firmware_protocol.frame import Flags, Frame, FrameDecoder, crc16
+from firmware_protocol.messages import Role
+from firmware_protocol.security import DeviceKey, PumpKeys, provision
+from firmware_protocol.transport import RecordingPort, link_pair
+from pumpsim import Continuous, LogKind, TherapyProgram
+
+
+def _implanted(b_client: PumpClient) -> None:
+    b_client.refill_withdraw()
+    b_client.refill_fill(20.0, MORPHINE_10, TherapyProgram(Continuous(0.3), patient_bolus()))
+
+
+def test_unknown_and_malformed_requests_get_error_replies(tmp_path: Path) -> None:
+    with bench(tmp_path) as b:
+        c = b.client()
+        link = c._link
+        assert link is not None
+        link.send(0x7777, b"")  # no such message type
+        assert c._next_reply().code == m.WireError.UNKNOWN_MESSAGE
+        link.send(m.SPECS[m.ClinicianBolus].code, b"\x01\x02")  # truncated payload
+        assert c._next_reply().code == m.WireError.MALFORMED_MESSAGE
+        link.send(m.SPECS[m.Status].code, b"")  # a reply type sent as a request
+        assert c._next_reply().code == m.WireError.UNKNOWN_MESSAGE
+        bad_program = m.ProgramSpec("turbo", 1.0, "daily", (), (), 2.0)
+        with pytest.raises(DeviceError) as err:
+            c.request(m.StageProgram(bad_program))
+        assert err.value.code == m.WireError.MALFORMED_MESSAGE
+        assert c.read_status().refill_in_progress  # and the session still works
+
+
+def test_a_replayed_command_frame_is_rejected(tmp_path: Path) -> None:
+    with bench(tmp_path) as b:
+        sink = io.StringIO()
+        c = PumpClient(RecordingPort(b.programmer_port, sink), b.keys[Role.CLINICIAN])
+        c.connect()
+        _implanted(c)
+        c.clinician_bolus(0.05, 3600.0)
+        c.cancel_bolus()
+        records = [json.loads(line) for line in sink.getvalue().splitlines()]
+        sent = [bytes.fromhex(r["hex"]) for r in records if r["dir"] == "out"]
+        bolus_code = m.SPECS[m.ClinicianBolus].code
+        captured = [
+            raw
+            for raw in sent
+            for f in FrameDecoder().feed(raw)
+            if f.msg_type == bolus_code and f.flags & Flags.DATA
+        ]
+        assert captured
+        for raw in captured:  # an attacker replays the captured frame
+            b.programmer_port.write(raw)
+        assert c.read_status().bolus_kind == ""
+        session = b.firmware._session
+        assert session is not None
+        assert session.cipher.stats.replayed >= 1
+        assert len(b.firmware.pump.log.of_kind(LogKind.BOLUS_STARTED)) == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(position=st.integers(0, 10_000), bit=st.integers(0, 7))
+def test_a_forged_command_frame_is_never_applied(position: int, bit: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, bench(Path(tmp)) as b:
+        c = b.client()
+        assert c._cipher is not None
+        body = codec.encode(m.ClinicianBolus(c.new_txn(), 0.05, 3600.0))
+        frame = c._cipher.seal(
+            Frame(Flags.DATA | Flags.ACK, 0, 0, 0, 0, m.SPECS[m.ClinicianBolus].code, body)
+        )
+        body = bytearray(frame.header() + frame.payload)
+        body[position % len(body)] ^= 1 << bit
+        # A CRC recomputed to match the flipped bit, so that only the tag can object.
+        raw = bytes(body)
+        b.programmer_port.write(cobs.encode(raw + crc16(raw).to_bytes(2, "big")) + b"\x00")
+        time.sleep(0.05)
+        assert b.firmware.pump.log.of_kind(LogKind.BOLUS_STARTED) == ()
+        assert b.firmware.pump.status().active_bolus is None
+
+
+def test_an_idle_session_times_out_and_the_programmer_reconnects(tmp_path: Path) -> None:
+    pump_file, device_files = provision(tmp_path)
+    programmer, pump_end = link_pair()
+    firmware = Firmware(
+        pump_end, PumpKeys.load(pump_file), tmp_path / "s.sqlite", idle_timeout_s=0.3, paused=True
+    )
+    firmware.start()
+    try:
+        c = PumpClient(programmer, DeviceKey.load(device_files[Role.CLINICIAN]))
+        assert c.connect().idle_timeout_s == pytest.approx(0.3)
+        c.read_status()
+        time.sleep(0.6)
+        with pytest.raises(LinkLostError):
+            c.read_status()
+        c.reconnect()
+        assert c.read_status().refill_in_progress
+    finally:
+        firmware.stop()
+
+
+def test_the_clock_runs_accelerated(tmp_path: Path) -> None:
+    with bench(tmp_path, paused=False) as b:
+        c = b.client(Role.SIMULATOR)
+        c.sim_set_speed(1_000_000.0)
+        t0 = c.ping()
+        time.sleep(0.2)
+        t1 = c.ping()
+        assert 0.1 * 1e6 < t1 - t0 < 2.0 * 1e6
+        c.sim_set_speed(1.0, paused=True)
+        t2 = c.ping()
+        time.sleep(0.1)
+        assert c.ping() == pytest.approx(t2)
+        with pytest.raises(DeviceError) as err:
+            c.sim_set_speed(5e6)
+        assert err.value.code == m.WireError.MALFORMED_MESSAGE
+
+
+def test_pumpsim_serve_on_a_pty(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pumpsim_cli.main", "serve", "--keys", str(tmp_path / "k")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        path = ""
+        for line in proc.stdout:
+            found = re.search(r"serving on (/dev/\S+)", line)
+            if found:
+                path = found.group(1)
+                break
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
+        port = serial.Serial(path, 115200, timeout=0.01)
+        c = PumpClient(port, DeviceKey.load(tmp_path / "k" / "clinician.key"))
+        c.connect()
+        assert c.interrogate().pump_id == PumpKeys.load(tmp_path / "k" / "pump.keys").pump_id
+        c.close()
+        port.close()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_async_client(tmp_path: Path) -> None:
+    with bench(tmp_path) as b:
+
+        async def session() -> tuple[str, int]:
+            client = AsyncPumpClient(PumpClient(b.programmer_port, b.keys[Role.CLINICIAN]))
+            await client.connect()
+            status, log = await asyncio.gather(client.interrogate(), client.read_log())
+            await client.close()
+            return status.pump_id, len(log.records)
+
+        pump_id, records = asyncio.run(session())
+        assert pump_id == b.pump_keys.pump_id
+        assert records >= 1
