@@ -1,4 +1,4 @@
-"""Over a lossy line, every command is applied exactly once or reported as not known to be.
+"""Over a lossy line, every command is applied exactly once, or reported as not known to be.
 
 A hypothesis test drives real firmware and client threads over a seeded noisy link (dropped,
 duplicated, reordered frames, flipped bits). Each command is a patient-bolus request, which the
@@ -7,6 +7,7 @@ pump logs whether it grants it or not, so the log counts how often commands were
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from builders import MORPHINE_10, patient_bolus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from protocol_helpers import bench
 
 from firmware_protocol import messages as m
@@ -93,3 +95,79 @@ def test_commands_apply_exactly_once_or_are_reported(
         )
         assert confirmed <= applied <= confirmed + unresolved
         assert applied <= commands
+
+
+class LossyLinkMachine(RuleBasedStateMachine):
+    """A programmer at work while the line gets better and worse; the pump's log is the judge."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stack = contextlib.ExitStack()
+        tmp = Path(self._stack.enter_context(tempfile.TemporaryDirectory()))
+        self.line = LineFaults()
+        self.bench = self._stack.enter_context(bench(tmp, faults=(self.line, self.line)))
+        self.bench.firmware.pump.fill_reservoir(
+            20.0, MORPHINE_10, TherapyProgram(Continuous(0.3), patient_bolus())
+        )
+        self.client = PumpClient(
+            self.bench.programmer_port, self.bench.keys[Role.CLINICIAN], reply_timeout_s=1.5
+        )
+        self.confirmed = 0
+        self.uncertain: list[OutcomeUncertainError] = []
+        self.sent = 0
+
+    def teardown(self) -> None:
+        self._stack.close()
+
+    def applied(self) -> int:
+        log = self.bench.firmware.pump.log
+        return len(log.of_kind(LogKind.PATIENT_BOLUS_GRANTED, LogKind.PATIENT_BOLUS_DENIED))
+
+    @rule(drop=st.sampled_from([0.0, 0.1, 0.3, 1.0]), flip=st.sampled_from([0.0, 1e-3]))
+    def weather(self, drop: float, flip: float) -> None:
+        self.line.drop_frame_rate = drop
+        self.line.bit_flip_rate = flip
+
+    @rule()
+    def command(self) -> None:
+        if not self.client.connected and not _connect(self.client, attempts=2):
+            return
+        self.sent += 1
+        try:
+            self.client.request(m.PatientBolusRequest(self.client.new_txn()))
+            self.confirmed += 1
+        except OutcomeUncertainError as e:
+            self.uncertain.append(e)
+        except ClientError:
+            self.sent -= 1  # refused before it left (not connected)
+
+    @rule()
+    def resolve(self) -> None:
+        if not self.uncertain or not _connect(self.client, attempts=2):
+            return
+        pending = self.uncertain.pop()
+        try:
+            if self.client.resolve(pending) is not None:
+                self.confirmed += 1
+                return
+            self.client.retry(pending)  # not applied: send it again under the same id
+            self.confirmed += 1
+        except OutcomeUncertainError as e:
+            self.uncertain.append(e)
+        except ClientError:
+            self.uncertain.append(pending)
+
+    @invariant()
+    def applied_once_or_reported(self) -> None:
+        applied = self.applied()
+        assert self.confirmed <= applied <= self.confirmed + len(self.uncertain)
+        assert applied <= self.sent
+
+
+LossyLinkMachine.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=20 if EXAMPLES > 6 else 8,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+TestLossyLink = LossyLinkMachine.TestCase
