@@ -105,11 +105,13 @@ def new_pump_keys(pump_id: str | None = None) -> PumpKeys:
 
 
 def provision(
-    directory: Path, roles: tuple[Role, ...] = (Role.CLINICIAN, Role.PATIENT, Role.SIMULATOR)
+    directory: Path,
+    roles: tuple[Role, ...] = (Role.CLINICIAN, Role.PATIENT, Role.SIMULATOR),
+    pump_id: str | None = None,
 ) -> tuple[Path, dict[Role, Path]]:
     """The pairing step: a pump key file and one device key file per role, in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    keys = new_pump_keys()
+    keys = new_pump_keys(pump_id)
     device_files: dict[Role, Path] = {}
     for role in roles:
         keys, device = keys.pair(f"{role}-1", role)

@@ -1,0 +1,359 @@
+"""The programmer application: a link banner, one tab per workflow, and the pump's status.
+
+The app holds the connection and the latest status; panes read `app.status` and ask the app to
+run pump calls (`app.pump_call`), which go to a worker so the UI never waits on the line. Errors
+come back as notifications: a refusal shows the pump's code, a lost link shows a banner with a way
+to reconnect, and a command whose reply was lost is resolved by transaction id after reconnecting,
+never sent twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from firmware_protocol import messages as m
+from firmware_protocol.client import (
+    AuthenticationError,
+    DeviceError,
+    LinkLostError,
+    OutcomeUncertainError,
+)
+from programmer_tui.backend import Backend
+from programmer_tui.embedded import EmbeddedPump
+from programmer_tui.panes.bolus import BolusPane
+from programmer_tui.panes.dashboard import DashboardPane
+from programmer_tui.panes.eventlog import EventLogPane
+from programmer_tui.panes.mri import MriPane
+from programmer_tui.panes.program import ProgramPane
+from programmer_tui.panes.refill import RefillPane
+from programmer_tui.panes.simulator import SimulatorPane
+from programmer_tui.panes.telemetry import TelemetryPane
+from programmer_tui.screens.connect import ConnectRequest, ConnectScreen
+from programmer_tui.screens.help import HelpScreen
+
+R = TypeVar("R")
+
+STALE_AFTER_S = 5.0
+
+TABS: tuple[tuple[str, str], ...] = (
+    ("dashboard", "Dashboard"),
+    ("program", "Program"),
+    ("bolus", "Bolus"),
+    ("refill", "Refill"),
+    ("mri", "MRI"),
+    ("log", "Event log"),
+    ("telemetry", "Telemetry"),
+    ("simulator", "Simulator"),
+)
+
+
+class ProgrammerApp(App[None]):
+    CSS_PATH = "programmer.tcss"
+    TITLE = "Pump programmer"
+    SUB_TITLE = "simulator for training and testing, not a medical device"
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("i", "interrogate", "Interrogate"),
+        Binding("a", "acknowledge", "Ack alarms"),
+        Binding("r", "reconnect", "Reconnect", show=False),
+        *[
+            Binding(str(n), f"show_tab('{tab}')", title, show=False)
+            for n, (tab, title) in enumerate(TABS, 1)
+        ],
+        Binding("q", "quit", "Quit"),
+    ]
+
+    status: reactive[m.Status | None] = reactive(None)
+    link_ok: reactive[bool] = reactive(False)
+
+    def __init__(
+        self,
+        backend: Backend | None = None,
+        *,
+        embedded: EmbeddedPump | None = None,
+        demo_setup: bool = False,
+        connect_defaults: ConnectRequest | None = None,
+        poll_s: float = 1.0,
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.backend = backend
+        self.embedded = embedded
+        self.demo_setup = demo_setup
+        self.connect_defaults = connect_defaults
+        self.poll_s = poll_s
+        self.export_dir = export_dir or Path.cwd()
+        self.status_received_at: float | None = None
+        self.pending_uncertain: list[OutcomeUncertainError] = []
+        self.role = ""
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static("Not connected", id="link-banner", classes="lost")
+        with TabbedContent(id="tabs"):
+            with TabPane("Dashboard", id="dashboard"):
+                yield DashboardPane()
+            with TabPane("Program", id="program"):
+                yield ProgramPane()
+            with TabPane("Bolus", id="bolus"):
+                yield BolusPane()
+            with TabPane("Refill", id="refill"):
+                yield RefillPane()
+            with TabPane("MRI", id="mri"):
+                yield MriPane()
+            with TabPane("Event log", id="log"):
+                yield EventLogPane()
+            with TabPane("Telemetry", id="telemetry"):
+                yield TelemetryPane()
+            with TabPane("Simulator", id="simulator"):
+                yield SimulatorPane()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TabbedContent).hide_tab("simulator")
+        if self.backend is not None:
+            self.connect_backend(self.backend)
+        else:
+            self.push_screen(ConnectScreen(self.connect_defaults), self._on_connect_request)
+        self.set_interval(self.poll_s, self.poll_status)
+
+    # ------------------------------------------------------------- connection
+
+    def _on_connect_request(self, request: ConnectRequest | None) -> None:
+        if request is None:
+            self.exit()
+            return
+        self.open_and_connect(request)
+
+    @work(exclusive=True, group="connect")
+    async def open_and_connect(self, request: ConnectRequest) -> None:
+        try:
+            backend = Backend.open(request.url, request.key(), request.baud)
+        except Exception as e:  # absent, busy, unreadable key: say which
+            screen = ConnectScreen(request, error=_describe_open_error(e))
+            self.push_screen(screen, self._on_connect_request)
+            return
+        self.backend = backend
+        ok = await self._connect(backend)
+        if not ok:
+            backend.close_port()
+            self.backend = None
+            self.push_screen(
+                ConnectScreen(request, error=self._last_connect_error),
+                self._on_connect_request,
+            )
+
+    _last_connect_error = ""
+
+    def connect_backend(self, backend: Backend) -> None:
+        self.backend = backend
+        self.run_worker(self._connect(backend), exclusive=True, group="connect")
+
+    async def _connect(self, backend: Backend) -> bool:
+        try:
+            ok = await backend.call(backend.sync.connect)
+        except AuthenticationError as e:
+            self._last_connect_error = f"Authentication failed: {e}"
+            self.notify(self._last_connect_error, severity="error", timeout=8)
+            return False
+        except LinkLostError:
+            self._last_connect_error = "The pump is silent: check the port and that it is on."
+            self.notify(self._last_connect_error, severity="error", timeout=8)
+            self.link_ok = False
+            return False
+        self.role = ok.role
+        self.link_ok = True
+        if ok.simulator_available and ok.role == m.Role.SIMULATOR:
+            self.query_one(TabbedContent).show_tab("simulator")
+        if self.demo_setup:
+            await self._demo_setup(backend)
+        await self._resolve_pending(backend)
+        await self._interrogate(backend)
+        return True
+
+    async def _demo_setup(self, backend: Backend) -> None:
+        """Implant and program the demo pump, if it is new (illustrative values, not advice)."""
+        from pumpsim import Continuous, Mix, PatientBolusSettings, TherapyProgram
+
+        status = await backend.call(backend.sync.read_status)
+        if not status.refill_in_progress:
+            return
+        await backend.call(backend.sync.refill_withdraw)
+        program = TherapyProgram(
+            Continuous(0.3), PatientBolusSettings(0.01, 600.0, 10800.0, 4), 2.0
+        )
+        await backend.call(backend.sync.refill_fill, 20.0, Mix.of(morphine=10_000.0), program)
+        await backend.call(backend.sync.priming_bolus, None)
+
+    async def _resolve_pending(self, backend: Backend) -> None:
+        while self.pending_uncertain:
+            uncertain = self.pending_uncertain[0]
+            reply = await backend.call(backend.sync.resolve, uncertain)
+            name = type(uncertain.request).__name__
+            if reply is None:
+                self.notify(f"{name} did not reach the pump: it was NOT applied.", timeout=10)
+            else:
+                self.notify(f"{name} had been applied by the pump (confirmed).", timeout=10)
+            self.pending_uncertain.pop(0)
+
+    def action_reconnect(self) -> None:
+        if self.backend is not None:
+            self.connect_backend(self.backend)
+
+    # ------------------------------------------------------------------ status
+
+    def poll_status(self) -> None:
+        if self.backend is not None and self.link_ok:
+            self.run_worker(self._poll(self.backend), exclusive=True, group="poll")
+        self._update_banner()
+
+    async def _poll(self, backend: Backend) -> None:
+        try:
+            self._take_status(await backend.call(backend.sync.read_status))
+        except LinkLostError:
+            self._link_lost()
+        except DeviceError:
+            pass
+
+    async def _interrogate(self, backend: Backend) -> None:
+        try:
+            self._take_status(await backend.call(backend.sync.interrogate))
+        except LinkLostError:
+            self._link_lost()
+
+    def _take_status(self, status: m.Status) -> None:
+        self.status_received_at = time.monotonic()
+        self.status = status
+        self._update_banner()
+
+    def _link_lost(self) -> None:
+        if self.link_ok:
+            self.notify("Link lost. Press r to reconnect.", severity="error", timeout=8)
+        self.link_ok = False
+        self._update_banner()
+
+    @property
+    def stale(self) -> bool:
+        if self.status_received_at is None:
+            return True
+        return time.monotonic() - self.status_received_at > STALE_AFTER_S or not self.link_ok
+
+    def _update_banner(self) -> None:
+        banner = self.query_one("#link-banner", Static)
+        status = self.status
+        if self.link_ok and status is not None:
+            banner.update(
+                f"Connected to {status.pump_id} as {self.role}  ·  "
+                f"{'status STALE: press i' if self.stale else 'status live'}"
+            )
+            banner.set_class(False, "lost")
+            banner.set_class(self.stale, "stale")
+        else:
+            text = "LINK LOST — press r to reconnect" if self.backend else "Not connected"
+            banner.update(text)
+            banner.set_class(True, "lost")
+
+    # ----------------------------------------------------------------- actions
+
+    def pump_call(
+        self,
+        fn: Callable[..., R],
+        *args: Any,
+        done: Callable[[R], None] | None = None,
+        failed: Callable[[DeviceError], None] | None = None,
+        refresh: bool = True,
+    ) -> None:
+        """Run one client call in a worker; report errors; then refresh the status."""
+        backend = self.backend
+        if backend is None or not self.link_ok:
+            self.notify("Not connected to a pump.", severity="error")
+            return
+
+        async def run() -> None:
+            try:
+                result = await backend.call(fn, *args)
+            except DeviceError as e:
+                self.notify(f"Pump refused ({e.code}): {e.message}", severity="error", timeout=8)
+                if failed is not None:
+                    failed(e)
+                return
+            except OutcomeUncertainError as e:
+                self.pending_uncertain.append(e)
+                self.notify(
+                    "No reply from the pump: outcome unknown. Reconnect (r) to check it.",
+                    severity="error",
+                    timeout=10,
+                )
+                self._link_lost()
+                return
+            except LinkLostError:
+                self._link_lost()
+                return
+            if done is not None:
+                done(result)
+            if refresh:
+                await self._poll(backend)
+
+        self.run_worker(run(), group="pump")
+
+    def action_interrogate(self) -> None:
+        if self.backend is not None and self.link_ok:
+            self.run_worker(self._interrogate(self.backend), group="pump")
+
+    def action_acknowledge(self) -> None:
+        if self.backend is not None:
+            self.pump_call(self.backend.sync.acknowledge_alarms, ())
+
+    def action_show_tab(self, tab: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tab == "simulator" and not (self.status and self.status.simulator_available):
+            return
+        tabs.active = tab
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for tab, title in TABS:
+            yield SystemCommand(f"Go to {title}", f"Show the {title} tab", _bind(self, tab))
+        yield SystemCommand("Interrogate", "Read the pump now", self.action_interrogate)
+        yield SystemCommand("Acknowledge alarms", "Clear latched alarms", self.action_acknowledge)
+        yield SystemCommand("Reconnect", "Authenticate again", self.action_reconnect)
+
+    async def on_unmount(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane
+        for child in pane.children:
+            refresh = getattr(child, "on_shown", None)
+            if refresh is not None:
+                refresh()
+
+
+def _bind(app: ProgrammerApp, tab: str) -> Callable[[], None]:
+    return lambda: app.action_show_tab(tab)
+
+
+def _describe_open_error(e: Exception) -> str:
+    text = str(e)
+    if "No such file" in text or "Errno 2]" in text:
+        return f"The port does not exist: {text}"
+    if "busy" in text.lower() or "resource" in text.lower():
+        return f"The port is busy (another program has it open): {text}"
+    return f"Could not open the port: {text}"

@@ -1,0 +1,63 @@
+"""`pump-programmer`: the clinician programmer, against an embedded demo pump or any pump."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from firmware_protocol.messages import Role
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pump-programmer",
+        description="Clinician programmer for a simulated implanted drug pump "
+        "(a simulator for engineering, testing and training; not a medical device).",
+    )
+    p.add_argument("--demo", action="store_true", help="start an embedded simulated pump")
+    p.add_argument("--port", help="pyserial URL or device path of a pump")
+    p.add_argument("--role", choices=[r.value for r in Role], default="clinician")
+    p.add_argument("--key", help="device key file (from pumpsim pair / pumpsim serve)")
+    p.add_argument("--baud", type=int, default=115200)
+    p.add_argument(
+        "--acceleration",
+        type=float,
+        default=3600.0,
+        help="demo pump: simulated seconds per real second (default: an hour a second)",
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from programmer_tui.app import ProgrammerApp
+    from programmer_tui.backend import Backend
+    from programmer_tui.screens.connect import ConnectRequest
+
+    if args.demo or not args.port:
+        from firmware_protocol.client import PumpClient
+        from programmer_tui.embedded import EmbeddedPump
+
+        if not args.demo:
+            print("No --port given: starting the embedded demo pump (use --port URL for a pump).")
+        pump = EmbeddedPump.start(acceleration=args.acceleration)
+        backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
+        ProgrammerApp(backend, embedded=pump, demo_setup=True).run()
+        return 0
+    defaults = ConnectRequest(args.port, args.role, args.key or "", args.baud)
+    if args.key:
+        try:
+            backend = Backend.open(args.port, defaults.key(), args.baud)
+        except Exception as e:
+            print(f"cannot connect: {e}", file=sys.stderr)
+            ProgrammerApp(connect_defaults=defaults).run()
+            return 0
+        ProgrammerApp(backend, connect_defaults=defaults).run()
+        return 0
+    ProgrammerApp(connect_defaults=defaults).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

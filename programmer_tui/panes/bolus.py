@@ -1,0 +1,137 @@
+"""Clinician, priming and bridge boluses, each reviewed before it is given."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, Select, Static
+
+from firmware_protocol import messages as m
+from programmer_tui import format as fmt
+from programmer_tui.panes.common import papp
+from programmer_tui.panes.program import unit_mcg
+from programmer_tui.screens.review import ReviewScreen
+
+
+class BolusPane(VerticalScroll):
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label("Kind")
+            yield Select(
+                [
+                    ("clinician bolus", "clinician"),
+                    ("priming bolus", "priming"),
+                    ("bridge bolus", "bridge"),
+                ],
+                value="clinician",
+                allow_blank=False,
+                id="bolus-kind",
+            )
+        with Horizontal(classes="row", id="bolus-dose-row"):
+            yield Label("Dose", id="bolus-dose-label")
+            yield Input("", placeholder="dose", id="bolus-dose")
+            yield Label("over (min)")
+            yield Input("60", id="bolus-minutes")
+        yield Static("", id="bolus-summary")
+        with Horizontal(classes="buttons"):
+            yield Button("Review and give…", variant="primary", id="bolus-review")
+            yield Button("Cancel running bolus", variant="error", id="bolus-cancel")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self._status_changed)
+
+    def _status_changed(self, _status: m.Status | None) -> None:
+        self.summarise()
+
+    def summarise(self) -> tuple[str, float | None, float | None]:
+        """(what will happen, volume mL, duration s) for the form as it stands."""
+        status = papp(self).status
+        kind = str(self.query_one("#bolus-kind", Select).value)
+        self.query_one("#bolus-dose-row").display = kind == "clinician"
+        summary = self.query_one("#bolus-summary", Static)
+        if status is None:
+            return "", None, None
+        running = (
+            f"Running: {status.bolus_kind} bolus until {fmt.when(status.bolus_ends_at_s)}\n"
+            if status.bolus_kind
+            else ""
+        )
+        if kind == "priming":
+            text = (
+                "Fills tubing and catheter at the pump's fastest rate (after implant or revision)."
+            )
+            summary.update(running + text)
+            return text, None, None
+        if kind == "bridge":
+            text = (
+                "Pushes the old drug out of tubing and catheter at the old rate "
+                "(offered after a refill with a new concentration)."
+            )
+            summary.update(running + text)
+            return text, None, None
+        if not status.mix:
+            summary.update(running + "The reservoir is empty.")
+            return "", None, None
+        drug = status.mix[0]
+        self.query_one("#bolus-dose-label", Label).update(
+            f"Dose ({fmt.dose(drug.drug, 0).split()[1]})"
+        )
+        try:
+            dose = float(self.query_one("#bolus-dose", Input).value)
+            minutes = float(self.query_one("#bolus-minutes", Input).value)
+        except ValueError:
+            summary.update(running + "Enter the dose and the duration.")
+            return "", None, None
+        volume = dose * unit_mcg(drug.drug) / drug.mcg_per_ml
+        text = (
+            f"{fmt.dose(drug.drug, dose * unit_mcg(drug.drug))} = {volume:.4g} mL "
+            f"over {minutes:g} min "
+            f"({volume * 1440 / minutes if minutes else 0:.3g} mL/day), then back to the program"
+        )
+        summary.update(running + text)
+        return text, volume, minutes * 60
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        self.summarise()
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        self.summarise()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        app = papp(self)
+        backend = app.backend
+        if backend is None:
+            return
+        if event.button.id == "bolus-cancel":
+            app.pump_call(backend.sync.cancel_bolus)
+            return
+        kind = str(self.query_one("#bolus-kind", Select).value)
+        text, volume, duration = self.summarise()
+        if kind == "clinician" and (volume is None or duration is None):
+            app.notify("Enter a dose and a duration first.", severity="error")
+            return
+        status = app.status
+
+        def decided(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+
+            def done(b: m.BolusStarted) -> None:
+                app.notify(f"{b.kind} bolus: {b.volume_ml:.4g} mL until {fmt.when(b.ends_at_s)}")
+
+            if kind == "clinician":
+                app.pump_call(backend.sync.clinician_bolus, volume, duration, done=done)
+            elif kind == "priming":
+                app.pump_call(backend.sync.priming_bolus, None, done=done)
+            else:
+                app.pump_call(backend.sync.bridge_bolus, done=done)
+
+        rows = [("bolus", "none", f"{kind}: {text}")]
+        if status is not None:
+            rows.append(("program in force", _mode(status), _mode(status)))
+        app.push_screen(ReviewScreen(f"Review the {kind} bolus", rows), decided)
+
+
+def _mode(status: m.Status) -> str:
+    p = status.program
+    return p.mode if p.mode != "continuous" else f"continuous {p.rate_ml_per_day:g} mL/day"

@@ -1,0 +1,133 @@
+"""Dashboard: what an interrogation tells, at a glance, with alarms first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, ProgressBar, Static
+
+from firmware_protocol import messages as m
+from programmer_tui import format as fmt
+
+if TYPE_CHECKING:
+    from programmer_tui.app import ProgrammerApp
+
+
+def therapy_line(status: m.Status) -> str:
+    p = status.program
+    if p.mode == "continuous":
+        basal = f"continuous {p.rate_ml_per_day:g} mL/day"
+    elif p.mode == "flexible":
+        basal = f"flexible {p.period}, {len(p.steps)} steps"
+    else:
+        basal = "STOPPED"
+    if status.bolus_kind:
+        basal += f"  + {status.bolus_kind} bolus until {fmt.when(status.bolus_ends_at_s)}"
+    pb = p.patient_bolus[0] if p.patient_bolus else None
+    ptm = (
+        f"patient bolus {pb.volume_ml:g} mL, lockout {pb.lockout_s / 3600:g} h, "
+        f"max {pb.max_per_24h}/24 h"
+        if pb
+        else "no patient bolus"
+    )
+    return f"{basal}\n{ptm}"
+
+
+def mix_line(status: m.Status) -> str:
+    if not status.mix:
+        return "saline / empty"
+    return " + ".join(f"{d.drug} {fmt.concentration(d.drug, d.mcg_per_ml)}" for d in status.mix)
+
+
+class DashboardPane(VerticalScroll):
+    def compose(self) -> ComposeResult:
+        yield Static("", id="stale-marker")
+        with Horizontal(id="dash-top"):
+            with Vertical(classes="card"):
+                yield Static("Device", classes="card-title")
+                yield Static("—", id="identity")
+            with Vertical(classes="card"):
+                yield Static("Therapy", classes="card-title")
+                yield Static("—", id="therapy")
+        with Horizontal(id="dash-mid"):
+            with Vertical(classes="card"):
+                yield Static("Reservoir", classes="card-title")
+                yield ProgressBar(
+                    total=40, show_eta=False, show_percentage=False, id="reservoir-bar"
+                )
+                yield Static("—", id="reservoir")
+            with Vertical(classes="card"):
+                yield Static("Battery", classes="card-title")
+                yield ProgressBar(
+                    total=100, show_eta=False, show_percentage=False, id="battery-bar"
+                )
+                yield Static("—", id="battery")
+        with Vertical(classes="card", id="alarm-card"):
+            yield Static("Alarms", classes="card-title")
+            yield Static("none", id="alarms")
+            yield Button("Acknowledge alarms (a)", id="ack", variant="warning")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self.show)
+
+    @property
+    def papp(self) -> ProgrammerApp:
+        return cast("ProgrammerApp", self.app)
+
+    def show(self, status: m.Status | None) -> None:
+        if status is None:
+            return
+        off = status.clock_offset_s
+        stale = self.papp.stale
+        marker = self.query_one("#stale-marker", Static)
+        marker.update("STALE — last status is old; press i to interrogate" if stale else "")
+        marker.set_class(stale, "stale")
+        self.query_one("#identity", Static).update(
+            f"{status.pump_id}  ({status.variant}, {status.reservoir_capacity_ml:g} mL)\n"
+            f"clock {fmt.when(status.at_s, off)}\n"
+            f"last interrogation {fmt.when(status.last_interrogated_at_s, off)}\n"
+            f"motor {status.motor}  ·  MRI {status.mri}"
+        )
+        self.query_one("#therapy", Static).update(
+            f"{mix_line(status)}\n{therapy_line(status)}\n"
+            f"now {status.commanded_rate_ml_per_day:.4g} mL/day"
+        )
+        bar = self.query_one("#reservoir-bar", ProgressBar)
+        bar.update(total=status.reservoir_capacity_ml, progress=status.reservoir_ml)
+        refill = "in progress" if status.refill_in_progress else ""
+        self.query_one("#reservoir", Static).update(
+            f"{status.reservoir_ml:.2f} mL {refill}\n"
+            f"low-reservoir alarm ({status.program.low_reservoir_alarm_ml:g} mL) "
+            f"{fmt.day(status.projected_low_reservoir_at_s, off)}\n"
+            f"empty {fmt.day(status.projected_empty_at_s, off)}"
+        )
+        battery = self.query_one("#battery-bar", ProgressBar)
+        battery.update(total=status.battery_capacity_mah, progress=status.battery_mah)
+        eri = status.eri_at_s if status.eri_at_s is not None else status.projected_eri_at_s
+        self.query_one("#battery", Static).update(
+            f"{100 * status.battery_mah / status.battery_capacity_mah:.1f} %\n"
+            f"replacement (ERI) {'reached ' if status.eri_at_s is not None else ''}"
+            f"{fmt.day(eri, off)}"
+            + (
+                f"\nEND OF SERVICE {fmt.day(status.end_of_service_at_s, off)}"
+                if status.end_of_service_at_s is not None
+                else ""
+            )
+        )
+        alarms = sorted(status.alarms, key=lambda a: (a.severity != "critical", a.raised_at_s))
+        text = "\n".join(
+            f"{'CRITICAL' if a.severity == 'critical' else 'non-critical'}  "
+            f"{a.kind.replace('_', ' ')}  since {fmt.when(a.raised_at_s, off)}"
+            for a in alarms
+        )
+        widget = self.query_one("#alarms", Static)
+        widget.update(text or "none")
+        widget.set_class(any(a.severity == "critical" for a in alarms), "critical")
+        widget.set_class(bool(alarms) and all(a.severity != "critical" for a in alarms), "warning")
+        self.query_one("#ack", Button).disabled = not alarms
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ack":
+            self.papp.action_acknowledge()

@@ -1,0 +1,125 @@
+"""Event log: downloaded in the background with progress, filtered, paged, exported to CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
+
+from firmware_protocol import messages as m
+from programmer_tui import format as fmt
+from programmer_tui.panes.common import papp
+from pumpsim import LogKind
+from pumpsim.units import SECONDS_PER_DAY
+
+PAGE = 100
+
+
+class EventLogPane(Vertical):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[m.LogRecordSpec] = []
+        self.page = 0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Button("Download log", id="log-download", variant="primary")
+            yield Select(
+                [("all kinds", "")] + [(k.value, k.value) for k in LogKind],
+                value="",
+                allow_blank=False,
+                id="log-kind",
+            )
+            yield Label("days")
+            yield Input("", placeholder="from", id="log-from")
+            yield Input("", placeholder="to", id="log-to")
+        yield ProgressBar(show_eta=False, id="log-progress")
+        yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
+        with Horizontal(classes="row"):
+            yield Button("◀ newer", id="log-prev")
+            yield Static("", id="log-page")
+            yield Button("older ▶", id="log-next")
+            yield Button("Export CSV", id="log-export")
+
+    def on_mount(self) -> None:
+        self.query_one("#log-table", DataTable).add_columns("#", "time", "kind", "details")
+
+    def filtered(self) -> list[m.LogRecordSpec]:
+        kind = str(self.query_one("#log-kind", Select).value)
+        try:
+            lo = float(self.query_one("#log-from", Input).value) * SECONDS_PER_DAY
+        except ValueError:
+            lo = float("-inf")
+        try:
+            hi = float(self.query_one("#log-to", Input).value) * SECONDS_PER_DAY
+        except ValueError:
+            hi = float("inf")
+        return [
+            r for r in reversed(self.records) if (not kind or r.kind == kind) and lo <= r.at_s <= hi
+        ]
+
+    def show_page(self) -> None:
+        rows = self.filtered()
+        pages = max(1, -(-len(rows) // PAGE))
+        self.page = min(max(self.page, 0), pages - 1)
+        table = self.query_one("#log-table", DataTable)
+        table.clear()
+        for r in rows[self.page * PAGE : (self.page + 1) * PAGE]:
+            details = ", ".join(f"{k}={v}" for k, v in json.loads(r.details_json).items())
+            table.add_row(str(r.index), fmt.when(r.at_s), r.kind, details)
+        self.query_one("#log-page", Static).update(
+            f"page {self.page + 1}/{pages} · {len(rows)} records"
+        )
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        self.page = 0
+        self.show_page()
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        self.page = 0
+        self.show_page()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        app = papp(self)
+        backend = app.backend
+        if event.button.id == "log-download" and backend is not None:
+            bar = self.query_one("#log-progress", ProgressBar)
+            status = app.status
+            total = status.log_next_index - status.log_first_index if status else None
+            bar.update(total=max(1, total or 1), progress=0)
+
+            def progress(chunks: int, _total: int) -> None:
+                self.app.call_from_thread(bar.update, progress=min(chunks * 12, total or 1))
+
+            app.pump_call(
+                backend.sync.read_log, 0, 0, progress, done=self._downloaded, refresh=False
+            )
+        elif event.button.id == "log-next":
+            self.page += 1
+            self.show_page()
+        elif event.button.id == "log-prev":
+            self.page -= 1
+            self.show_page()
+        elif event.button.id == "log-export":
+            self.export()
+
+    def _downloaded(self, page: object) -> None:
+        self.records = list(getattr(page, "records", ()))
+        bar = self.query_one("#log-progress", ProgressBar)
+        bar.update(total=1, progress=1)
+        self.page = 0
+        self.show_page()
+
+    def export(self) -> None:
+        app = papp(self)
+        pump = app.status.pump_id if app.status else "pump"
+        path = app.export_dir / f"{pump}-event-log.csv"
+        with path.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["index", "sim_time_s", "time", "kind", "details"])
+            for r in sorted(self.filtered(), key=lambda r: r.index):
+                writer.writerow([r.index, r.at_s, fmt.when(r.at_s), r.kind, r.details_json])
+        app.notify(f"Exported {len(self.filtered())} records to {path}")

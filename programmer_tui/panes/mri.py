@@ -1,0 +1,87 @@
+"""MRI: a checklist, MRI-safe mode, and afterwards proof that infusion resumed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Checkbox, Static
+
+from firmware_protocol import messages as m
+from programmer_tui import format as fmt
+from programmer_tui.panes.common import papp
+
+CHECKLIST = (
+    ("mri-screened", "Patient screened for the scan; radiology told about the pump"),
+    ("mri-alarms", "Pump interrogated, alarms reviewed and acknowledged"),
+    ("mri-plan", "Plan for the suspended infusion (withdrawal risk) agreed"),
+    ("mri-valve", "Valve-gated pump: reservoir emptied (not needed for peristaltic pumps)"),
+)
+
+
+class MriPane(VerticalScroll):
+    def compose(self) -> ComposeResult:
+        yield Static("Before the scan", classes="card-title")
+        for ident, label in CHECKLIST:
+            yield Checkbox(label, id=ident)
+        yield Button("Enter MRI-safe mode", id="mri-enter", variant="warning")
+        yield Static("", id="mri-state")
+        yield Button("Scan complete: leave MRI-safe mode", id="mri-exit")
+        yield Button("Interrogate and verify infusion resumed", id="mri-verify")
+        yield Static("", id="mri-events")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self._show)
+        self._checklist()
+
+    def _checklist(self) -> None:
+        status = papp(self).status
+        valve = status is not None and status.variant == "valve_gated"
+        needed = [c for c, _ in CHECKLIST if c != "mri-valve" or valve]
+        done = all(self.query_one(f"#{c}", Checkbox).value for c in needed)
+        scanning = status is not None and status.mri != "off"
+        self.query_one("#mri-enter", Button).disabled = not done or scanning
+
+    def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
+        self._checklist()
+
+    def _show(self, status: m.Status | None) -> None:
+        if status is None:
+            return
+        self._checklist()
+        text = {
+            "off": "Infusing normally (MRI-safe mode off)."
+            if status.motor != "stalled"
+            else "Motor stalled.",
+            "scanning": "MRI-SAFE MODE: infusion suspended. Scan may proceed.",
+            "recovering": "Scan over: motor recovering (infusion resumes after the recovery lag).",
+            "awaiting_interrogation": "An alarm latched during the scan: interrogate to resume.",
+        }[status.mri]
+        widget = self.query_one("#mri-state", Static)
+        widget.update(f"{text}  motor {status.motor}")
+        widget.set_class(status.mri != "off", "warning")
+        self.query_one("#mri-exit", Button).disabled = status.mri != "scanning"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        app = papp(self)
+        backend = app.backend
+        if backend is None:
+            return
+        if event.button.id == "mri-enter":
+            app.pump_call(backend.sync.mri_enter, done=lambda _d: app.notify("MRI-safe mode on."))
+        elif event.button.id == "mri-exit":
+            app.pump_call(backend.sync.mri_exit)
+        elif event.button.id == "mri-verify":
+            app.action_interrogate()
+            app.pump_call(backend.sync.read_log, 0, 0, done=self._events, refresh=False)
+
+    def _events(self, page: object) -> None:
+        records = getattr(page, "records", ())
+        wanted = {
+            "mri_entered",
+            "mri_exited",
+            "motor_stall",
+            "motor_stall_recovery",
+            "interrogated",
+        }
+        lines = [f"{fmt.when(r.at_s)}  {r.kind}" for r in records if r.kind in wanted][-8:]
+        self.query_one("#mri-events", Static).update("Recovery events:\n" + "\n".join(lines))

@@ -1,0 +1,319 @@
+"""Program editor: doses in the drug's unit, rates computed at the pump's resolution, the model's
+own rules checked while typing, and a review before anything is written."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
+
+from firmware_protocol import convert
+from firmware_protocol import messages as m
+from programmer_tui import format as fmt
+from programmer_tui.screens.review import ReviewScreen
+from pumpsim import (
+    DEFAULT_LIBRARY,
+    Continuous,
+    FlexibleSchedule,
+    Mix,
+    PatientBolusSettings,
+    PumpConfig,
+    Step,
+    Stopped,
+    TherapyProgram,
+    dose_to_rate,
+    validate_program,
+)
+
+if TYPE_CHECKING:
+    from programmer_tui.app import ProgrammerApp
+
+RESOLUTION = PumpConfig().rate_resolution_ml_per_day
+
+
+def unit_mcg(drug: str) -> float:
+    return 1000.0 if drug in DEFAULT_LIBRARY and DEFAULT_LIBRARY[drug].unit == "mg" else 1.0
+
+
+class ProgramPane(VerticalScroll):
+    """A form for the whole program; `program()` turns it into a TherapyProgram or errors."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[tuple[float, float, float]] = []  # start_s, duration_s, dose (unit/day)
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("—", id="prog-mix")
+        with Horizontal(classes="row"):
+            yield Label("Mode")
+            yield Select(
+                [
+                    ("continuous", "continuous"),
+                    ("flexible (daily steps)", "flexible"),
+                    ("stopped", "stopped"),
+                ],
+                value="continuous",
+                allow_blank=False,
+                id="mode",
+            )
+        with Horizontal(classes="row", id="continuous-row"):
+            yield Label("Dose per day", id="dose-label")
+            yield Input("", id="dose", placeholder="e.g. 3")
+            yield Static("", id="rate")
+        with Vertical(id="flex-box"):
+            yield DataTable(id="steps", cursor_type="row")
+            with Horizontal(classes="row"):
+                yield Input("", placeholder="from hh:mm", id="step-from")
+                yield Input("", placeholder="to hh:mm", id="step-to")
+                yield Input("", placeholder="dose/day", id="step-dose")
+                yield Button("Add step", id="add-step")
+                yield Button("Remove last", id="remove-step")
+        with Horizontal(classes="row"):
+            yield Checkbox("Patient bolus", id="pb-on")
+            yield Input("", placeholder="dose", id="pb-dose")
+            yield Input("10", placeholder="min", id="pb-duration")
+            yield Input("180", placeholder="lockout min", id="pb-lockout")
+            yield Input("4", placeholder="max/24h", id="pb-max")
+        with Horizontal(classes="row"):
+            yield Label("Low-reservoir alarm (mL)")
+            yield Input("2", id="low-alarm")
+        yield Static("", id="violations")
+        with Horizontal(classes="buttons"):
+            yield Button("Review and write…", variant="primary", id="review")
+            yield Button("Reload from pump", id="reload")
+
+    @property
+    def papp(self) -> ProgrammerApp:
+        return cast("ProgrammerApp", self.app)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#steps", DataTable)
+        table.add_columns("from", "to", "dose/day", "mL/day")
+        self.watch(self.app, "status", self._status_changed)
+
+    # ----------------------------------------------------------------- status
+
+    def mix(self) -> Mix:
+        status = self.papp.status
+        return convert.mix_from_specs(status.mix) if status else Mix()
+
+    def primary(self) -> tuple[str, float] | None:
+        primary = self.mix().primary
+        return (primary.drug, primary.mcg_per_ml) if primary else None
+
+    def _status_changed(self, status: m.Status | None) -> None:
+        if status is None:
+            return
+        self.query_one("#prog-mix", Static).update(
+            "Reservoir: "
+            + (
+                " + ".join(
+                    f"{d.drug} {fmt.concentration(d.drug, d.mcg_per_ml)}" for d in status.mix
+                )
+                or "empty (refill first)"
+            )
+            + "   (drug and concentration are set at refill)"
+        )
+        primary = self.primary()
+        unit = DEFAULT_LIBRARY[primary[0]].unit if primary else "mcg"
+        self.query_one("#dose-label", Label).update(f"Dose per day ({unit})")
+        if not self.loaded:
+            self.load(convert.program_from_spec(status.program))
+
+    def load(self, program: TherapyProgram) -> None:
+        """Fill the form from a program (the one in force, or after a reload)."""
+        self.loaded = True
+        primary = self.primary()
+        per_ml = primary[1] / unit_mcg(primary[0]) if primary else 0.0
+        basal = program.basal
+        mode = self.query_one("#mode", Select)
+        self.steps = []
+        if isinstance(basal, Continuous):
+            mode.value = "continuous"
+            self.query_one("#dose", Input).value = f"{basal.rate_ml_per_day * per_ml:.6g}"
+        elif isinstance(basal, FlexibleSchedule):
+            mode.value = "flexible"
+            self.steps = [
+                (s.start_s, s.duration_s, s.rate_ml_per_day * per_ml) for s in basal.steps
+            ]
+        else:
+            mode.value = "stopped"
+        pb = program.patient_bolus
+        self.query_one("#pb-on", Checkbox).value = pb is not None
+        if pb is not None:
+            self.query_one("#pb-dose", Input).value = f"{pb.volume_ml * per_ml:.6g}"
+            self.query_one("#pb-duration", Input).value = f"{pb.duration_s / 60:g}"
+            self.query_one("#pb-lockout", Input).value = f"{pb.lockout_s / 60:g}"
+            self.query_one("#pb-max", Input).value = str(pb.max_per_24h)
+        self.query_one("#low-alarm", Input).value = f"{program.low_reservoir_alarm_ml:g}"
+        self._redraw_steps()
+        self.validate()
+
+    # ------------------------------------------------------------------- form
+
+    def _rate(self, dose_per_day: float) -> tuple[float, str]:
+        primary = self.primary()
+        if primary is None:
+            raise ValueError("the reservoir is empty: refill before programming a dose")
+        conv = dose_to_rate(dose_per_day * unit_mcg(primary[0]), primary[1], RESOLUTION)
+        note = (
+            f"= {conv.rate_ml_per_day:g} mL/day, delivers "
+            f"{fmt.dose(primary[0], conv.dose_mcg_per_day)}/day "
+            f"(rounding {fmt.dose(primary[0], conv.rounding_mcg_per_day)})"
+        )
+        return conv.rate_ml_per_day, note
+
+    def program(self) -> tuple[TherapyProgram | None, list[str]]:
+        """The form as a program, or the reasons it cannot be read."""
+        errors: list[str] = []
+
+        def number(field: str, what: str) -> float:
+            text = self.query_one(f"#{field}", Input).value.strip()
+            try:
+                return float(text)
+            except ValueError:
+                errors.append(f"{what}: {text!r} is not a number")
+                return 0.0
+
+        mode = self.query_one("#mode", Select).value
+        basal: Stopped | Continuous | FlexibleSchedule = Stopped()
+        try:
+            if mode == "continuous":
+                basal = Continuous(self._rate(number("dose", "dose per day"))[0])
+            elif mode == "flexible":
+                basal = FlexibleSchedule(
+                    tuple(Step(s, d, self._rate(dose)[0]) for s, d, dose in self.steps)
+                )
+            pb = None
+            if self.query_one("#pb-on", Checkbox).value:
+                dose = number("pb-dose", "patient bolus dose")
+                primary = self.primary()
+                volume = dose * unit_mcg(primary[0]) / primary[1] if primary else 0.0
+                pb = PatientBolusSettings(
+                    round(volume, 6),
+                    number("pb-duration", "bolus duration") * 60,
+                    number("pb-lockout", "lockout") * 60,
+                    int(number("pb-max", "max per 24 h")),
+                )
+        except ValueError as e:
+            errors.append(str(e))
+            return None, errors
+        low = number("low-alarm", "low-reservoir alarm")
+        if errors:
+            return None, errors
+        return TherapyProgram(basal, pb, low), errors
+
+    def validate(self) -> TherapyProgram | None:
+        """Check the form with the model's own rules; show every problem inline."""
+        program, errors = self.program()
+        mode = self.query_one("#mode", Select).value
+        self.query_one("#continuous-row").display = mode == "continuous"
+        self.query_one("#flex-box").display = mode == "flexible"
+        rate_label = self.query_one("#rate", Static)
+        rate_label.update("")
+        if mode == "continuous" and not errors:
+            with contextlib.suppress(ValueError):
+                rate_label.update(self._rate(float(self.query_one("#dose", Input).value))[1])
+        messages = list(errors)
+        if program is not None:
+            violations = validate_program(program, self.mix(), PumpConfig(), DEFAULT_LIBRARY)
+            messages += [f"{v.code}: {v.message}" for v in violations]
+        box = self.query_one("#violations", Static)
+        box.update("\n".join(f"✗ {text}" for text in messages) or "✓ the pump's rules are met")
+        box.set_class(bool(messages), "critical")
+        self.query_one("#review", Button).disabled = bool(messages)
+        return program if not messages else None
+
+    def _redraw_steps(self) -> None:
+        table = self.query_one("#steps", DataTable)
+        table.clear()
+        for start, duration, dose in self.steps:
+            try:
+                rate = f"{self._rate(dose)[0]:g}"
+            except ValueError:
+                rate = "?"
+            table.add_row(fmt.hhmm(start), fmt.hhmm(start + duration), f"{dose:g}", rate)
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        if self.loaded:
+            self.validate()
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        if self.loaded:
+            self.validate()
+
+    def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
+        if self.loaded:
+            self.validate()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "add-step":
+            self._add_step()
+        elif event.button.id == "remove-step" and self.steps:
+            self.steps.pop()
+            self._redraw_steps()
+            self.validate()
+        elif event.button.id == "reload" and self.papp.status is not None:
+            self.load(convert.program_from_spec(self.papp.status.program))
+        elif event.button.id == "review":
+            self.review()
+
+    def _add_step(self) -> None:
+        try:
+            start = fmt.parse_hhmm(self.query_one("#step-from", Input).value)
+            end = fmt.parse_hhmm(self.query_one("#step-to", Input).value)
+            dose = float(self.query_one("#step-dose", Input).value)
+        except ValueError as e:
+            self.app.notify(f"Step not added: {e}", severity="error")
+            return
+        if end <= start:
+            self.app.notify("Step not added: it must end after it starts", severity="error")
+            return
+        self.steps.append((start, end - start, dose))
+        self.steps.sort()
+        self._redraw_steps()
+        self.validate()
+
+    # ----------------------------------------------------------------- review
+
+    def review(self) -> None:
+        program = self.validate()
+        backend = self.papp.backend
+        if program is None or backend is None:
+            return
+        self.papp.pump_call(backend.sync.stage_program, program, done=self._reviewed, refresh=False)
+
+    def _reviewed(self, review: m.ProgramReview) -> None:
+        if not review.accepted:
+            text = "; ".join(f"{v.code}: {v.message}" for v in review.violations)
+            self.query_one("#violations", Static).update(f"The pump refuses: {text}")
+            self.app.notify(f"The pump refuses the program: {text}", severity="error")
+            return
+        rows = [(c.field, c.old, c.new) for c in review.changes]
+        old = {d.drug: d.mcg for d in review.old_daily}
+        new = {d.drug: d.mcg for d in review.new_daily}
+        for drug in sorted(set(old) | set(new)):
+            rows.append(
+                (
+                    f"{drug} per day (average)",
+                    fmt.dose(drug, old.get(drug, 0.0)),
+                    fmt.dose(drug, new.get(drug, 0.0)),
+                )
+            )
+        if not review.changes:
+            rows.insert(0, ("(no change)", "", ""))
+
+        def decided(confirmed: bool | None) -> None:
+            backend = self.papp.backend
+            if confirmed and backend is not None:
+                self.papp.pump_call(
+                    backend.sync.confirm_program,
+                    review.stage_id,
+                    done=lambda _done: self.app.notify("Program written to the pump."),
+                )
+
+        self.app.push_screen(ReviewScreen("Review the new program", rows), decided)

@@ -1,0 +1,111 @@
+"""Simulator control (only when the pump offers it): time and live fault injection, for trainers."""
+
+from __future__ import annotations
+
+import json
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Select, Static
+
+from programmer_tui.panes.common import papp
+from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
+
+SPEEDS = (
+    (1.0, "1x real time"),
+    (60.0, "1 min/s"),
+    (3600.0, "1 h/s"),
+    (86400.0, "1 day/s"),
+    (1_000_000.0, "1,000,000x"),
+)
+
+FAULTS: dict[str, dict[str, object]] = {
+    "partial occlusion (50 %)": {"kind": "CatheterOcclusion", "delivered_fraction": 0.5},
+    "total occlusion": {"kind": "CatheterOcclusion", "delivered_fraction": 0.0},
+    "tip granuloma (grows over 30 days)": {
+        "kind": "TipGranuloma",
+        "growth_s": 30 * SECONDS_PER_DAY,
+    },
+    "catheter dislodgement": {"kind": "CatheterDislodgement"},
+    "motor stall (2 h)": {"kind": "MotorStall", "duration_s": 2 * SECONDS_PER_HOUR},
+    "motor stall (permanent)": {"kind": "MotorStall"},
+    "premature ERI": {"kind": "PrematureEri"},
+    "low-battery reset": {"kind": "LowBatteryReset"},
+    "over-infusion drift (+30 % over 10 days)": {
+        "kind": "OverInfusionDrift",
+        "final_factor": 1.3,
+        "ramp_s": 10 * SECONDS_PER_DAY,
+    },
+    "pocket fill at next refill": {"kind": "PocketFill"},
+    "memory reset": {"kind": "MemoryReset"},
+}
+
+
+class SimulatorPane(VerticalScroll):
+    def compose(self) -> ComposeResult:
+        yield Static("", id="sim-clock")
+        with Horizontal(classes="row"):
+            yield Select(
+                [(label, v) for v, label in SPEEDS], value=1.0, allow_blank=False, id="sim-speed"
+            )
+            yield Button("Set speed", id="sim-set-speed")
+            yield Button("Pause", id="sim-pause")
+            yield Button("Resume", id="sim-resume")
+        with Horizontal(classes="row"):
+            yield Button("+1 hour", id="sim-hour")
+            yield Button("+1 day", id="sim-day")
+            yield Button("+30 days", id="sim-month")
+        with Horizontal(classes="row"):
+            yield Select(
+                [(k, k) for k in FAULTS],
+                value=next(iter(FAULTS)),
+                allow_blank=False,
+                id="sim-fault",
+            )
+            yield Button("Inject now", id="sim-inject", variant="error")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self._show)
+
+    def _show(self, status: object) -> None:
+        if status is None:
+            return
+        from programmer_tui import format as fmt
+
+        s = papp(self).status
+        assert s is not None
+        self.query_one("#sim-clock", Static).update(
+            f"Simulated clock {fmt.when(s.at_s, s.clock_offset_s)} · "
+            f"{'PAUSED' if s.paused else f'{s.acceleration:g}x'}"
+        )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        app = papp(self)
+        backend = app.backend
+        if backend is None:
+            return
+        ident = event.button.id
+        speed = float(str(self.query_one("#sim-speed", Select).value))
+        jumps = {
+            "sim-hour": SECONDS_PER_HOUR,
+            "sim-day": SECONDS_PER_DAY,
+            "sim-month": 30 * SECONDS_PER_DAY,
+        }
+        if ident in jumps:
+            app.pump_call(backend.sync.sim_advance, jumps[ident])
+        elif ident == "sim-set-speed":
+            app.pump_call(backend.sync.sim_set_speed, speed, False)
+        elif ident == "sim-pause":
+            status = app.status
+            app.pump_call(backend.sync.sim_set_speed, status.acceleration if status else 1.0, True)
+        elif ident == "sim-resume":
+            status = app.status
+            app.pump_call(backend.sync.sim_set_speed, status.acceleration if status else 1.0, False)
+        elif ident == "sim-inject":
+            name = str(self.query_one("#sim-fault", Select).value)
+            fault: dict[str, object] = {**FAULTS[name], "in_s": 0}
+            app.pump_call(
+                backend.sync.sim_inject_fault,
+                json.dumps(fault),
+                done=lambda _d: app.notify(f"Fault injected: {name}"),
+            )
