@@ -162,6 +162,7 @@ class Firmware:
     # ---------------------------------------------------------------- running
 
     def start(self) -> threading.Thread:
+        self._stop.clear()
         self._thread = threading.Thread(target=self.serve_forever, name="firmware", daemon=True)
         self._thread.start()
         return self._thread

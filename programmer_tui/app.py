@@ -19,7 +19,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
 
 from firmware_protocol import messages as m
 from firmware_protocol.client import (
@@ -66,8 +66,13 @@ class ProgrammerApp(App[None]):
         Binding("i", "interrogate", "Interrogate"),
         Binding("a", "acknowledge", "Ack alarms"),
         Binding("r", "reconnect", "Reconnect", show=False),
+        # Digits switch tabs unless a field has the keys; F2-F9 always do.
         *[
             Binding(str(n), f"show_tab('{tab}')", title, show=False)
+            for n, (tab, title) in enumerate(TABS, 1)
+        ],
+        *[
+            Binding(f"f{n + 1}", f"show_tab('{tab}')", title, show=False, priority=True)
             for n, (tab, title) in enumerate(TABS, 1)
         ],
         Binding("q", "quit", "Quit"),
@@ -122,7 +127,10 @@ class ProgrammerApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(TabbedContent).hide_tab("simulator")
+        # Kept, because app-level queries look at the active screen (a modal may be on top).
+        self.banner = self.query_one("#link-banner", Static)
+        self.tabs = self.query_one(TabbedContent)
+        self.tabs.hide_tab("simulator")
         if self.backend is not None:
             self.connect_backend(self.backend)
         else:
@@ -176,7 +184,7 @@ class ProgrammerApp(App[None]):
         self.role = ok.role
         self.link_ok = True
         if ok.simulator_available and ok.role == m.Role.SIMULATOR:
-            self.query_one(TabbedContent).show_tab("simulator")
+            self.tabs.show_tab("simulator")
         if self.demo_setup:
             await self._demo_setup(backend)
         await self._resolve_pending(backend)
@@ -251,7 +259,7 @@ class ProgrammerApp(App[None]):
         return time.monotonic() - self.status_received_at > STALE_AFTER_S or not self.link_ok
 
     def _update_banner(self) -> None:
-        banner = self.query_one("#link-banner", Static)
+        banner = self.banner
         status = self.status
         if self.link_ok and status is not None:
             banner.update(
@@ -317,10 +325,13 @@ class ProgrammerApp(App[None]):
             self.pump_call(self.backend.sync.acknowledge_alarms, ())
 
     def action_show_tab(self, tab: str) -> None:
-        tabs = self.query_one(TabbedContent)
-        if tab == "simulator" and not (self.status and self.status.simulator_available):
-            return
+        tabs = self.tabs
+        if tab == "simulator" and self.role != m.Role.SIMULATOR:
+            return  # only a simulator-role session on a pump that offers it has this tab
+        # Let go of a field in the pane we leave, or focus would pull its tab back.
+        self.set_focus(None)
         tabs.active = tab
+        self.set_focus(tabs.query_one(Tabs))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

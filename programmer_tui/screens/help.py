@@ -17,7 +17,7 @@ A simulator for engineering, testing and training — **not a medical device**, 
 
 | key | does |
 |---|---|
-| 1-8 | Dashboard, Program, Bolus, Refill, MRI, Event log, Telemetry, Simulator |
+| F2-F9 (or 1-8 outside a field) | Dashboard, Program, Bolus, Refill, MRI, Event log, Telemetry, Simulator |
 | i | interrogate the pump now |
 | a | acknowledge alarms |
 | r | reconnect after a lost link |

@@ -1,0 +1,294 @@
+"""The programmer as a person uses it (Textual pilot), checked against what the pump ends up holding."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
+from tui_helpers import demo_app, ready, settle, until
+
+from firmware_protocol.messages import Role
+from programmer_tui.screens.help import HelpScreen
+from programmer_tui.screens.review import ReviewScreen
+from pumpsim import Continuous, FlexibleSchedule, MriPhase
+
+
+def text_of(app: object, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())  # type: ignore[attr-defined]
+
+
+async def test_demo_connects_and_the_dashboard_shows_the_interrogation(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        # The demo filled 20 mL and primed 0.35 mL; then an hour at 0.3 mL/day.
+        assert pump.status().reservoir_ml == pytest.approx(20.0 - 0.35 - 0.3 * 2340 / 86400)
+        identity = text_of(app, "#identity")
+        assert pump.status().mix.describe(pump.library) == "morphine 10 mg/mL"
+        assert app.status is not None
+        assert app.status.pump_id in identity
+        assert "morphine 10 mg/mL" in text_of(app, "#therapy")
+        assert "19.64 mL" in text_of(app, "#reservoir")
+        assert "empty 2026-" in text_of(app, "#reservoir")
+        assert "replacement (ERI)" in text_of(app, "#battery")
+        assert "live" in text_of(app, "#link-banner")
+
+
+async def test_alarms_show_by_severity_and_are_acknowledged(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("f9")  # the simulator tab
+        app.query_one("#sim-fault", Select).value = "motor stall (2 h)"
+        await pilot.click("#sim-inject")
+        await until(pilot, app, lambda: bool(app.status and app.status.alarms))
+        await pilot.press("f2")
+        await settle(pilot, app)
+        alarms = app.query_one("#alarms", Static)
+        assert "CRITICAL  motor stall" in str(alarms.render())
+        assert alarms.has_class("critical")
+        assert [a.kind for a in pump.alarms] == ["motor_stall"]
+        await pilot.click("#ack")
+        await until(pilot, app, lambda: pump.alarms == ())
+        await until(pilot, app, lambda: text_of(app, "#alarms") == "none")
+
+
+async def test_program_change_is_validated_reviewed_and_confirmed(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("f3")
+        await settle(pilot, app)
+        dose = app.query_one("#dose", Input)
+        assert dose.value == "3"  # 0.3 mL/day of 10 mg/mL, shown in mg/day
+        dose.value = "40"  # over morphine's daily limit
+        await settle(pilot, app)
+        assert "DAILY_DOSE_OVER_LIMIT" in text_of(app, "#violations")
+        assert app.query_one("#review", Button).disabled
+        dose.value = "4.25"
+        await settle(pilot, app)
+        assert "0.425 mL/day" in text_of(app, "#rate")
+        assert "rules are met" in text_of(app, "#violations")
+        await pilot.click("#review")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        table = app.screen.query_one(DataTable)
+        cells = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert ["rate_ml_per_day", "0.3", "0.425"] in cells
+        assert pump.program.basal == Continuous(0.3)  # nothing written before confirming
+        await pilot.press("ctrl+y")
+        await until(pilot, app, lambda: pump.program.basal == Continuous(0.425))
+
+
+async def test_cancelling_the_review_writes_nothing(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("f3")
+        await settle(pilot, app)
+        app.query_one("#dose", Input).value = "5"
+        await settle(pilot, app)
+        await pilot.click("#review")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ReviewScreen)
+        assert pump.program.basal == Continuous(0.3)
+
+
+async def test_flexible_schedule_edited_as_a_table_of_steps(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("f3")
+        await settle(pilot, app)
+        app.query_one("#mode", Select).value = "flexible"
+        await settle(pilot, app)
+        assert "NO_STEPS" in text_of(app, "#violations")
+        for start, end, dose in (("00:00", "08:00", "2"), ("08:00", "24:00", "4")):
+            app.query_one("#step-from", Input).value = start
+            app.query_one("#step-to", Input).value = end
+            app.query_one("#step-dose", Input).value = dose
+            await pilot.click("#add-step")
+            await settle(pilot, app)
+        assert app.query_one("#steps", DataTable).row_count == 2
+        assert "rules are met" in text_of(app, "#violations")
+        await pilot.click("#review")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.click("#confirm")
+        await until(pilot, app, lambda: isinstance(pump.program.basal, FlexibleSchedule))
+        basal = pump.program.basal
+        assert isinstance(basal, FlexibleSchedule)
+        assert [s.rate_ml_per_day for s in basal.steps] == [0.2, 0.4]
+
+
+async def test_clinician_bolus_with_review(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("f4")
+        await settle(pilot, app)
+        app.query_one("#bolus-dose", Input).value = "0.5"
+        app.query_one("#bolus-minutes", Input).value = "30"
+        await settle(pilot, app)
+        assert "0.05 mL over 30 min" in text_of(app, "#bolus-summary")
+        await pilot.click("#bolus-review")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("ctrl+y")
+        await until(pilot, app, lambda: pump.status().active_bolus is not None)
+        bolus = pump.status().active_bolus
+        assert bolus is not None
+        assert bolus.kind == "clinician"
+        assert bolus.volume_ml == pytest.approx(0.05)
+        await until(pilot, app, lambda: "Running: clinician" in text_of(app, "#bolus-summary"))
+        await pilot.click("#bolus-cancel")
+        await until(pilot, app, lambda: pump.status().active_bolus is None)
+
+
+async def test_refill_wizard_with_new_concentration_and_bridge(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("f5")
+        await settle(pilot, app)
+        await pilot.click("#withdraw")
+        await until(pilot, app, lambda: pump.status().refill_in_progress)
+        await until(pilot, app, lambda: "within tolerance" in text_of(app, "#verdict"))
+        app.query_one("#withdrawn", Input).value = "15"  # the syringe says less than expected
+        await settle(pilot, app)
+        assert "over-infusion suspected" in text_of(app, "#verdict")
+        app.query_one("#fill-conc", Input).value = "5"
+        app.query_one("#fill-volume", Input).value = "18"
+        await pilot.click("#fill")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("ctrl+y")
+        await until(pilot, app, lambda: not pump.status().refill_in_progress)
+        assert pump.status().mix.concentration_mcg_per_ml("morphine") == 5000.0
+        assert pump.status().reservoir_ml == pytest.approx(18.0)
+        await until(pilot, app, lambda: app.query_one("#bridge", Button).display)
+        assert "bridge bolus would push" in text_of(app, "#fill-result")
+        await pilot.click("#bridge")
+        await until(pilot, app, lambda: pump.status().active_bolus is not None)
+        bolus = pump.status().active_bolus
+        assert bolus is not None
+        assert bolus.kind == "bridge"
+
+
+async def test_mri_checklist_safe_mode_and_verified_recovery(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("f6")
+        await settle(pilot, app)
+        assert app.query_one("#mri-enter", Button).disabled  # checklist not done
+        for ident in ("mri-screened", "mri-alarms", "mri-plan"):
+            app.query_one(f"#{ident}", Checkbox).value = True
+        await settle(pilot, app)
+        assert not app.query_one("#mri-enter", Button).disabled
+        await pilot.click("#mri-enter")
+        await until(pilot, app, lambda: pump.status().mri is MriPhase.SCANNING)
+        await until(pilot, app, lambda: "MRI-SAFE MODE" in text_of(app, "#mri-state"))
+        await pilot.click("#mri-exit")
+        await until(pilot, app, lambda: pump.status().mri is MriPhase.RECOVERING)
+        await app.backend.call(app.backend.sync.sim_advance, 3 * 3600.0)  # type: ignore[union-attr]
+        await pilot.click("#mri-verify")
+        await until(pilot, app, lambda: "motor_stall_recovery" in text_of(app, "#mri-events"))
+        assert pump.status().mri is MriPhase.OFF
+        assert "Infusing normally" in text_of(app, "#mri-state")
+
+
+async def test_event_log_filters_pages_and_exports(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        pump_count = len(pump.log)
+        await pilot.press("f7")
+        await settle(pilot, app)
+        await pilot.click("#log-download")
+        table = app.query_one("#log-table", DataTable)
+        await until(pilot, app, lambda: table.row_count > 0)
+        assert table.row_count == pump_count
+        app.query_one("#log-kind", Select).value = "reservoir_filled"
+        await settle(pilot, app)
+        assert table.row_count == 1
+        await pilot.click("#log-export")
+        await settle(pilot, app)
+        exported = next(tmp_path.glob("*-event-log.csv"))
+        rows = list(csv.reader(exported.open()))
+        assert rows[0][:4] == ["index", "sim_time_s", "time", "kind"]
+        assert [r[3] for r in rows[1:]] == ["reservoir_filled"]
+
+
+async def test_telemetry_downloads_and_plots_a_window(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        await app.backend.call(app.backend.sync.sim_advance, 7 * 86400.0)  # type: ignore[union-attr]
+        await pilot.press("i")
+        await settle(pilot, app)
+        await pilot.press("f8")
+        await settle(pilot, app)
+        await pilot.click("#trend-download")
+        await until(pilot, app, lambda: "hours" in text_of(app, "#trend-summary"))
+        summary = text_of(app, "#trend-summary")
+        assert summary.startswith("168 hours")
+        assert "delivered 2.1" in summary  # 0.3 mL/day for 7 days
+
+
+async def test_simulator_panel_moves_time_and_only_exists_when_offered(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        before = pump.now_s
+        await pilot.press("f9")
+        await settle(pilot, app)
+        await pilot.click("#sim-day")
+        await until(pilot, app, lambda: pump.now_s >= before + 86400.0)
+        assert "Simulated clock 2026-01-02" in text_of(app, "#sim-clock")
+    clinician = demo_app(tmp_path / "c", role=Role.CLINICIAN)
+    async with clinician.run_test(size=(120, 45)) as pilot:
+        await until(pilot, clinician, lambda: clinician.status is not None)
+        await pilot.press("f9")
+        await settle(pilot, clinician)
+        assert clinician.query_one("#tabs").active != "simulator"  # type: ignore[attr-defined]
+
+
+async def test_lost_link_is_shown_and_reconnect_restores_it(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot, app)
+        firmware = app.embedded.firmware  # type: ignore[union-attr]
+        firmware.stop()
+        await until(pilot, app, lambda: not app.link_ok, timeout=20)
+        assert "LINK LOST" in text_of(app, "#link-banner")
+        firmware.start()
+        await pilot.press("r")
+        await until(pilot, app, lambda: app.link_ok, timeout=10)
+        await until(pilot, app, lambda: "live" in text_of(app, "#link-banner"))
+
+
+async def test_help_and_keyboard_navigation(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("f1")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, HelpScreen)
+        for key, tab in (("2", "program"), ("6", "log"), ("1", "dashboard")):
+            await pilot.press(key)
+            await settle(pilot, app)
+            assert app.query_one("#tabs").active == tab  # type: ignore[attr-defined]

@@ -1,0 +1,59 @@
+"""Builders for programmer UI tests: the real app against an embedded simulated pump."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
+
+from firmware_protocol.client import PumpClient
+from firmware_protocol.messages import Role
+from programmer_tui.app import ProgrammerApp
+from programmer_tui.backend import Backend
+from programmer_tui.embedded import EmbeddedPump
+
+
+def demo_app(tmp_path: Path, *, role: Role = Role.SIMULATOR, seed: int = 7) -> ProgrammerApp:
+    """The app as `pump-programmer --demo` starts it, but with the pump's clock paused."""
+    pump = EmbeddedPump.start(tmp_path / "pump", paused=True, seed=seed)
+    backend = Backend(PumpClient(pump.programmer_port, pump.keys[role]))
+    return ProgrammerApp(backend, embedded=pump, demo_setup=True, poll_s=0.25, export_dir=tmp_path)
+
+
+async def _workers_done(app: ProgrammerApp) -> None:
+    try:
+        await app.workers.wait_for_complete()
+    except WorkerCancelled:  # an exclusive status poll replaced by a newer one
+        pass
+
+
+async def settle(pilot: Pilot[None], app: ProgrammerApp, rounds: int = 3) -> None:
+    """Let workers finish and the screen catch up."""
+    for _ in range(rounds):
+        await _workers_done(app)
+        await pilot.pause(0.05)
+
+
+async def until(
+    pilot: Pilot[None], app: ProgrammerApp, check: object, timeout: float = 5.0
+) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await _workers_done(app)
+        await pilot.pause(0.05)
+
+
+async def ready(pilot: Pilot[None], app: ProgrammerApp) -> None:
+    """Connected, demo pump implanted, and its priming bolus over (the clock is paused)."""
+    await until(pilot, app, lambda: app.status is not None)
+    backend = app.backend
+    assert backend is not None
+    if app.role == "simulator":
+        await backend.call(backend.sync.sim_advance, 3600.0)
+        app.action_interrogate()
+        await until(pilot, app, lambda: app.status is not None and not app.status.bolus_kind)
