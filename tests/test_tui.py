@@ -1,4 +1,4 @@
-"""The programmer as a person uses it (Textual pilot), checked against what the pump ends up holding."""
+"""The programmer as a person uses it (Textual pilot), checked against what the pump then holds."""
 
 from __future__ import annotations
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -22,10 +25,9 @@ def demo_app(tmp_path: Path, *, role: Role = Role.SIMULATOR, seed: int = 7) -> P
 
 
 async def _workers_done(app: ProgrammerApp) -> None:
-    try:
+    # An exclusive status poll may be cancelled by a newer one: that is not a failure.
+    with contextlib.suppress(WorkerCancelled):
         await app.workers.wait_for_complete()
-    except WorkerCancelled:  # an exclusive status poll replaced by a newer one
-        pass
 
 
 async def settle(pilot: Pilot[None], app: ProgrammerApp, rounds: int = 3) -> None:
@@ -36,12 +38,10 @@ async def settle(pilot: Pilot[None], app: ProgrammerApp, rounds: int = 3) -> Non
 
 
 async def until(
-    pilot: Pilot[None], app: ProgrammerApp, check: object, timeout: float = 5.0
+    pilot: Pilot[None], app: ProgrammerApp, check: Callable[[], bool], timeout: float = 5.0
 ) -> None:
-    import time
-
     deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
+    while not check():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await _workers_done(app)

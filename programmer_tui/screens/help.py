@@ -17,12 +17,12 @@ A simulator for engineering, testing and training — **not a medical device**, 
 
 | key | does |
 |---|---|
-| F2-F9 (or 1-8 outside a field) | Dashboard, Program, Bolus, Refill, MRI, Event log, Telemetry, Simulator |
+| F2-F9, or 1-8 | Dashboard, Program, Bolus, Refill, MRI, Event log, Telemetry, Simulator |
 | i | interrogate the pump now |
 | a | acknowledge alarms |
 | r | reconnect after a lost link |
 | ctrl+p | command palette |
-| tab / shift+tab | move between fields |
+| tab / shift+tab | move between fields (digits then type into the field) |
 | ctrl+y | confirm in a review |
 | esc | cancel a review, close this help |
 | q | quit |
