@@ -14,6 +14,8 @@ from programmer_tui.screens.review import ReviewScreen
 
 
 class BolusPane(VerticalScroll):
+    can_focus = False  # tab goes straight to the fields; they scroll into view
+
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
             yield Label("Kind")

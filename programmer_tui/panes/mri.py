@@ -19,6 +19,8 @@ CHECKLIST = (
 
 
 class MriPane(VerticalScroll):
+    can_focus = False  # tab goes straight to the fields; they scroll into view
+
     def compose(self) -> ComposeResult:
         yield Static("Before the scan", classes="card-title")
         for ident, label in CHECKLIST:

@@ -41,6 +41,8 @@ def unit_mcg(drug: str) -> float:
 class ProgramPane(VerticalScroll):
     """A form for the whole program; `program()` turns it into a TherapyProgram or errors."""
 
+    can_focus = False  # tab goes straight to the fields; they scroll into view
+
     def __init__(self) -> None:
         super().__init__()
         self.steps: list[tuple[float, float, float]] = []  # start_s, duration_s, dose (unit/day)
@@ -74,9 +76,14 @@ class ProgramPane(VerticalScroll):
                 yield Button("Remove last", id="remove-step")
         with Horizontal(classes="row"):
             yield Checkbox("Patient bolus", id="pb-on")
+            yield Label("dose", id="pb-dose-label")
             yield Input("", placeholder="dose", id="pb-dose")
+            yield Label("over (min)")
             yield Input("10", placeholder="min", id="pb-duration")
+        with Horizontal(classes="row"):
+            yield Label("lockout (min)")
             yield Input("180", placeholder="lockout min", id="pb-lockout")
+            yield Label("max per 24 h")
             yield Input("4", placeholder="max/24h", id="pb-max")
         with Horizontal(classes="row"):
             yield Label("Low-reservoir alarm (mL)")
@@ -121,6 +128,7 @@ class ProgramPane(VerticalScroll):
         primary = self.primary()
         unit = DEFAULT_LIBRARY[primary[0]].unit if primary else "mcg"
         self.query_one("#dose-label", Label).update(f"Dose per day ({unit})")
+        self.query_one("#pb-dose-label", Label).update(f"dose ({unit})")
         if not self.loaded:
             self.load(convert.program_from_spec(status.program))
 

@@ -21,6 +21,8 @@ VERDICTS = {
 
 
 class RefillPane(VerticalScroll):
+    can_focus = False  # tab goes straight to the fields; they scroll into view
+
     def compose(self) -> ComposeResult:
         yield Static("Step 1 — empty the reservoir and compare", classes="card-title")
         yield Button("Withdraw (empty the reservoir)", id="withdraw")

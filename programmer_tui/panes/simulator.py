@@ -42,6 +42,8 @@ FAULTS: dict[str, dict[str, object]] = {
 
 
 class SimulatorPane(VerticalScroll):
+    can_focus = False  # tab goes straight to the fields; they scroll into view
+
     def compose(self) -> ComposeResult:
         yield Static("", id="sim-clock")
         with Horizontal(classes="row"):
