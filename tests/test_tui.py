@@ -65,14 +65,12 @@ async def test_program_change_is_validated_reviewed_and_confirmed(tmp_path: Path
         await pilot.press("f3")
         await settle(pilot, app)
         dose = app.query_one("#dose", Input)
-        assert dose.value == "3"  # 0.3 mL/day of 10 mg/mL, shown in mg/day
+        await until(pilot, app, lambda: dose.value == "3")  # 0.3 mL/day of 10 mg/mL, in mg/day
         dose.value = "40"  # over morphine's daily limit
-        await settle(pilot, app)
-        assert "DAILY_DOSE_OVER_LIMIT" in text_of(app, "#violations")
+        await until(pilot, app, lambda: "DAILY_DOSE_OVER_LIMIT" in text_of(app, "#violations"))
         assert app.query_one("#review", Button).disabled
         dose.value = "4.25"
-        await settle(pilot, app)
-        assert "0.425 mL/day" in text_of(app, "#rate")
+        await until(pilot, app, lambda: "0.425 mL/day" in text_of(app, "#rate"))
         assert "rules are met" in text_of(app, "#violations")
         await pilot.click("#review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))

@@ -38,7 +38,7 @@ async def settle(pilot: Pilot[None], app: ProgrammerApp, rounds: int = 3) -> Non
 
 
 async def until(
-    pilot: Pilot[None], app: ProgrammerApp, check: Callable[[], bool], timeout: float = 5.0
+    pilot: Pilot[None], app: ProgrammerApp, check: Callable[[], bool], timeout: float = 15.0
 ) -> None:
     deadline = time.monotonic() + timeout
     while not check():
