@@ -1,0 +1,95 @@
+"""Benchmark of the programmer UI: startup and keypress-to-repaint, in demo mode, headless.
+
+startup_s: from creating the embedded pump to the dashboard showing interrogated data; import_s:
+a fresh interpreter importing the app (so a launch from the shell takes about their sum).
+key_to_paint_ms: median over 100 tab switches (F3/F2) of the time from posting the key event to the
+first screen update written after the app acted on it (Textual's headless driver; a real terminal
+adds its own drawing time). Measured by wrapping the app's display call, because the test pilot's
+own waits (about 80 ms a keypress even for an empty app) would swamp the figure. Animations are off
+(TEXTUAL_ANIMATIONS=none): the tab underline's slide is decoration, painted after the content.
+The last line printed is one JSON object. Run: python bench/tui_bench.py
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["TEXTUAL_ANIMATIONS"] = "none"  # read by textual at import
+
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from textual import events
+from textual.widgets import Static
+
+from firmware_protocol.client import PumpClient
+from firmware_protocol.messages import Role
+from programmer_tui.app import ProgrammerApp
+from programmer_tui.backend import Backend
+from programmer_tui.embedded import EmbeddedPump
+
+PRESSES = 100
+
+
+async def measure() -> dict[str, float]:
+    started = time.perf_counter()
+    pump = EmbeddedPump.start(acceleration=3600.0)
+    backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
+    app = ProgrammerApp(backend, embedded=pump, demo_setup=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        identity = app.query_one("#identity", Static)
+        while app.status is None or app.status.pump_id not in str(identity.render()):
+            await asyncio.sleep(0.001)
+        startup_s = time.perf_counter() - started
+
+        painted: list[float] = []
+        acted: list[float] = []
+        display = app._display
+        show_tab = app.action_show_tab
+
+        def timed_display(screen: Any, renderable: Any) -> None:
+            painted.append(time.perf_counter())
+            display(screen, renderable)
+
+        def timed_show_tab(tab: str) -> None:
+            show_tab(tab)
+            acted.append(time.perf_counter())
+
+        app._display = timed_display  # type: ignore[method-assign]
+        app.action_show_tab = timed_show_tab  # type: ignore[method-assign]
+        timings = []
+        for i in range(PRESSES):
+            key = "f3" if i % 2 == 0 else "f2"
+            t0 = time.perf_counter()
+            app.post_message(events.Key(key, None))
+            while not (acted and acted[-1] > t0 and painted and painted[-1] > acted[-1]):
+                await asyncio.sleep(0.0002)
+            timings.append(painted[-1] - t0)
+            await pilot.pause(0.02)
+    return {
+        "startup_s": round(startup_s, 3),
+        "key_to_paint_ms": round(statistics.median(timings) * 1000, 2),
+        "key_to_paint_p95_ms": round(sorted(timings)[int(0.95 * PRESSES)] * 1000, 2),
+        "presses": PRESSES,
+    }
+
+
+def import_seconds() -> float:
+    code = "import time; t=time.perf_counter(); import programmer_tui.app; print(time.perf_counter()-t)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return round(float(out.stdout), 3)
+
+
+def main() -> None:
+    result = asyncio.run(measure())
+    result["import_s"] = import_seconds()
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
