@@ -80,7 +80,10 @@ async def measure() -> dict[str, float]:
 
 
 def import_seconds() -> float:
-    code = "import time; t=time.perf_counter(); import programmer_tui.app; print(time.perf_counter()-t)"
+    code = (
+        "import time; t = time.perf_counter(); import programmer_tui.app; "
+        "print(time.perf_counter() - t)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return round(float(out.stdout), 3)
 
