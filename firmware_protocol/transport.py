@@ -38,8 +38,12 @@ class Port(Protocol):
 
 
 def open_port(url: str, baud: int = 115200, timeout: float = 0.02) -> Port:
-    """Open a pyserial URL or device path (a pty path, socket://host:port, rfc2217://...)."""
-    port: Port = serial.serial_for_url(url, baudrate=baud, timeout=timeout)
+    """Open a pyserial URL or device path (a pty path, socket://host:port, rfc2217://...).
+
+    A device path is locked for exclusive use, so a second programmer gets "busy", not a mess.
+    """
+    extra = {"exclusive": True} if "://" not in url else {}
+    port: Port = serial.serial_for_url(url, baudrate=baud, timeout=timeout, **extra)
     return port
 
 

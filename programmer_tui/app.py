@@ -363,8 +363,11 @@ def _bind(app: ProgrammerApp, tab: str) -> Callable[[], None]:
 
 def _describe_open_error(e: Exception) -> str:
     text = str(e)
-    if "No such file" in text or "Errno 2]" in text:
+    if isinstance(e, FileNotFoundError) or "No such file" in text or "Errno 2]" in text:
         return f"The port does not exist: {text}"
-    if "busy" in text.lower() or "resource" in text.lower():
+    lowered = text.lower()
+    if "lock" in lowered or "busy" in lowered or "resource temporarily" in lowered:
         return f"The port is busy (another program has it open): {text}"
+    if isinstance(e, ValueError | OSError) and "key" in lowered:
+        return f"The key file is not usable: {text}"
     return f"Could not open the port: {text}"
