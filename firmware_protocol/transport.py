@@ -42,8 +42,10 @@ def open_port(url: str, baud: int = 115200, timeout: float = 0.02) -> Port:
 
     A device path is locked for exclusive use, so a second programmer gets "busy", not a mess.
     """
-    extra = {"exclusive": True} if "://" not in url else {}
-    port: Port = serial.serial_for_url(url, baudrate=baud, timeout=timeout, **extra)
+    if "://" in url:
+        port: Port = serial.serial_for_url(url, baudrate=baud, timeout=timeout)
+    else:
+        port = serial.serial_for_url(url, baudrate=baud, timeout=timeout, exclusive=True)
     return port
 
 

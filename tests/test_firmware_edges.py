@@ -92,10 +92,10 @@ def test_a_forged_command_frame_is_never_applied(position: int, bit: int) -> Non
         frame = c._cipher.seal(
             Frame(Flags.DATA | Flags.ACK, 0, 0, 0, 0, m.SPECS[m.ClinicianBolus].code, body)
         )
-        body = bytearray(frame.header() + frame.payload)
-        body[position % len(body)] ^= 1 << bit
+        forged = bytearray(frame.header() + frame.payload)
+        forged[position % len(forged)] ^= 1 << bit
         # A CRC recomputed to match the flipped bit, so that only the tag can object.
-        raw = bytes(body)
+        raw = bytes(forged)
         b.programmer_port.write(cobs.encode(raw + crc16(raw).to_bytes(2, "big")) + b"\x00")
         time.sleep(0.05)
         assert b.firmware.pump.log.of_kind(LogKind.BOLUS_STARTED) == ()

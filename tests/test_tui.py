@@ -259,7 +259,7 @@ async def test_simulator_panel_moves_time_and_only_exists_when_offered(tmp_path:
         await until(pilot, clinician, lambda: clinician.status is not None)
         await pilot.press("f9")
         await settle(pilot, clinician)
-        assert clinician.query_one("#tabs").active != "simulator"  # type: ignore[attr-defined]
+        assert clinician.tabs.active != "simulator"
 
 
 async def test_lost_link_is_shown_and_reconnect_restores_it(tmp_path: Path) -> None:
@@ -289,4 +289,4 @@ async def test_help_and_keyboard_navigation(tmp_path: Path) -> None:
         for key, tab in (("2", "program"), ("6", "log"), ("1", "dashboard")):
             await pilot.press(key)
             await settle(pilot, app)
-            assert app.query_one("#tabs").active == tab  # type: ignore[attr-defined]
+            assert app.tabs.active == tab
