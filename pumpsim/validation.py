@@ -170,14 +170,23 @@ def _check_schedule(basal: FlexibleSchedule, config: PumpConfig) -> list[Violati
             shapes_ok = False
     if not shapes_ok:
         return out
+    unordered = [i for i in range(1, len(steps)) if steps[i].start_s < steps[i - 1].start_s]
+    if unordered:  # gaps and overlaps only make sense once the steps are in order
+        return [
+            *out,
+            *(
+                _v(
+                    ViolationCode.STEPS_UNORDERED,
+                    "steps must be in order of start time",
+                    f"steps[{i}]",
+                )
+                for i in unordered
+            ),
+        ]
     for i in range(1, len(steps)):
         prev, cur = steps[i - 1], steps[i]
         where = f"steps[{i}]"
-        if cur.start_s < prev.start_s:
-            out.append(
-                _v(ViolationCode.STEPS_UNORDERED, "steps must be in order of start time", where)
-            )
-        elif cur.start_s < prev.end_s - 1e-9:
+        if cur.start_s < prev.end_s - 1e-9:
             out.append(
                 _v(ViolationCode.STEPS_OVERLAP, f"step {i} starts before step {i - 1} ends", where)
             )
@@ -185,7 +194,7 @@ def _check_schedule(basal: FlexibleSchedule, config: PumpConfig) -> list[Violati
             out.append(_v(ViolationCode.STEPS_GAP, f"gap between step {i - 1} and step {i}", where))
     if steps[0].start_s > 1e-9:
         out.append(_v(ViolationCode.STEPS_GAP, "the first step must start at 0", "steps[0]"))
-    if steps[-1].end_s < period - 1e-9 and steps[-1].start_s >= steps[0].start_s:
+    if steps[-1].end_s < period - 1e-9:
         out.append(
             _v(ViolationCode.STEPS_GAP, "the last step must end at the period's end", "steps")
         )

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 import serial
-from builders import MORPHINE_10, day_night, patient_bolus
-from protocol_helpers import bench
 
 from firmware_protocol import codec
 from firmware_protocol import messages as m
@@ -26,6 +24,9 @@ from firmware_protocol.security import DeviceKey
 from firmware_protocol.transport import LineFaults
 from pumpsim import Continuous, LogKind, Mix, MotorStall, TherapyProgram
 from pumpsim.units import days, hours
+
+from builders import MORPHINE_10, day_night, patient_bolus
+from protocol_helpers import bench
 
 
 def _implant(client: PumpClient, program: TherapyProgram | None = None) -> None:

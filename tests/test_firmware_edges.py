@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 import serial
-from builders import MORPHINE_10, patient_bolus
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from protocol_helpers import bench
 
 from firmware_protocol import cobs, codec
 from firmware_protocol import messages as m
@@ -30,6 +28,9 @@ from firmware_protocol.messages import Role
 from firmware_protocol.security import DeviceKey, PumpKeys, provision
 from firmware_protocol.transport import RecordingPort, link_pair
 from pumpsim import Continuous, LogKind, TherapyProgram
+
+from builders import MORPHINE_10, patient_bolus
+from protocol_helpers import bench
 
 
 def _implanted(b_client: PumpClient) -> None:

@@ -12,17 +12,18 @@ import os
 import tempfile
 from pathlib import Path
 
-from builders import MORPHINE_10, patient_bolus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from protocol_helpers import bench
 
 from firmware_protocol import messages as m
 from firmware_protocol.client import ClientError, OutcomeUncertainError, PumpClient
 from firmware_protocol.messages import Role
 from firmware_protocol.transport import LineFaults
 from pumpsim import Continuous, LogKind, TherapyProgram
+
+from builders import MORPHINE_10, patient_bolus
+from protocol_helpers import bench
 
 EXAMPLES = 60 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 6
 

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-from builders import MORPHINE_10, continuous, day_night, filled_pump, patient_bolus
 
 from pumpsim import (
     AlarmKind,
@@ -32,6 +31,8 @@ from pumpsim import (
 )
 from pumpsim.reference import integrate_fixed_step
 from pumpsim.units import SECONDS_PER_DAY, days, hours, minutes
+
+from builders import MORPHINE_10, continuous, day_night, filled_pump, patient_bolus
 
 
 def test_continuous_delivery_matches_rate_times_time() -> None:

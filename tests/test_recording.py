@@ -7,7 +7,6 @@ import random
 from pathlib import Path
 
 import pytest
-from builders import MORPHINE_10, patient_bolus
 
 from firmware_protocol import messages as m
 from firmware_protocol import recording
@@ -18,6 +17,8 @@ from firmware_protocol.security import DeviceKey, PumpKeys, provision
 from firmware_protocol.transport import RecordingPort, link_pair
 from pumpsim import Continuous, TherapyProgram
 from pumpsim_cli.main import main as cli
+
+from builders import MORPHINE_10, patient_bolus
 
 SEED = 99
 

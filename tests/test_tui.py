@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
-from tui_helpers import demo_app, ready, settle, until
 
 from firmware_protocol.messages import Role
 from programmer_tui.screens.help import HelpScreen
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import Continuous, FlexibleSchedule, MriPhase
+
+from tui_helpers import demo_app, ready, settle, until
 
 
 def text_of(app: object, selector: str) -> str:

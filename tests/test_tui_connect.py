@@ -7,7 +7,6 @@ from pathlib import Path
 import serial
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from tui_helpers import until
 
 from firmware_protocol.messages import Role
 from firmware_protocol.pytest_plugin import SimulatedPump
@@ -15,6 +14,8 @@ from firmware_protocol.security import provision
 from firmware_protocol.transport import open_port, open_pty
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.screens.connect import ConnectRequest, ConnectScreen
+
+from tui_helpers import until
 
 
 def error_text(app: ProgrammerApp) -> str:

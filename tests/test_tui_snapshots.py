@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
+
 from tui_helpers import demo_app, ready, settle
 
 SIZES = [(80, 24), (160, 50)]
