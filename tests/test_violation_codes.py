@@ -177,12 +177,12 @@ def test_every_code_is_covered_here_or_by_a_command() -> None:
 
 def test_bolus_and_fill_codes_come_from_the_commands() -> None:
     pump = filled_pump(TherapyProgram(Continuous(1.0)))
-    for call, code in (
-        (lambda: pump.start_bolus(0.0, 600.0), ViolationCode.BOLUS_INVALID),
-        (lambda: pump.start_bolus(0.6, hours(1)), ViolationCode.BOLUS_DOSE_OVER_LIMIT),
+    for volume_ml, code in (
+        (0.0, ViolationCode.BOLUS_INVALID),
+        (0.6, ViolationCode.BOLUS_DOSE_OVER_LIMIT),
     ):
         with pytest.raises(ProgramRejectedError) as err:
-            call()
+            pump.start_bolus(volume_ml, hours(1))
         assert [v.code for v in err.value.violations] == [code]
     pump.withdraw_reservoir()
     with pytest.raises(ProgramRejectedError) as err:
