@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pumpsim_cli import decode, demo, keys, serve
+from pumpsim_cli import decode, demo, keys, scenario, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parser(sub)
     keys.add_parser(sub)
     decode.add_parser(sub)
+    scenario.add_parser(sub)
     return parser
 
 
