@@ -1,4 +1,4 @@
-"""`pumpsim scenario`: run scenario files headless (QA), and trace hazards to what exercises them."""
+"""`pumpsim scenario`: run scenario files headless (QA); trace hazards to what exercises them."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def run_all(
     if dask_address is not None:
         from distributed import Client  # the optional [dask] extra
 
-        with Client(dask_address) as client:
+        with Client(dask_address) as client:  # type: ignore[no-untyped-call]
             futures = client.map(_run_one, items, pure=False)
             for i, future in enumerate(futures, 1):
                 results.append(future.result())
@@ -91,14 +91,16 @@ def junit_report(results: list[dict[str, Any]]) -> str:
         out.append(f'  <testsuite name={quoteattr(path)} tests="{len(rs)}" failures="{fails}">')
         for r in rs:
             out.append(
-                f"    <testcase classname={quoteattr(path)} name={quoteattr(r['id'] + ' [' + r['mode'] + ']')}>"
+                f"    <testcase classname={quoteattr(path)} "
+                f"name={quoteattr(r['id'] + ' [' + r['mode'] + ']')}>"
             )
             if not r["passed"]:
                 lines = [r["error"]] if r["error"] else []
                 lines += [e["message"] for e in r["expectations"] if not e["passed"]]
                 message = lines[0] if lines else "failed"
                 out.append(
-                    f"      <failure message={quoteattr(message)}>{escape(chr(10).join(lines))}</failure>"
+                    f"      <failure message={quoteattr(message)}>"
+                    f"{escape(chr(10).join(lines))}</failure>"
                 )
             out.append("    </testcase>")
         out.append("  </testsuite>")

@@ -26,7 +26,8 @@ HAZARDS: tuple[Hazard, ...] = (
         "H1",
         "Overdose from a programming error",
         "Dose or concentration over the drug's limit entered",
-        "Firmware validates every program against the drug library, worst case of patient boluses included",
+        "Firmware validates every program against the drug library, "
+        "worst case of patient boluses included",
         "The pump shall refuse any program whose worst 24 h exceeds the drug's daily limit",
         ("unsafe-dose-refused",),
         ("tests/test_violation_codes.py", "tests/test_firmware.py"),

@@ -244,7 +244,7 @@ class StackDriver:
         raise RuntimeError("the programmer could not reconnect to the pump")
 
     def _request(self, msg: Any) -> Any:
-        """Send until it gets through: reconnect and resolve by transaction id, never resend anew."""
+        """Send until it gets through: reconnect, resolve by transaction id, never a new id."""
         for _ in range(30):
             if not self.client.connected:
                 self.connect()
@@ -561,7 +561,8 @@ def _judge(
             )
             return result(
                 False,
-                f"expected {p['alarm']} between day {after / SECONDS_PER_DAY:g} and day {by / SECONDS_PER_DAY:g}{seen}",
+                f"expected {p['alarm']} between day {after / SECONDS_PER_DAY:g} "
+                f"and day {by / SECONDS_PER_DAY:g}{seen}",
             )
         if hits:
             return result(
@@ -571,8 +572,9 @@ def _judge(
         return result(True, f"{p['alarm']} not raised")
     if e.kind == "delivered":
         got = r.delivered_mcg.get(p["drug"], 0.0)
-        low = _mcg(p, "min") if _mcg(p, "min") is not None else 0.0
-        high = _mcg(p, "max") if _mcg(p, "max") is not None else float("inf")
+        given_low, given_high = _mcg(p, "min"), _mcg(p, "max")
+        low = given_low if given_low is not None else 0.0
+        high = given_high if given_high is not None else float("inf")
         ok = low <= got <= high
         return result(
             ok, f"{p['drug']} delivered {got:.1f} mcg, expected within [{low:g}, {high:g}] mcg"
@@ -583,7 +585,8 @@ def _judge(
         if index >= len(verdicts):
             return result(
                 False,
-                f"expected refill #{index} with verdict {p['verdict']}, but only {len(verdicts)} refills ran",
+                f"expected refill #{index} with verdict {p['verdict']}, "
+                f"but only {len(verdicts)} refills ran",
             )
         ok = verdicts[index] == p["verdict"]
         return result(ok, f"refill #{index} verdict {verdicts[index]} (expected {p['verdict']})")
@@ -593,7 +596,8 @@ def _judge(
         ok = p["code"] in codes
         return result(
             ok,
-            f"timeline[{index}] rejected with {codes or 'nothing (it was accepted)'}; expected {p['code']}",
+            f"timeline[{index}] rejected with {codes or 'nothing (it was accepted)'}; "
+            f"expected {p['code']}",
         )
     lost = int(extra.get("lost_transactions", 0))
     if s.mode != "stack" and r.mode != "stack":

@@ -170,7 +170,8 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
     if unknown:
         fail(
             where.table(sorted(unknown)[0]),
-            f"unknown table {sorted(unknown)[0]!r}; expected scenario, pump, initial, timeline, expect, matrix",
+            f"unknown table {sorted(unknown)[0]!r}; expected scenario, pump, initial, "
+            "timeline, expect, matrix",
         )
     head = data.get("scenario")
     if not isinstance(head, dict):
@@ -227,7 +228,7 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
         if kind in STACK_ONLY and mode != "stack":
             fail(
                 where.key("timeline", "action", i),
-                f'action {kind!r} needs mode = "stack" (it acts on the link or the firmware)',
+                f"action {kind!r} needs mode = 'stack' (it acts on the link or the firmware)",
             )
         if kind == "fault" and entry.get("fault") not in FAULTS:
             fail(
@@ -276,13 +277,16 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
         }:
             fail(
                 where.key("expect", "alarm", i),
-                f"unknown alarm {params['alarm']!r}; one of {', '.join(a.value for a in pumpsim.AlarmKind)}",
+                f"unknown alarm {params['alarm']!r}; one of "
+                f"{', '.join(a.value for a in pumpsim.AlarmKind)}",
             )
         if kind == "rejected" and not 0 <= int(params["timeline_index"]) < len(timeline):
             fail(
                 where.key("expect", "timeline_index", i),
                 f"timeline_index {params['timeline_index']} names no [[timeline]] entry",
             )
+        if kind == "nothing_lost" and mode != "stack":
+            fail(where.table("expect", i), "nothing_lost needs mode = 'stack' (a link to lose on)")
         expectations.append(Expectation(kind, params, i))
 
     return Scenario(
