@@ -205,7 +205,8 @@ def generated(draw: st.DrawFn) -> str:
         f'drug = "{draw(st.sampled_from(["morphine", "hydromorphone", "baclofen"]))}"',
         "concentration_mcg_per_ml = 1000",
         "fill_ml = 20",
-        f'program = {{ mode = "continuous", rate_ml_per_day = {draw(st.integers(50, 900)) / 1000} }}',
+        'program = { mode = "continuous", rate_ml_per_day = %g }'
+        % (draw(st.integers(50, 900)) / 1000),
     ]
     actions = st.sampled_from(
         [
