@@ -39,7 +39,9 @@ from programmer_tui.panes.refill import RefillPane
 from programmer_tui.panes.simulator import SimulatorPane
 from programmer_tui.panes.telemetry import TelemetryPane
 from programmer_tui.screens.connect import ConnectRequest, ConnectScreen
+from programmer_tui.screens.debrief import DebriefScreen
 from programmer_tui.screens.help import HelpScreen
+from programmer_tui.training import Debrief, ScenarioPlayer
 
 R = TypeVar("R")
 
@@ -90,6 +92,7 @@ class ProgrammerApp(App[None]):
         connect_defaults: ConnectRequest | None = None,
         poll_s: float = 1.0,
         export_dir: Path | None = None,
+        player: ScenarioPlayer | None = None,
     ) -> None:
         super().__init__()
         self.backend = backend
@@ -101,6 +104,8 @@ class ProgrammerApp(App[None]):
         self.status_received_at: float | None = None
         self.pending_uncertain: list[OutcomeUncertainError] = []
         self.role = ""
+        self.player = player
+        self.debrief: Debrief | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -185,7 +190,9 @@ class ProgrammerApp(App[None]):
         self.link_ok = True
         if ok.simulator_available and ok.role == m.Role.SIMULATOR:
             self.tabs.show_tab("simulator")
-        if self.demo_setup:
+        if self.player is not None:
+            await backend.call(self.player.setup, backend.sync)
+        elif self.demo_setup:
             await self._demo_setup(backend)
         await self._resolve_pending(backend)
         await self._interrogate(backend)
@@ -230,10 +237,25 @@ class ProgrammerApp(App[None]):
     async def _poll(self, backend: Backend) -> None:
         try:
             self._take_status(await backend.call(backend.sync.read_status))
+            if self.player is not None and self.status is not None:
+                await self._play(backend, self.status)
         except LinkLostError:
             self._link_lost()
         except DeviceError:
             pass
+
+    async def _play(self, backend: Backend, status: m.Status) -> None:
+        """Training: inject the scenario's faults when due; debrief when its time is up."""
+        player = self.player
+        assert player is not None
+        for action in player.due_faults(status.at_s):
+            await backend.call(player.inject, backend.sync, action)
+            self.notify("Something has changed in the pump…", timeout=4)
+        if player.over(status.at_s) and not player.finished:
+            player.finished = True
+            await backend.call(backend.sync.sim_set_speed, status.acceleration, True)
+            self.debrief = await backend.call(player.debrief, backend.sync)
+            self.push_screen(DebriefScreen(player.scenario.name, self.debrief))
 
     async def _interrogate(self, backend: Backend) -> None:
         try:

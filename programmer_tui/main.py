@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=[r.value for r in Role], default="clinician")
     p.add_argument("--key", help="device key file (from pumpsim pair / pumpsim serve)")
     p.add_argument("--baud", type=int, default=115200)
+    p.add_argument("--scenario", help="training: play a scenario file live against the demo pump")
     p.add_argument(
         "--acceleration",
         type=float,
@@ -35,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from programmer_tui.backend import Backend
     from programmer_tui.screens.connect import ConnectRequest
 
+    if args.scenario:
+        return _train(args)
     if args.demo or not args.port:
         from firmware_protocol.client import PumpClient
         from programmer_tui.embedded import EmbeddedPump
@@ -56,6 +59,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         ProgrammerApp(backend, connect_defaults=defaults).run()
         return 0
     ProgrammerApp(connect_defaults=defaults).run()
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from firmware_protocol.client import PumpClient
+    from programmer_tui.app import ProgrammerApp
+    from programmer_tui.backend import Backend
+    from programmer_tui.embedded import EmbeddedPump
+    from programmer_tui.training import ScenarioPlayer
+    from pumpsim_scenarios import runner, spec
+
+    try:
+        scenario = spec.load(Path(args.scenario))[0]
+    except (OSError, spec.ScenarioError) as e:
+        print(f"cannot use the scenario: {e}", file=sys.stderr)
+        return 2
+    pump = EmbeddedPump.start(
+        acceleration=args.acceleration, config=runner.pump_config(scenario), seed=scenario.seed
+    )
+    backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
+    ProgrammerApp(backend, embedded=pump, player=ScenarioPlayer(scenario)).run()
     return 0
 
 

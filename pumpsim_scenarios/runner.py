@@ -445,7 +445,7 @@ def run(scenario: Scenario, mode: str | None = None) -> ScenarioResult:
         "program": type(status.program.basal).__name__,
         **extra,
     }
-    result.expectations = [_judge(e, result, scenario, extra) for e in scenario.expectations]
+    result.expectations = [judge(e, result, scenario, extra) for e in scenario.expectations]
     result.passed = all(e.passed for e in result.expectations)
     return result
 
@@ -540,7 +540,7 @@ def _act(driver: ModelDriver | StackDriver, s: Scenario, a: Action, result: Scen
             driver.firmware_reset()
 
 
-def _judge(
+def judge(
     e: Expectation, r: ScenarioResult, s: Scenario, extra: dict[str, Any]
 ) -> ExpectationResult:
     p = e.params

@@ -1,0 +1,74 @@
+"""Training: a scenario played live against the programmer, faults on time, then a debrief."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from firmware_protocol.client import PumpClient
+from firmware_protocol.messages import Role
+from programmer_tui.app import ProgrammerApp
+from programmer_tui.backend import Backend
+from programmer_tui.embedded import EmbeddedPump
+from programmer_tui.screens.debrief import DebriefScreen
+from programmer_tui.training import ScenarioPlayer
+from pumpsim import MotorStall
+from pumpsim_scenarios import runner, spec
+
+from tui_helpers import until
+
+SCENARIO = """\
+# Teaches: a stall alarms at once; acknowledge it.
+[scenario]
+name = "stall-drill"
+duration_days = 1
+
+[initial]
+drug = "morphine"
+concentration_mg_per_ml = 10
+fill_ml = 20
+program = { mode = "continuous", dose_mg_per_day = 3 }
+
+[[timeline]]
+at_days = 0.25
+action = "fault"
+fault = "MotorStall"
+duration_hours = 2
+
+[[expect]]
+kind = "alarm"
+alarm = "motor_stall"
+
+[[expect]]
+kind = "refill_verdict"
+verdict = "within_tolerance"
+"""
+
+
+async def test_faults_appear_on_time_and_the_debrief_judges_the_trainee(tmp_path: Path) -> None:
+    path = tmp_path / "drill.toml"
+    path.write_text(SCENARIO)
+    scenario = spec.load(path)[0]
+    pump = EmbeddedPump.start(tmp_path / "pump", paused=True, config=runner.pump_config(scenario))
+    backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
+    app = ProgrammerApp(backend, embedded=pump, player=ScenarioPlayer(scenario), poll_s=0.2)
+    model = pump.firmware.pump
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, app, lambda: app.status is not None and app.status.reservoir_ml > 0)
+        assert model.status().mix.describe(model.library) == "morphine 10 mg/mL"
+        assert model.faults == ()
+        await backend.call(backend.sync.sim_advance, 0.3 * 86400)
+        await until(pilot, app, lambda: len(model.faults) == 1)
+        assert isinstance(model.faults[0], MotorStall)
+        await until(pilot, app, lambda: bool(app.status and app.status.alarms))
+        await pilot.press("a")  # the trainee acknowledges the alarm
+        await until(pilot, app, lambda: model.alarms == ())
+        await backend.call(backend.sync.sim_advance, 0.8 * 86400)
+        await until(pilot, app, lambda: isinstance(app.screen, DebriefScreen))
+        debrief = app.debrief
+        assert debrief is not None
+        assert debrief.lines[0][0]  # the stall alarm came
+        assert not debrief.lines[1][0]  # no refill was done, so its verdict is missing
+        assert "motor_stall" in debrief.alarms_acknowledged
+        assert debrief.delivered["morphine"] > 0
+        assert app.status is not None
+        assert model.now_s >= scenario.duration_s
