@@ -176,7 +176,10 @@ def test_cli_writes_json_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_a_local_dask_cluster_gives_the_same_results() -> None:
     scenarios = [s for s in SHIPPED if s.mode == "model"][:4]
-    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
+    local = distributed.LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=2, processes=False, dashboard_address=None
+    )
+    with local as cluster:
         on_dask = campaign.run_all(scenarios, dask_address=cluster.scheduler_address)
     assert on_dask == campaign.run_all(scenarios, workers=1)
 

@@ -55,10 +55,11 @@ async def test_faults_appear_on_time_and_the_debrief_judges_the_trainee(tmp_path
     async with app.run_test(size=(100, 40)) as pilot:
         await until(pilot, app, lambda: app.status is not None and app.status.reservoir_ml > 0)
         assert model.status().mix.describe(model.library) == "morphine 10 mg/mL"
-        assert model.faults == ()
+        assert not model.faults
         await backend.call(backend.sync.sim_advance, 0.3 * 86400)
         await until(pilot, app, lambda: len(model.faults) == 1)
-        assert isinstance(model.faults[0], MotorStall)
+        injected = list(model.faults)
+        assert isinstance(injected[0], MotorStall)
         await until(pilot, app, lambda: bool(app.status and app.status.alarms))
         await pilot.press("a")  # the trainee acknowledges the alarm
         await until(pilot, app, lambda: model.alarms == ())
