@@ -80,3 +80,14 @@ def test_firmware_protocol_never_reaches_for_the_ui() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_scenario_runner_is_headless() -> None:
+    code = (
+        "import sys, pumpsim_scenarios.campaign, pumpsim_cli.main\n"
+        "print(sorted({'textual', 'programmer_tui'} & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
