@@ -119,15 +119,11 @@ def link_pair(timeout: float | None = 0.02) -> tuple[PairPort, PairPort]:
 # ----------------------------------------------------------------------------- wrappers
 
 
-class PacedPort:
-    """Writes take as long as the bytes take on a wire at `baud` (8N1: ten bits a byte)."""
+class PortWrapper:
+    """A port around another port: everything passes through unless a subclass shapes it."""
 
-    def __init__(self, port: Port, baud: int) -> None:
-        if not 300 <= baud <= 4_000_000:
-            raise ValueError(f"baud {baud} out of range")
+    def __init__(self, port: Port) -> None:
         self._port = port
-        self.baud = baud
-        self._line_free_at = 0.0
 
     @property
     def timeout(self) -> float | None:
@@ -145,6 +141,23 @@ class PacedPort:
         return self._port.read(size)
 
     def write(self, data: bytes, /) -> int | None:
+        return self._port.write(data)
+
+    def close(self) -> None:
+        self._port.close()
+
+
+class PacedPort(PortWrapper):
+    """Writes take as long as the bytes take on a wire at `baud` (8N1: ten bits a byte)."""
+
+    def __init__(self, port: Port, baud: int) -> None:
+        if not 300 <= baud <= 4_000_000:
+            raise ValueError(f"baud {baud} out of range")
+        super().__init__(port)
+        self.baud = baud
+        self._line_free_at = 0.0
+
+    def write(self, data: bytes, /) -> int | None:
         """Deliver `data` when its last byte would have left the wire."""
         now = time.monotonic()
         start = max(now, self._line_free_at)
@@ -153,9 +166,6 @@ class PacedPort:
         if delay > 0:
             time.sleep(delay)
         return self._port.write(data)
-
-    def close(self) -> None:
-        self._port.close()
 
 
 @dataclass
@@ -246,7 +256,7 @@ class FrameFilter(Protocol):
     def __call__(self, encoded_frame: bytes, /) -> bool: ...
 
 
-class FaultyPort:
+class FaultyPort(PortWrapper):
     """A port whose line misbehaves, reproducibly for a seed.
 
     `outbound` shapes what this end writes, `inbound` what it reads. `drop_outbound` and
@@ -261,7 +271,7 @@ class FaultyPort:
         outbound: LineFaults | None = None,
         inbound: LineFaults | None = None,
     ) -> None:
-        self._port = port
+        super().__init__(port)
         rng = random.Random(seed)
         self.out = _Shaper(outbound or LineFaults(), random.Random(rng.random()))
         self.inn = _Shaper(inbound or LineFaults(), random.Random(rng.random()))
@@ -269,14 +279,6 @@ class FaultyPort:
         self.drop_inbound: FrameFilter | None = None
         self._ready: deque[tuple[float, bytes]] = deque()
         self._buffer = bytearray()
-
-    @property
-    def timeout(self) -> float | None:
-        return self._port.timeout
-
-    @timeout.setter
-    def timeout(self, value: float | None) -> None:
-        self._port.timeout = value
 
     @property
     def in_waiting(self) -> int:
@@ -301,11 +303,8 @@ class FaultyPort:
         del self._buffer[:size]
         return chunk
 
-    def close(self) -> None:
-        self._port.close()
 
-
-class RecordingPort:
+class RecordingPort(PortWrapper):
     """Records both directions, with timestamps, as JSON lines: {"t", "dir", "hex"}.
 
     "out" is always programmer to pump and "in" pump to programmer, whichever end records:
@@ -313,24 +312,12 @@ class RecordingPort:
     """
 
     def __init__(self, port: Port, sink: IO[str] | Path, *, pump_side: bool = False) -> None:
-        self._port = port
+        super().__init__(port)
         self._read_dir, self._write_dir = ("out", "in") if pump_side else ("in", "out")
         self._own = isinstance(sink, Path)
         self._sink: IO[str] = sink.open("w") if isinstance(sink, Path) else sink
         self._t0 = time.monotonic()
         self._lock = threading.Lock()
-
-    @property
-    def timeout(self) -> float | None:
-        return self._port.timeout
-
-    @timeout.setter
-    def timeout(self, value: float | None) -> None:
-        self._port.timeout = value
-
-    @property
-    def in_waiting(self) -> int:
-        return self._port.in_waiting
 
     def _note(self, direction: str, data: bytes) -> None:
         if data:

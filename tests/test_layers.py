@@ -58,36 +58,28 @@ def test_pumpsim_imports_only_pure_modules() -> None:
     assert offenders == {}
 
 
-def test_importing_pumpsim_loads_no_outer_layer_or_io_library() -> None:
+def _loaded_after(imports: str, forbidden: set[str]) -> list[str]:
+    """Top-level modules from `forbidden` that importing `imports` loads, in a fresh interpreter."""
     code = (
-        "import sys, pumpsim, pumpsim.reference\n"
-        "bad = {'serial', 'textual', 'firmware_protocol', 'programmer_tui', 'pumpsim_cli',"
-        " 'sqlite3', 'socket', 'asyncio'}\n"
-        "print(sorted(bad & {m.split('.')[0] for m in sys.modules}))\n"
+        f"import sys, {imports}\n"
+        f"names = set({sorted(forbidden)!r})\n"
+        "print(sorted(names & {m.split('.')[0] for m in sys.modules}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return list(ast.literal_eval(out.stdout))
+
+
+def test_importing_pumpsim_loads_no_outer_layer_or_io_library() -> None:
+    forbidden = {"serial", "textual", "firmware_protocol", "programmer_tui", "pumpsim_cli"}
+    forbidden |= {"sqlite3", "socket", "asyncio"}
+    assert _loaded_after("pumpsim, pumpsim.reference", forbidden) == []
 
 
 def test_firmware_protocol_never_reaches_for_the_ui() -> None:
-    code = (
-        "import sys, firmware_protocol.client, firmware_protocol.firmware\n"
-        "print(sorted({'textual', 'programmer_tui'} & {m.split('.')[0] for m in sys.modules}))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
+    ui = {"textual", "programmer_tui"}
+    assert _loaded_after("firmware_protocol.client, firmware_protocol.firmware", ui) == []
 
 
 def test_scenario_runner_is_headless() -> None:
-    code = (
-        "import sys, pumpsim_scenarios.campaign, pumpsim_cli.main\n"
-        "print(sorted({'textual', 'programmer_tui'} & {m.split('.')[0] for m in sys.modules}))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
+    ui = {"textual", "programmer_tui"}
+    assert _loaded_after("pumpsim_scenarios.campaign, pumpsim_cli.main", ui) == []
