@@ -197,7 +197,6 @@ class _Shaper:
         self.partial = bytearray()
         self.held: bytes | None = None
         self.stats = FaultStats()
-        self.frame_hook: list[object] = []
 
     def shape(self, data: bytes, frame_filter: FrameFilter | None) -> bytes:
         f = self.faults

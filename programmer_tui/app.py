@@ -106,6 +106,7 @@ class ProgrammerApp(App[None]):
         self.role = ""
         self.player = player
         self.debrief: Debrief | None = None
+        self._last_connect_error = ""
 
     # ------------------------------------------------------------------ layout
 
@@ -167,8 +168,6 @@ class ProgrammerApp(App[None]):
                 ConnectScreen(request, error=self._last_connect_error),
                 self._on_connect_request,
             )
-
-    _last_connect_error = ""
 
     def connect_backend(self, backend: Backend) -> None:
         self.backend = backend

@@ -8,7 +8,6 @@ however long the simulation runs.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from pumpsim.errors import FaultRejectedError
@@ -142,10 +141,3 @@ FAULT_TYPES: tuple[type[Fault], ...] = (
 def ramp_levels(start: float, final: float, steps: int) -> list[float]:
     """Values after each of `steps` equal increments from `start` to `final`."""
     return [start + (final - start) * k / steps for k in range(1, steps + 1)]
-
-
-def fault_end_s(fault: Fault) -> float:
-    """When a fault stops changing things by itself (inf for lasting faults)."""
-    if isinstance(fault, MotorStall) and fault.duration_s is not None:
-        return fault.onset_s + fault.duration_s
-    return math.inf
