@@ -107,6 +107,7 @@ class ProgrammerApp(App[None]):
         self.player = player
         self.debrief: Debrief | None = None
         self._last_connect_error = ""
+        self.connecting = False
 
     # ------------------------------------------------------------------ layout
 
@@ -187,6 +188,7 @@ class ProgrammerApp(App[None]):
             return False
         self.role = ok.role
         self.link_ok = True
+        self.connecting = True  # no status polls until set-up and recovery are done
         if ok.simulator_available and ok.role == m.Role.SIMULATOR:
             self.tabs.show_tab("simulator")
         if self.player is not None:
@@ -194,6 +196,7 @@ class ProgrammerApp(App[None]):
         elif self.demo_setup:
             await self._demo_setup(backend)
         await self._resolve_pending(backend)
+        self.connecting = False
         await self._interrogate(backend)
         return True
 
@@ -229,7 +232,7 @@ class ProgrammerApp(App[None]):
     # ------------------------------------------------------------------ status
 
     def poll_status(self) -> None:
-        if self.backend is not None and self.link_ok:
+        if self.backend is not None and self.link_ok and not self.connecting:
             self.run_worker(self._poll(self.backend), exclusive=True, group="poll")
         self._update_banner()
 

@@ -20,6 +20,8 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from pumpsim.alarms import Alarm, AlarmKind
 from pumpsim.config import PumpConfig, PumpVariant
 from pumpsim.drugs import DEFAULT_LIBRARY, DrugLibrary, Mix
@@ -173,6 +175,9 @@ class Pump:
         self._misplaced_mcg = [0.0] * n
         self._pocket_mcg = [0.0] * n
         self._knots = KnotRecorder(n)
+        self._knot_slopes: tuple[object, ...] = ()
+        self._pending_end: list[float] | None = None
+        self._stretches = 0
         # Rates of the current stretch (set by _refresh)
         self._r_cmd = 0.0  # mL/day commanded
         self._rc = 0.0  # mL/s commanded
@@ -208,9 +213,10 @@ class Pump:
             self._refresh()
             te = min(until_s, self._next_event_s())
             if te > self._now:
+                self._knot_if_slopes_changed()
                 self._integrate(te - self._now)
                 self._now = te
-                self._record_knot()
+                self._stretches += 1
                 zero_steps = 0
             else:
                 zero_steps += 1
@@ -220,6 +226,8 @@ class Pump:
             if self._now >= until_s and not changed:
                 break
         self._refresh()
+        # Kept, not recorded: needed only if a command jumps the state right here.
+        self._pending_end = self._knot_row()
 
     def advance_by(self, seconds: float) -> None:
         if not is_finite_number(seconds) or seconds < 0:
@@ -328,19 +336,37 @@ class Pump:
         self._charge_mah = self._charge_mah - drained if drained < self._charge_mah else 0.0
         self._age_s += dt
 
+    def _knot_if_slopes_changed(self) -> None:
+        """Record a trend knot where a stretch with new rates begins (and only there).
+
+        Between knots every recorded quantity is linear, so knots inside a stretch of unchanged
+        rates would add nothing: an advance every 20 ms (the firmware's tick) must not grow memory.
+        """
+        slopes = (self._rc, self._rp, self._drain, self._path.front, self._dislodged)
+        if slopes != self._knot_slopes:
+            self._record_knot()
+            self._knot_slopes = slopes
+            self._pending_end = None  # collinear with what is now recorded
+
+    def _knot_row(self) -> list[float]:
+        return [
+            self._now,
+            self._commanded_ml,
+            self._pumped_ml,
+            self._delivered_ml,
+            self._reservoir_ml,
+            self._expected_ml,
+            self._charge_mah,
+            *self._delivered_mcg,
+        ]
+
     def _record_knot(self) -> None:
-        self._knots.record(
-            [
-                self._now,
-                self._commanded_ml,
-                self._pumped_ml,
-                self._delivered_ml,
-                self._reservoir_ml,
-                self._expected_ml,
-                self._charge_mah,
-                *self._delivered_mcg,
-            ]
-        )
+        self._knots.record(self._knot_row())
+
+    @property
+    def events_processed(self) -> int:
+        """Stretches of constant rates integrated so far (what the simulation's cost grows with)."""
+        return self._stretches
 
     # ---------------------------------------------------------------- events
 
@@ -531,6 +557,9 @@ class Pump:
             if not self._settle():
                 break
             self._refresh()
+        if self._pending_end is not None and self._pending_end[0] == self._now:
+            self._knots.record(self._pending_end)  # the state just before the jump
+        self._pending_end = None
         self._record_knot()
 
     # -------------------------------------------------------------- commands
@@ -963,7 +992,9 @@ class Pump:
         end = self._now if end_s is None else end_s
         if not (is_finite_number(start_s) and is_finite_number(end) and 0 <= start_s <= end):
             raise InvalidInputError(f"bad trend window {start_s!r}..{end!r}")
-        return hourly(self._knots.matrix(), self.library.names, start_s, end)
+        knots = self._knots.matrix()
+        now = np.array([self._knot_row()], dtype=np.float64)  # the stretch in progress ends now
+        return hourly(np.vstack([knots, now]), self.library.names, start_s, end)
 
     def clone(self) -> Pump:
         """An independent copy (for what-if questions and tests of path independence)."""

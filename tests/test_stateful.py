@@ -14,6 +14,8 @@ import itertools
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -255,6 +257,10 @@ class PumpMachine(RuleBasedStateMachine):
             stepped.advance(t0 + dt * (k / pieces) ** 2)
         stepped.advance(t1)
         assert same_state(pump, stepped) == []
+        one, many = pump.trend(t0, t1), stepped.trend(t0, t1)
+        for column in ("delivered_ml", "reservoir_ml", "reservoir_expected_ml", "battery_mah"):
+            a, b = getattr(one, column), getattr(many, column)
+            assert np.allclose(a, b, rtol=1e-9, atol=1e-7), column
 
         # Alarms of monotone conditions latch exactly when the condition first holds.
         raised = [

@@ -11,7 +11,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 from firmware_protocol.messages import Role
 from programmer_tui.screens.help import HelpScreen
 from programmer_tui.screens.review import ReviewScreen
-from pumpsim import Continuous, FlexibleSchedule, MriPhase
+from pumpsim import Continuous, FlexibleSchedule, MriPhase, Stopped
 
 from tui_helpers import demo_app, ready, settle, until
 
@@ -291,3 +291,19 @@ async def test_help_and_keyboard_navigation(tmp_path: Path) -> None:
             await pilot.press(key)
             await settle(pilot, app)
             assert app.tabs.active == tab
+
+
+async def test_an_untouched_form_follows_the_pumps_program(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        mode = app.query_one("#mode", Select)
+        assert mode.value == "continuous"
+        backend = app.backend
+        assert backend is not None
+        await backend.call(backend.sync.sim_inject_fault, '{"kind": "MemoryReset", "in_s": 0}')
+        await until(pilot, app, lambda: mode.value == "stopped")
+        assert app.embedded is not None
+        assert isinstance(app.embedded.firmware.pump.program.basal, Stopped)

@@ -47,6 +47,7 @@ class ProgramPane(VerticalScroll):
         super().__init__()
         self.steps: list[tuple[float, float, float]] = []  # start_s, duration_s, dose (unit/day)
         self.loaded = False
+        self.source: m.ProgramSpec | None = None  # the pump's program the form was filled from
 
     def compose(self) -> ComposeResult:
         yield Static("—", id="prog-mix")
@@ -131,6 +132,16 @@ class ProgramPane(VerticalScroll):
         self.query_one("#pb-dose-label", Label).update(f"dose ({unit})")
         if not self.loaded:
             self.load(convert.program_from_spec(status.program))
+            self.source = status.program
+        elif status.program != self.source and self.source is not None:
+            # The pump's program changed (a refill, a reset, another programmer): follow it,
+            # unless the clinician has started editing, who is told instead.
+            form, _ = self.program()
+            if form == convert.program_from_spec(self.source):
+                self.load(convert.program_from_spec(status.program))
+            else:
+                self.app.notify("The pump's program changed while you were editing it.")
+            self.source = status.program
 
     def load(self, program: TherapyProgram) -> None:
         """Fill the form from a program (the one in force, or after a reload)."""
@@ -267,6 +278,7 @@ class ProgramPane(VerticalScroll):
             self.validate()
         elif event.button.id == "reload" and self.papp.status is not None:
             self.load(convert.program_from_spec(self.papp.status.program))
+            self.source = self.papp.status.program
         elif event.button.id == "review":
             self.review()
 
