@@ -74,7 +74,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "Rotor stall (fault or magnet)",
         "Critical alarm, stall and recovery logged",
         "A stall shall raise a critical alarm at once",
-        ("motor-stall",),
+        ("motor-stall", "permanent-motor-stall"),
         ("tests/test_fault_effects.py",),
     ),
     Hazard(

@@ -8,10 +8,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
+from firmware_protocol.client import PumpClient
+from firmware_protocol.field_faults import lose_reply
 from firmware_protocol.messages import Role
+from firmware_protocol.transport import FaultyPort
+from programmer_tui.app import ProgrammerApp
+from programmer_tui.backend import Backend
+from programmer_tui.embedded import EmbeddedPump
 from programmer_tui.screens.help import HelpScreen
 from programmer_tui.screens.review import ReviewScreen
-from pumpsim import Continuous, FlexibleSchedule, MriPhase, Stopped
+from pumpsim import Continuous, FlexibleSchedule, LogKind, MriPhase, Stopped
 
 from tui_helpers import demo_app, ready, settle, until
 
@@ -307,3 +313,54 @@ async def test_an_untouched_form_follows_the_pumps_program(tmp_path: Path) -> No
         await until(pilot, app, lambda: mode.value == "stopped")
         assert app.embedded is not None
         assert isinstance(app.embedded.firmware.pump.program.basal, Stopped)
+
+
+async def test_priming_bolus_from_the_bolus_tab(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("f4")
+        await settle(pilot, app)
+        app.query_one("#bolus-kind", Select).value = "priming"
+        await settle(pilot, app)
+        await pilot.click("#bolus-review")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("ctrl+y")
+        await until(pilot, app, lambda: pump.status().active_bolus is not None)
+        bolus = pump.status().active_bolus
+        assert bolus is not None
+        assert bolus.kind == "priming"
+
+
+async def test_a_lost_reply_is_resolved_on_reconnect_and_never_repeated(tmp_path: Path) -> None:
+    pump = EmbeddedPump.start(tmp_path / "pump", paused=True, seed=3)
+    line = FaultyPort(pump.programmer_port, seed=1)
+    backend = Backend(PumpClient(line, pump.keys[Role.SIMULATOR], reply_timeout_s=2.0))
+    app = ProgrammerApp(backend, embedded=pump, demo_setup=True, poll_s=0.25)
+    model = pump.firmware.pump
+
+    def clinician_boluses() -> int:
+        started = model.log.of_kind(LogKind.BOLUS_STARTED)
+        return sum(r.details["kind"] == "clinician" for r in started)
+
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("f4")
+        await settle(pilot, app)
+        app.query_one("#bolus-dose", Input).value = "0.5"
+        app.query_one("#bolus-minutes", Input).value = "30"
+        await settle(pilot, app)
+        await pilot.click("#bolus-review")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        lose_reply(line, 1)  # the pump will act, and its reply will never arrive
+        await pilot.press("ctrl+y")
+        await until(pilot, app, lambda: bool(app.pending_uncertain), timeout=30)
+        assert not app.link_ok
+        assert clinician_boluses() == 1  # it did act
+        line.drop_inbound = None  # the line recovers
+        line.drop_outbound = None
+        await pilot.press("r")
+        await until(pilot, app, lambda: app.link_ok and not app.pending_uncertain, timeout=30)
+        await settle(pilot, app)
+        assert clinician_boluses() == 1  # and only once
