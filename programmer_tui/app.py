@@ -251,8 +251,12 @@ class ProgrammerApp(App[None]):
         player = self.player
         assert player is not None
         for action in player.due_faults(status.at_s):
-            await backend.call(player.inject, backend.sync, action)
-            self.notify("Something has changed in the pump…", timeout=4)
+            try:
+                await backend.call(player.inject, backend.sync, action)
+                self.notify("Something has changed in the pump…", timeout=4)
+            except DeviceError as e:
+                player.injected.append(action.index)  # do not retry a fault the pump refuses
+                self.notify(f"Scenario fault refused ({e.code}): {e.message}", severity="error")
         if player.over(status.at_s) and not player.finished:
             player.finished = True
             await backend.call(backend.sync.sim_set_speed, status.acceleration, True)

@@ -77,11 +77,11 @@ def _train(args: argparse.Namespace) -> int:
     except (OSError, spec.ScenarioError) as e:
         print(f"cannot use the scenario: {e}", file=sys.stderr)
         return 2
-    pump = EmbeddedPump.start(
-        acceleration=args.acceleration, config=runner.pump_config(scenario), seed=scenario.seed
-    )
+    # Paused until the player has implanted the pump and scheduled the scenario's faults.
+    pump = EmbeddedPump.start(paused=True, config=runner.pump_config(scenario), seed=scenario.seed)
     backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
-    ProgrammerApp(backend, embedded=pump, player=ScenarioPlayer(scenario)).run()
+    player = ScenarioPlayer(scenario, acceleration=args.acceleration)
+    ProgrammerApp(backend, embedded=pump, player=player).run()
     return 0
 
 

@@ -1,9 +1,11 @@
 """Training: a scenario played live against the programmer, then a debrief.
 
-The scenario's faults appear at their scripted simulated times while the trainee works (the
-programmer injects them through the simulator role, as a trainer would from the Simulator tab).
-Everything else in the timeline is the trainee's job. When the scenario's time is up the clock is
-paused and the debrief compares what happened on the pump with what the scenario expected.
+The scenario's faults appear at their scripted simulated times while the trainee works: with the
+pump's clock still stopped, the programmer schedules every one of them through the simulator role
+(each fault has its own onset time, so none depends on how often the screen is refreshed), then
+starts the clock. Everything else in the timeline is the trainee's job. When the scenario's time
+is up the clock is paused and the debrief compares what happened on the pump, up to the scenario's
+end, with what the scenario expected.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Debrief:
 @dataclass
 class ScenarioPlayer:
     scenario: Scenario
+    acceleration: float = 3600.0
     injected: list[int] = field(default_factory=list)
     finished: bool = False
 
@@ -54,6 +57,11 @@ class ScenarioPlayer:
             )
             if init.get("prime", True):
                 client.priming_bolus()
+        for action in self.scenario.timeline:
+            if action.kind == "fault" and action.index not in self.injected:
+                client.sim_inject_fault(runner.fault_json(action.params, action.at_s))
+                self.injected.append(action.index)
+        client.sim_set_speed(self.acceleration, False)
 
     def due_faults(self, now_s: float) -> list[Action]:
         return [
@@ -63,8 +71,10 @@ class ScenarioPlayer:
         ]
 
     def inject(self, client: PumpClient, action: Action) -> None:
-        text = runner.fault_json(action.params, max(action.at_s, client.ping()))
-        client.sim_inject_fault(text)
+        """A fault scheduled late (the scenario changed under way): it begins now, pump time."""
+        scripted = json.loads(runner.fault_json(action.params, action.at_s))
+        del scripted["onset_s"]
+        client.sim_inject_fault(json.dumps({**scripted, "in_s": 0}))
         self.injected.append(action.index)
 
     def over(self, now_s: float) -> bool:
@@ -81,13 +91,14 @@ class ScenarioPlayer:
             for r, d in details
             if r.kind == "reservoir_withdrawn" and r.at_s > 0  # not the implant's first fill
         ]
-        truth = client.sim_truth()
+        # Doses up to the scenario's end, however far the accelerated clock ran past it.
+        trend = client.read_trend(0.0, self.scenario.duration_s)
         result = runner.ScenarioResult(
             self.scenario.id, self.scenario.path, self.scenario.name, "training", {}, False, []
         )
         result.alarms = alarms
         result.verdicts = verdicts
-        result.delivered_mcg = {d.drug: d.mcg for d in truth.delivered}
+        result.delivered_mcg = {d: float(v.sum()) for d, v in trend.delivered_mcg.items()}
         extra: dict[str, Any] = {}
         lines = []
         for e in self.scenario.expectations:

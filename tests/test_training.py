@@ -50,17 +50,20 @@ async def test_faults_appear_on_time_and_the_debrief_judges_the_trainee(tmp_path
     scenario = spec.load(path)[0]
     pump = EmbeddedPump.start(tmp_path / "pump", paused=True, config=runner.pump_config(scenario))
     backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
-    app = ProgrammerApp(backend, embedded=pump, player=ScenarioPlayer(scenario), poll_s=0.2)
+    player = ScenarioPlayer(scenario, acceleration=1.0)  # the test moves time itself
+    app = ProgrammerApp(backend, embedded=pump, player=player, poll_s=0.2)
     model = pump.firmware.pump
     async with app.run_test(size=(100, 40)) as pilot:
         await until(pilot, app, lambda: app.status is not None and app.status.reservoir_ml > 0)
         assert model.status().mix.describe(model.library) == "morphine 10 mg/mL"
-        assert not model.faults
+        scheduled = list(model.faults)  # scheduled at once, for its own time
+        assert [type(f) for f in scheduled] == [MotorStall]
+        assert scheduled[0].onset_s == 0.25 * 86400
+        assert app.status is not None
+        assert app.status.alarms == ()
         await backend.call(backend.sync.sim_advance, 0.3 * 86400)
-        await until(pilot, app, lambda: len(model.faults) == 1)
-        injected = list(model.faults)
-        assert isinstance(injected[0], MotorStall)
         await until(pilot, app, lambda: bool(app.status and app.status.alarms))
+        assert model.alarms[0].raised_at_s == 0.25 * 86400
         await pilot.press("a")  # the trainee acknowledges the alarm
         await until(pilot, app, lambda: model.alarms == ())
         await backend.call(backend.sync.sim_advance, 0.8 * 86400)
