@@ -275,16 +275,22 @@ class PumpClient:
             raise DeviceError(reply)
         return reply
 
-    def _stream(self, msg: Any, progress: ProgressFn | None = None) -> list[Any]:
+    def _stream(
+        self, msg: Any, count: Callable[[Any], tuple[int, int]], progress: ProgressFn | None
+    ) -> list[Any]:
+        """A bulk read: chunks until one says `more = False`; `progress(done, total)` on each."""
         self._send(msg)
         chunks: list[Any] = []
+        done = 0
         while True:
             reply = self._next_reply()
             if isinstance(reply, m.ErrorReply):
                 raise DeviceError(reply)
             chunks.append(reply)
+            items, total = count(reply)
+            done += items
             if progress is not None:
-                progress(len(chunks), 0)
+                progress(done, total)
             if not reply.more:
                 return chunks
 
@@ -328,13 +334,25 @@ class PumpClient:
     def read_log(
         self, since_index: int = 0, max_records: int = 0, progress: ProgressFn | None = None
     ) -> LogPage:
-        chunks = self._stream(m.ReadLog(since_index, max_records), progress)
+        expected = 0
+
+        def count(chunk: m.LogChunk) -> tuple[int, int]:
+            nonlocal expected
+            if not expected:
+                expected = chunk.next_index - max(since_index, chunk.first_index)
+                if max_records:
+                    expected = min(expected, max_records)
+            return len(chunk.records), expected
+
+        chunks = self._stream(m.ReadLog(since_index, max_records), count, progress)
         records = tuple(r for c in chunks for r in c.records)
         last = chunks[-1]
         return LogPage(last.first_index, last.next_index, last.overflow, records)
 
     def read_trend(self, start_s: float, end_s: float, progress: ProgressFn | None = None) -> Trend:
-        chunks = self._stream(m.ReadTrend(start_s, end_s), progress)
+        chunks = self._stream(
+            m.ReadTrend(start_s, end_s), lambda c: (c.rows, c.total_rows), progress
+        )
         drugs = chunks[0].drugs
         width = 3 + len(drugs)
         data = b"".join(c.data for c in chunks)

@@ -203,7 +203,9 @@ def test_refill_mri_alarms_and_log_over_the_link(tmp_path: Path) -> None:
         c.mri_exit()
         c.sim_advance(hours(3))
         assert c.interrogate().mri == "off"
-        log = c.read_log()
+        seen: list[tuple[int, int]] = []
+        log = c.read_log(progress=lambda n, total: seen.append((n, total)))
+        assert seen[-1] == (len(log.records), len(log.records))
         kinds = [r.kind for r in log.records]
         assert kinds.count("mri_entered") == 1
         assert "motor_stall_recovery" in kinds
@@ -218,13 +220,15 @@ def test_trend_download_matches_the_model(tmp_path: Path) -> None:
         c = b.client(Role.SIMULATOR)
         _implant(c, TherapyProgram(day_night(0.72, 0.24)))
         c.sim_advance(days(60))
-        progress: list[int] = []
-        trend = c.read_trend(0.0, days(60), progress=lambda n, _total: progress.append(n))
+        progress: list[tuple[int, int]] = []
+        trend = c.read_trend(0.0, days(60), progress=lambda n, total: progress.append((n, total)))
         model = b.firmware.pump.trend(0.0, days(60))
         assert len(trend.delivered_ml) == len(model) == 24 * 60
         assert trend.delivered_ml.tolist() == model.delivered_ml.tolist()
         assert trend.delivered_mcg["morphine"].tolist() == model.delivered_mcg["morphine"].tolist()
         assert len(progress) > 1  # a bulk transfer in several chunks
+        assert progress[-1] == (24 * 60, 24 * 60)
+        assert [n for n, _ in progress] == sorted(n for n, _ in progress)
 
 
 def test_fault_injection_and_ground_truth(tmp_path: Path) -> None:

@@ -87,12 +87,10 @@ class EventLogPane(Vertical):
         backend = app.backend
         if event.button.id == "log-download" and backend is not None:
             bar = self.query_one("#log-progress", ProgressBar)
-            status = app.status
-            total = status.log_next_index - status.log_first_index if status else None
-            bar.update(total=max(1, total or 1), progress=0)
+            bar.update(total=None, progress=0)
 
-            def progress(chunks: int, _total: int) -> None:
-                self.app.call_from_thread(bar.update, progress=min(chunks * 12, total or 1))
+            def progress(done: int, total: int) -> None:
+                self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
 
             app.pump_call(
                 backend.sync.read_log, 0, 0, progress, done=self._downloaded, refresh=False

@@ -36,10 +36,10 @@ class TelemetryPane(Vertical):
         end = app.status.at_s
         start = max(0.0, end - days * SECONDS_PER_DAY)
         bar = self.query_one("#trend-progress", ProgressBar)
-        bar.update(total=max(1, days), progress=0)
+        bar.update(total=None, progress=0)
 
-        def progress(chunks: int, _total: int) -> None:
-            self.app.call_from_thread(bar.update, progress=min(days, chunks))
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
 
         app.pump_call(backend.sync.read_trend, start, end, progress, done=self.plot, refresh=False)
 
