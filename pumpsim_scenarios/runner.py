@@ -206,6 +206,7 @@ class StackDriver:
         )
         self.acknowledged: list[int] = []
         self.uncertain: list[OutcomeUncertainError] = []
+        self.lose_next = False
         self.connect()
 
     def _start_firmware(self) -> Firmware:
@@ -248,6 +249,10 @@ class StackDriver:
         for _ in range(30):
             if not self.client.connected:
                 self.connect()
+            if self.lose_next:
+                self.lose_next = False
+                self._send_into_a_dead_line(msg)
+                continue
             try:
                 reply = self.client.request(msg)
             except DeviceError as e:
@@ -268,6 +273,19 @@ class StackDriver:
                 self.acknowledged.append(msg.txn)
             return reply
         raise RuntimeError(f"{type(msg).__name__} never got through")
+
+    def _send_into_a_dead_line(self, msg: Any) -> None:
+        dropping = self.line.drop_frame_rate
+        self.line.drop_frame_rate = 1.0
+        try:
+            self.client.request(msg)
+        except OutcomeUncertainError as e:
+            self.uncertain.append(e)
+        except ClientError:
+            pass
+        finally:
+            self.line.drop_frame_rate = dropping
+        self.connect()  # resolves what went missing, by transaction id
 
     def advance(self, to_s: float) -> None:
         gap = to_s - self.now_s
@@ -323,15 +341,8 @@ class StackDriver:
         self.line.reorder_frame_rate = float(params.get("reorder_rate", 0.0))
 
     def link_loss(self) -> None:
-        self.line.drop_frame_rate = 1.0  # a command sent now is lost; the programmer recovers
-        try:
-            self.client.request(m.PatientBolusRequest(self.client.new_txn()))
-        except OutcomeUncertainError as e:
-            self.uncertain.append(e)
-        except ClientError:
-            pass
-        self.line.drop_frame_rate = 0.0
-        self.connect()
+        """The next command goes out into a dead line; the programmer must recover it."""
+        self.lose_next = True
 
     def firmware_reset(self) -> None:
         self.firmware.stop()
