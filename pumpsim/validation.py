@@ -98,9 +98,8 @@ def validate_mix(mix: Mix, library: DrugLibrary) -> list[Violation]:
 
 
 def _check_rate(rate: object, config: PumpConfig, field: str) -> list[Violation]:
-    if not is_finite_number(rate) or rate < 0:  # type: ignore[operator]
+    if not is_finite_number(rate) or not isinstance(rate, int | float) or rate < 0:
         return [_v(ViolationCode.RATE_INVALID, f"rate must be a number >= 0, got {rate!r}", field)]
-    assert isinstance(rate, int | float)
     out: list[Violation] = []
     if 0 < rate < config.min_rate_ml_per_day:
         out.append(
