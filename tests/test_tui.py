@@ -19,7 +19,7 @@ from programmer_tui.screens.help import HelpScreen
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import Continuous, FlexibleSchedule, LogKind, MriPhase, Stopped
 
-from tui_helpers import demo_app, ready, settle, until
+from tui_helpers import demo_app, open_review, ready, settle, until
 
 
 def text_of(app: object, selector: str) -> str:
@@ -94,12 +94,7 @@ async def test_cancelling_the_review_writes_nothing(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 45)) as pilot:
         await ready(pilot, app)
         pump = app.embedded.firmware.pump  # type: ignore[union-attr]
-        await pilot.press("f3")
-        await settle(pilot, app)
-        app.query_one("#dose", Input).value = "5"
-        await settle(pilot, app)
-        await pilot.click("#review")
-        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await open_review(pilot, app, "f3", {"#dose": "5"}, "#review")
         await pilot.press("escape")
         await settle(pilot, app)
         assert not isinstance(app.screen, ReviewScreen)
@@ -320,12 +315,7 @@ async def test_priming_bolus_from_the_bolus_tab(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 45)) as pilot:
         await ready(pilot, app)
         pump = app.embedded.firmware.pump  # type: ignore[union-attr]
-        await pilot.press("f4")
-        await settle(pilot, app)
-        app.query_one("#bolus-kind", Select).value = "priming"
-        await settle(pilot, app)
-        await pilot.click("#bolus-review")
-        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await open_review(pilot, app, "f4", {"#bolus-kind": "priming"}, "#bolus-review")
         await pilot.press("ctrl+y")
         await until(pilot, app, lambda: pump.status().active_bolus is not None)
         bolus = pump.status().active_bolus
@@ -346,13 +336,8 @@ async def test_a_lost_reply_is_resolved_on_reconnect_and_never_repeated(tmp_path
 
     async with app.run_test(size=(120, 45)) as pilot:
         await ready(pilot, app)
-        await pilot.press("f4")
-        await settle(pilot, app)
-        app.query_one("#bolus-dose", Input).value = "0.5"
-        app.query_one("#bolus-minutes", Input).value = "30"
-        await settle(pilot, app)
-        await pilot.click("#bolus-review")
-        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        fields = {"#bolus-dose": "0.5", "#bolus-minutes": "30"}
+        await open_review(pilot, app, "f4", fields, "#bolus-review")
         lose_reply(line, 1)  # the pump will act, and its reply will never arrive
         await pilot.press("ctrl+y")
         await until(pilot, app, lambda: bool(app.pending_uncertain), timeout=30)

@@ -57,3 +57,18 @@ async def ready(pilot: Pilot[None], app: ProgrammerApp) -> None:
         await backend.call(backend.sync.sim_advance, 3600.0)
         app.action_interrogate()
         await until(pilot, app, lambda: app.status is not None and not app.status.bolus_kind)
+
+
+async def open_review(
+    pilot: Pilot[None], app: ProgrammerApp, tab_key: str, values: dict[str, str], button: str
+) -> None:
+    """Go to a tab, fill its fields (selector: value), press its review button, await the review."""
+    from programmer_tui.screens.review import ReviewScreen
+
+    await pilot.press(tab_key)
+    await settle(pilot, app)
+    for selector, value in values.items():
+        app.query_one(selector).value = value  # type: ignore[attr-defined]
+    await settle(pilot, app)
+    await pilot.click(button)
+    await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
