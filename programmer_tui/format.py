@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from pumpsim import DEFAULT_LIBRARY
@@ -46,3 +47,25 @@ def parse_hhmm(text: str) -> float:
     if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
         raise ValueError(f"{text!r} is not a time of day (hh:mm)")
     return h * 3600.0 + m * 60.0
+
+
+_FIELD_WORDS = (
+    ("patient_bolus[0].", "patient bolus: "),
+    ("rate_ml_per_day", "rate (mL/day)"),
+    ("volume_ml", "volume (mL)"),
+    ("duration_s", "duration (s)"),
+    ("lockout_s", "lockout (s)"),
+    ("start_s", "start (s)"),
+    ("max_per_24h", "most per 24 h"),
+    ("low_reservoir_alarm_ml", "low-reservoir alarm (mL)"),
+    ("patient_bolus", "patient bolus"),
+)
+
+
+def field_label(path: str) -> str:
+    """A program field's path as the pump names it (steps[0].rate_ml_per_day), for people."""
+    text = path
+    for raw, words in _FIELD_WORDS:
+        text = text.replace(raw, words)
+    text = re.sub(r"steps\[(\d+)\]\.", lambda m: f"step {int(m.group(1)) + 1}: ", text)
+    return text.replace("_", " ")

@@ -83,7 +83,7 @@ async def test_program_change_is_validated_reviewed_and_confirmed(tmp_path: Path
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
         table = app.screen.query_one(DataTable)
         cells = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert ["rate_ml_per_day", "0.3", "0.425"] in cells
+        assert ["rate (mL/day)", "0.3", "0.425"] in cells
         assert pump.program.basal == Continuous(0.3)  # nothing written before confirming
         await pilot.press("ctrl+y")
         await until(pilot, app, lambda: pump.program.basal == Continuous(0.425))

@@ -313,7 +313,7 @@ class ProgramPane(VerticalScroll):
             self.query_one("#violations", Static).update(f"The pump refuses: {text}")
             self.app.notify(f"The pump refuses the program: {text}", severity="error")
             return
-        rows = [(c.field, c.old, c.new) for c in review.changes]
+        rows = [(fmt.field_label(c.field), c.old, c.new) for c in review.changes]
         old = {d.drug: d.mcg for d in review.old_daily}
         new = {d.drug: d.mcg for d in review.new_daily}
         for drug in sorted(set(old) | set(new)):
