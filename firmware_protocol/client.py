@@ -375,8 +375,11 @@ class PumpClient:
         reply: m.ProgramReview = self.request(m.StageProgram(convert.program_to_spec(program)))
         return reply
 
-    def confirm_program(self, stage_id: int) -> m.Done:
-        reply: m.Done = self.request(m.ConfirmProgram(self.new_txn(), stage_id))
+    def confirm_program(self, stage_id: int, *, override_soft_limits: bool = False) -> m.Done:
+        """Write what was staged. Past a soft limit (the review's `warnings`) the pump refuses
+        with SOFT_LIMIT_OVERRIDE_REQUIRED unless the clinician overrides."""
+        msg = m.ConfirmProgram(self.new_txn(), stage_id, override_soft_limits)
+        reply: m.Done = self.request(msg)
         return reply
 
     def clinician_bolus(self, volume_ml: float, duration_s: float) -> m.BolusStarted:
@@ -411,6 +414,8 @@ class PumpClient:
         mix: Mix,
         program: TherapyProgram | None = None,
         refill_due_at_s: float | None = None,
+        *,
+        override_soft_limits: bool = False,
     ) -> m.FillResult:
         msg = m.RefillFill(
             self.new_txn(),
@@ -418,6 +423,7 @@ class PumpClient:
             convert.mix_to_specs(mix),
             () if program is None else (convert.program_to_spec(program),),
             refill_due_at_s,
+            override_soft_limits,
         )
         reply: m.FillResult = self.request(msg)
         return reply
@@ -495,8 +501,10 @@ class AsyncPumpClient:
     async def stage_program(self, program: TherapyProgram) -> m.ProgramReview:
         return await self.call(self.sync.stage_program, program)
 
-    async def confirm_program(self, stage_id: int) -> m.Done:
-        return await self.call(self.sync.confirm_program, stage_id)
+    async def confirm_program(self, stage_id: int, *, override_soft_limits: bool = False) -> m.Done:
+        return await self.call(
+            self.sync.confirm_program, stage_id, override_soft_limits=override_soft_limits
+        )
 
     async def close(self) -> None:
         await self.call(self.sync.close)

@@ -80,6 +80,19 @@ def violations_to_specs(violations: tuple[pumpsim.Violation, ...]) -> tuple[m.Vi
     return tuple(m.ViolationSpec(str(v.code), v.message, v.field) for v in violations)
 
 
+def warnings_to_specs(
+    warnings: tuple[pumpsim.SoftLimitWarning, ...],
+) -> tuple[m.WarningSpec, ...]:
+    return tuple(m.WarningSpec(str(w.code), w.message, w.drug, w.field) for w in warnings)
+
+
+def error_details(error: pumpsim.PumpError) -> tuple[m.ViolationSpec, ...]:
+    """What an ERROR reply lists: the violations, or the soft limits that need an override."""
+    if isinstance(error, pumpsim.SoftLimitOverrideRequiredError):
+        return tuple(m.ViolationSpec(str(w.code), w.message, w.field) for w in error.warnings)
+    return violations_to_specs(getattr(error, "violations", ()))
+
+
 def daily_doses(program: TherapyProgram, mix: Mix) -> tuple[m.DoseSpec, ...]:
     """Average basal dose per day of each drug (what review screens total up)."""
     from pumpsim.program import average_rate_ml_per_day

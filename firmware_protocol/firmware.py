@@ -408,10 +408,7 @@ class Firmware:
         try:
             reply, op = self._mutate(s, msg)
         except PumpError as e:
-            violations = getattr(e, "violations", ())
-            reply = m.ErrorReply(
-                msg_type, txn, str(e.code), e.message, convert.violations_to_specs(violations)
-            )
+            reply = m.ErrorReply(msg_type, txn, str(e.code), e.message, convert.error_details(e))
         except RejectError as r:
             reply = m.ErrorReply(msg_type, txn, r.code, r.message, ())
         except (ValueError, TypeError) as e:
@@ -592,6 +589,7 @@ class Firmware:
             convert.program_changes(old, program),
             convert.daily_doses(old, mix),
             convert.daily_doses(program, mix),
+            () if violations else convert.warnings_to_specs(self.pump.soft_limit_warnings(program)),
         )
         if violations:
             return review
@@ -609,10 +607,11 @@ class Firmware:
             program = s.staged.get(msg.stage_id)
             if program is None:
                 raise RejectError(m.WireError.STAGE_UNKNOWN, "nothing staged under that id")
-            pump.set_program(program)
+            pump.set_program(program, override_soft_limits=msg.override_soft_limits)
             s.staged = {}
             spec = convert.program_to_spec(program)
-            return m.Done(txn, "program written"), ("program", {"program": _spec_json(spec)})
+            args = {"program": _spec_json(spec), "override": msg.override_soft_limits}
+            return m.Done(txn, "program written"), ("program", args)
         if isinstance(msg, m.ClinicianBolus):
             b = pump.start_bolus(msg.volume_ml, msg.duration_s)
             args = {"volume_ml": msg.volume_ml, "duration_s": msg.duration_s}
@@ -661,7 +660,13 @@ class Firmware:
             raise RejectError(m.WireError.MALFORMED_MESSAGE, "at most one program")
         program = convert.program_from_spec(msg.program[0]) if msg.program else None
         mix = convert.mix_from_specs(msg.mix)
-        result = self.pump.fill_reservoir(msg.volume_ml, mix, program, msg.refill_due_at_s)
+        result = self.pump.fill_reservoir(
+            msg.volume_ml,
+            mix,
+            program,
+            msg.refill_due_at_s,
+            override_soft_limits=msg.override_soft_limits,
+        )
         bridge = result.bridge_offer
         reply = m.FillResult(
             msg.txn,
@@ -675,6 +680,7 @@ class Firmware:
             "mix": [[d.drug, d.mcg_per_ml] for d in msg.mix],
             "program": _spec_json(msg.program[0]) if msg.program else None,
             "refill_due_at_s": msg.refill_due_at_s,
+            "override": msg.override_soft_limits,
         }
         return reply, ("fill", args)
 
@@ -728,8 +734,12 @@ def _spec_from_json(text: str) -> m.ProgramSpec:
 
 
 def apply_journal_entry(pump: Pump, op: str, args: dict[str, Any]) -> None:
+    """Apply a journalled command again. The journal holds only what was applied, and an
+    override the clinician gave then holds again (older entries, without one, had none)."""
+    override = bool(args.get("override", False))
     if op == "program":
-        pump.set_program(convert.program_from_spec(_spec_from_json(args["program"])))
+        program = convert.program_from_spec(_spec_from_json(args["program"]))
+        pump.set_program(program, override_soft_limits=override)
     elif op == "bolus":
         pump.start_bolus(args["volume_ml"], args["duration_s"])
     elif op == "priming":
@@ -749,6 +759,7 @@ def apply_journal_entry(pump: Pump, op: str, args: dict[str, Any]) -> None:
             convert.mix_from_specs(tuple(m.DrugSpec(d, c) for d, c in args["mix"])),
             convert.program_from_spec(_spec_from_json(program)) if program else None,
             args["refill_due_at_s"],
+            override_soft_limits=override,
         )
     elif op == "mri_enter":
         pump.enter_mri_safe_mode()

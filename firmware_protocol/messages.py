@@ -132,6 +132,16 @@ class ViolationSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class WarningSpec:
+    """A soft limit the program goes past: allowed only with an explicit override."""
+
+    code: str
+    message: str
+    drug: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeSpec:
     field: str
     old: str
@@ -329,12 +339,14 @@ class ProgramReview:
     changes: tuple[ChangeSpec, ...]
     old_daily: tuple[DoseSpec, ...]
     new_daily: tuple[DoseSpec, ...]
+    warnings: tuple[WarningSpec, ...]  # soft limits: confirming needs override_soft_limits
 
 
 @message(0x0202, CLINICAL, mutating=True)
 class ConfirmProgram:
     txn: U64
     stage_id: U32
+    override_soft_limits: bool  # the clinician has seen the review's warnings and goes ahead
 
 
 @message(0x0210, CLINICAL, mutating=True)
@@ -401,6 +413,7 @@ class RefillFill:
     mix: tuple[DrugSpec, ...]
     program: tuple[ProgramSpec, ...]  # none (keep the program) or one
     refill_due_at_s: float | None
+    override_soft_limits: bool
 
 
 @message(0x0233, CLINICAL, reply=True)

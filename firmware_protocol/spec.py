@@ -191,6 +191,35 @@ def vectors() -> list[Vector]:
         0,
         3,
     )
+    warning = m.WarningSpec(
+        "INCREASE_ABOVE_LIMIT",
+        "ziconotide: raising from 2.4 mcg/day to 7.2 mcg/day is more than the 2.4 mcg/day "
+        "allowed in one change",
+        "ziconotide",
+        "basal",
+    )
+    sealed(
+        "review with a soft-limit warning (sealed, pump to programmer)",
+        pump,
+        m.ProgramReview(
+            77,
+            True,
+            (),
+            (m.ChangeSpec("basal.rate_ml_per_day", "0.096", "0.288"),),
+            (m.DoseSpec("ziconotide", 2.4),),
+            (m.DoseSpec("ziconotide", 7.2),),
+            (warning,),
+        ),
+        1,
+        3,
+    )
+    sealed(
+        "confirm with a soft-limit override (sealed)",
+        programmer,
+        m.ConfirmProgram(0x0123456789ABCDF0, 77, True),
+        3,
+        2,
+    )
     return out
 
 

@@ -6,7 +6,15 @@ Everything a caller needs is importable from here.
 
 from pumpsim.alarms import Alarm, AlarmKind, Severity
 from pumpsim.config import BatteryConfig, PumpConfig, PumpVariant, valve_gated_config
-from pumpsim.drugs import DEFAULT_LIBRARY, Drug, DrugConcentration, DrugLibrary, MassUnit, Mix
+from pumpsim.drugs import (
+    DEFAULT_LIBRARY,
+    Drug,
+    DrugConcentration,
+    DrugLibrary,
+    MassUnit,
+    Mix,
+    SoftLimits,
+)
 from pumpsim.errors import (
     ErrorCode,
     FaultRejectedError,
@@ -16,6 +24,8 @@ from pumpsim.errors import (
     ProgramRejectedError,
     PumpError,
     RefillSequenceError,
+    SnapshotError,
+    SoftLimitOverrideRequiredError,
     TimeWentBackwardsError,
     UnknownDrugError,
 )
@@ -58,7 +68,8 @@ from pumpsim.status import (
     Projections,
 )
 from pumpsim.trend import HourlyTrend
-from pumpsim.validation import Violation, ViolationCode, validate_program
+from pumpsim.validation import validate_program
+from pumpsim.violations import SoftLimitCode, SoftLimitWarning, Violation, ViolationCode
 
 __all__ = [
     "DEFAULT_LIBRARY",
@@ -113,6 +124,11 @@ __all__ = [
     "RefillVerdict",
     "SchedulePeriod",
     "Severity",
+    "SnapshotError",
+    "SoftLimitCode",
+    "SoftLimitOverrideRequiredError",
+    "SoftLimitWarning",
+    "SoftLimits",
     "Step",
     "Stopped",
     "TherapyProgram",

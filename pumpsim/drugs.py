@@ -26,6 +26,20 @@ class MassUnit(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SoftLimits:
+    """Limits that warn and need an explicit override, beside the hard limits that refuse.
+
+    Doses are the basal program's worst 24 hours; an increase is judged against the program in
+    force (and, in a weekly schedule, from one day to the next).
+    """
+
+    max_daily_dose_mcg: float | None = None
+    max_starting_dose_mcg_per_day: float | None = None
+    max_increase_mcg_per_day: float | None = None
+    max_increases_per_week: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Drug:
     name: str
     unit: MassUnit
@@ -33,6 +47,7 @@ class Drug:
     max_daily_dose_mcg: float
     patient_bolus_allowed: bool = True
     note: str = ""
+    soft: SoftLimits = SoftLimits()
 
     def to_display(self, mass_mcg: float) -> float:
         """A mass in this drug's own unit (mg or mcg)."""
@@ -84,7 +99,18 @@ DEFAULT_LIBRARY = DrugLibrary(
         Drug("sufentanil", MassUnit.MG, _mg(5), _mg(0.5), note="no known upper limit; 0.5 mg"),
         Drug("bupivacaine", MassUnit.MG, _mg(30), _mg(20)),
         Drug("clonidine", MassUnit.MCG, 1000, 600),
-        Drug("ziconotide", MassUnit.MCG, 100, 19.2, note="start <= 2.4 mcg/day"),
+        Drug(
+            "ziconotide",
+            MassUnit.MCG,
+            100,
+            19.2,
+            note="start <= 2.4 mcg/day; raise <= 2.4 mcg/day, at most 3 times a week (label)",
+            soft=SoftLimits(
+                max_starting_dose_mcg_per_day=2.4,
+                max_increase_mcg_per_day=2.4,
+                max_increases_per_week=3,
+            ),
+        ),
         Drug(
             "baclofen",
             MassUnit.MCG,

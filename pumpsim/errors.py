@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pumpsim.validation import Violation
+from pumpsim.violations import SoftLimitWarning, Violation
 
 
 class ErrorCode(StrEnum):
@@ -23,6 +21,8 @@ class ErrorCode(StrEnum):
     MRI_REQUIRES_EMPTY_RESERVOIR = "MRI_REQUIRES_EMPTY_RESERVOIR"
     REFILL_SEQUENCE = "REFILL_SEQUENCE"
     FAULT_REJECTED = "FAULT_REJECTED"
+    SOFT_LIMIT_OVERRIDE_REQUIRED = "SOFT_LIMIT_OVERRIDE_REQUIRED"
+    SNAPSHOT_INVALID = "SNAPSHOT_INVALID"
 
 
 class PumpError(Exception):
@@ -79,3 +79,20 @@ class ProgramRejectedError(PumpError):
         self.violations: tuple[Violation, ...] = tuple(violations)
         summary = "; ".join(f"{v.code}: {v.message}" for v in self.violations)
         super().__init__(summary or "rejected")
+
+
+class SoftLimitOverrideRequiredError(PumpError):
+    """The program is within the hard limits but above a soft one; confirm with an override."""
+
+    code = ErrorCode.SOFT_LIMIT_OVERRIDE_REQUIRED
+
+    def __init__(self, warnings: Sequence[SoftLimitWarning]) -> None:
+        self.warnings: tuple[SoftLimitWarning, ...] = tuple(warnings)
+        summary = "; ".join(f"{w.code}: {w.message}" for w in self.warnings)
+        super().__init__(summary or "override required")
+
+
+class SnapshotError(PumpError, ValueError):
+    """Bytes that are not a snapshot this version of pumpsim can restore."""
+
+    code = ErrorCode.SNAPSHOT_INVALID

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import islice
 
 Detail = str | int | float | bool | None
 
@@ -35,6 +36,7 @@ class LogKind(StrEnum):
     ELECTIVE_REPLACEMENT = "elective_replacement"
     END_OF_SERVICE = "end_of_service"
     INTERROGATED = "interrogated"
+    SOFT_LIMIT_OVERRIDDEN = "soft_limit_overridden"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +48,21 @@ class LogRecord:
 
 
 class EventLog:
+    """Records are kept as plain tuples and become `LogRecord`s when read: the model appends far
+    more often than anyone reads."""
+
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._records: deque[LogRecord] = deque(maxlen=capacity)
+        self._records: deque[tuple[int, float, LogKind, dict[str, Detail]]] = deque(maxlen=capacity)
         self._next_index = 0
         self.overflow_count = 0
 
-    def append(self, at_s: float, kind: LogKind, /, **details: Detail) -> LogRecord:
-        record = LogRecord(self._next_index, at_s, kind, details)
-        if len(self._records) == self.capacity:
+    def append(self, at_s: float, kind: LogKind, /, **details: Detail) -> None:
+        records = self._records
+        if len(records) == self.capacity:
             self.overflow_count += 1
-        self._records.append(record)
+        records.append((self._next_index, at_s, kind, details))
         self._next_index += 1
-        return record
 
     @property
     def next_index(self) -> int:
@@ -67,21 +71,19 @@ class EventLog:
     @property
     def first_index(self) -> int:
         """Index of the oldest record still held (== next_index when empty)."""
-        return self._records[0].index if self._records else self._next_index
+        return self._records[0][0] if self._records else self._next_index
 
     def since(self, index: int) -> tuple[LogRecord, ...]:
         """Records with index >= `index` still held, oldest first."""
         start = max(0, index - self.first_index)
-        if start == 0:
-            return tuple(self._records)
-        return tuple(r for i, r in enumerate(self._records) if i >= start)
+        return tuple(LogRecord(*r) for r in islice(self._records, start, None))
 
     def of_kind(self, *kinds: LogKind) -> tuple[LogRecord, ...]:
         wanted = set(kinds)
-        return tuple(r for r in self._records if r.kind in wanted)
+        return tuple(LogRecord(*r) for r in self._records if r[2] in wanted)
 
     def __iter__(self) -> Iterator[LogRecord]:
-        return iter(self._records)
+        return (LogRecord(*r) for r in self._records)
 
     def __len__(self) -> int:
         return len(self._records)

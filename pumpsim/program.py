@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -200,24 +201,41 @@ def max_basal_volume_in_24h_ml(basal: BasalMode) -> float:
     period = basal.period.seconds
     if period == SECONDS_PER_DAY:
         return period_volume_ml(basal)[0]
+    running = _running_volume(basal)
     best = 0.0
     for step in basal.steps:
         for start in (step.start_s, step.end_s - SECONDS_PER_DAY):
-            best = max(best, _volume_between(basal, start, start + SECONDS_PER_DAY))
+            best = max(best, running(start + SECONDS_PER_DAY) - running(start))
     return best
 
 
-def _volume_between(basal: FlexibleSchedule, start_s: float, end_s: float) -> float:
+def daily_volumes_ml(basal: BasalMode) -> tuple[float, ...]:
+    """Basal volume of each day of the period (one day for daily patterns, seven for weekly)."""
+    if not isinstance(basal, FlexibleSchedule):
+        return (average_rate_ml_per_day(basal),)
+    running = _running_volume(basal)
+    n_days = round(basal.period.seconds / SECONDS_PER_DAY)
+    edges = [running(d * SECONDS_PER_DAY) for d in range(n_days + 1)]
+    return tuple(b - a for a, b in zip(edges, edges[1:], strict=False))
+
+
+def _running_volume(basal: FlexibleSchedule) -> Callable[[float], float]:
+    """F(t): volume the schedule commands from time 0 to t, by prefix sums over one period."""
     period = basal.period.seconds
-    total = 0.0
-    for k in (math.floor(start_s / period), math.floor(start_s / period) + 1):
-        base = k * period
-        for s in basal.steps:
-            lo = max(start_s, base + s.start_s)
-            hi = min(end_s, base + s.end_s)
-            if hi > lo:
-                total += s.rate_ml_per_day * (hi - lo) / SECONDS_PER_DAY
-    return total
+    starts = [s.start_s for s in basal.steps]
+    cum = [0.0]
+    for s in basal.steps:
+        cum.append(cum[-1] + s.rate_ml_per_day * s.duration_s / SECONDS_PER_DAY)
+
+    def running(t: float) -> float:
+        k = math.floor(t / period)
+        x = t - k * period
+        i = max(bisect_right(starts, x) - 1, 0)
+        step = basal.steps[i]
+        into = min(x - step.start_s, step.duration_s)
+        return k * cum[-1] + cum[i] + step.rate_ml_per_day * into / SECONDS_PER_DAY
+
+    return running
 
 
 def volume_delivered_over(basal: BasalMode, start_s: float, end_s: float) -> float:

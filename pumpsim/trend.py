@@ -1,9 +1,17 @@
-"""The hourly trend, derived from one record per event rather than one per hour.
+"""The hourly trend, derived from one record per change of law rather than one per hour.
 
-Between two events every rate is constant, so every cumulative quantity (volume delivered, mass of
-each drug) and every level (reservoir, battery) is linear in time. Recording their values at each
-event ("knots") is enough: the hourly trend over any window is a linear interpolation at the hour
-edges, done by numpy in one call. The cost of the simulation stays with the number of events.
+Between two events every quantity the trend shows (volume commanded, pumped and delivered, mass of
+each drug, the reservoir, the battery) moves by a fixed amount per second plus a fixed amount per mL
+commanded: a "law". A knot records the values where a stretch begins, its law, and what it
+commands (a constant rate, the basal schedule's curve, a patient bolus as a pulse with an end), so
+the value at any time is the knot's plus the law applied to the time and the volume commanded
+since (`BasalCurve` gives the schedule's part in closed form). Knots come with events, never with
+hours, so recording costs nothing per simulated hour; the hourly trend is evaluated by numpy when
+asked for.
+
+Memory is bounded like a device's trend memory: past `capacity` knots, the older half is thinned
+to one knot a day (or a week, if that does not halve it) with straight lines between them: totals
+over those periods stay exact, the shape within them is lost.
 """
 
 from __future__ import annotations
@@ -15,28 +23,133 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pumpsim.units import SECONDS_PER_HOUR
+from pumpsim.basal import BasalCurve
+from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 FloatArray = npt.NDArray[np.float64]
 
 # Columns of a knot, before the per-drug cumulative masses.
 T, COMMANDED, PUMPED, DELIVERED, RESERVOIR, EXPECTED, BATTERY = range(7)
 FIXED_COLUMNS = 7
+LINEAR = -1  # law of a thinned knot: a straight line to the next knot
+DEFAULT_CAPACITY = 65_536
 
 
-class KnotRecorder:
-    def __init__(self, n_drugs: int) -> None:
+class TrendRecorder:
+    __slots__ = (
+        "_curves",
+        "_flows",
+        "_key_to_law",
+        "_law_of",
+        "_laws",
+        "_values",
+        "capacity",
+        "width",
+    )
+
+    def __init__(self, n_drugs: int, capacity: int = DEFAULT_CAPACITY) -> None:
         self.width = FIXED_COLUMNS + n_drugs
-        self._data = array("d")
+        self.capacity = capacity
+        self._values = array("d")
+        self._law_of = array("q")
+        self._flows = array("d")  # per knot: law, constant mL/s, pulse mL/s, pulse end
+        self._laws: list[tuple[tuple[float, ...], tuple[float, ...], int]] = []
+        self._key_to_law: dict[tuple[object, ...], int] = {}
+        self._curves: list[BasalCurve] = []
 
-    def record(self, values: list[float]) -> None:
-        self._data.extend(values)
+    def curve_index(self, curve: BasalCurve | None) -> int:
+        if curve is None:
+            return -1
+        for i in range(len(self._curves) - 1, -1, -1):
+            if self._curves[i] is curve:
+                return i
+        self._curves.append(curve)
+        return len(self._curves) - 1
+
+    def law_for(self, key: tuple[object, ...]) -> int | None:
+        return self._key_to_law.get(key)
+
+    def add_law(
+        self,
+        key: tuple[object, ...],
+        per_s: tuple[float, ...],
+        per_ml: tuple[float, ...],
+        curve: int,
+    ) -> int:
+        self._laws.append((per_s, per_ml, curve))
+        law = len(self._laws) - 1
+        self._key_to_law[key] = law
+        return law
+
+    def record(self, row: list[float], law: tuple[int, float, float, float]) -> None:
+        law_of = self._law_of
+        self._values.extend(row)
+        law_of.append(law[0])
+        self._flows.extend(law)
+        if len(law_of) > self.capacity:
+            self._thin()
 
     def __len__(self) -> int:
-        return len(self._data) // self.width
+        return len(self._law_of)
 
-    def matrix(self) -> FloatArray:
-        return np.frombuffer(self._data, dtype=np.float64).reshape(-1, self.width).copy()
+    def _thin(self) -> None:
+        """Thin the older half to one knot per day (per week, ... if that is not enough)."""
+        values = np.frombuffer(self._values, dtype=np.float64).reshape(-1, self.width)
+        laws = np.frombuffer(self._law_of, dtype=np.int64)
+        old = len(laws) // 2
+        bucket_s = SECONDS_PER_DAY
+        while True:
+            bucket = np.floor(values[:old, T] / bucket_s)
+            keep_old = np.ones(old, dtype=bool)
+            keep_old[1:] = bucket[1:] != bucket[:-1]
+            if keep_old.sum() <= old // 2 or bucket_s > 1e12:
+                break
+            bucket_s *= 7  # a day, a week, seven weeks, ...
+        keep = np.concatenate([keep_old, np.ones(len(laws) - old, dtype=bool)])
+        kept = np.flatnonzero(keep)
+        new_laws = laws[kept].copy()
+        # A kept knot followed by dropped ones now leads by a straight line to the next kept one.
+        gaps = np.diff(np.append(kept, len(laws))) > 1
+        new_laws[gaps] = LINEAR
+        flows = np.frombuffer(self._flows, dtype=np.float64).reshape(-1, 4).copy()
+        flows[:, 0] = laws
+        self._values = array("d", values[kept].tobytes())
+        self._law_of = array("q", new_laws.tobytes())
+        self._flows = array("d", flows[kept].tobytes())
+
+    def values_at(self, times: FloatArray, now_row: list[float]) -> FloatArray:
+        """Every column at each of `times` (clipped to the recorded span, ending at `now_row`)."""
+        knots = np.frombuffer(self._values, dtype=np.float64).reshape(-1, self.width)
+        knots = np.vstack([knots, np.asarray([now_row], dtype=np.float64)])
+        laws = np.append(np.frombuffer(self._law_of, dtype=np.int64), LINEAR)
+        flows = np.frombuffer(self._flows, dtype=np.float64).reshape(-1, 4)[:, 1:]
+        t = knots[:, T]
+        times = np.clip(times, t[0], t[-1])
+        idx = np.clip(np.searchsorted(t, times, side="right") - 1, 0, len(t) - 1)
+        out = knots[idx].copy()
+        out[:, T] = times
+        dt = times - t[idx]
+        law = laws[idx]
+        for i in np.unique(law):
+            rows = np.flatnonzero(law == i)
+            if i == LINEAR:
+                nxt = np.minimum(idx[rows] + 1, len(t) - 1)
+                span = t[nxt] - t[idx[rows]]
+                frac = np.divide(dt[rows], span, out=np.zeros_like(span), where=span > 0)
+                out[rows] += (knots[nxt] - knots[idx[rows]]) * frac[:, None]
+                out[rows, T] = times[rows]
+                continue
+            per_s, per_ml, curve = self._laws[int(i)]
+            start = t[idx[rows]]
+            constant, pulse, pulse_end = flows[idx[rows]].T
+            volume = constant * dt[rows]
+            volume += pulse * np.clip(np.minimum(times[rows], pulse_end) - start, 0.0, None)
+            if curve >= 0:
+                c = self._curves[curve]
+                volume += c.running_ml_array(times[rows]) - c.running_ml_array(start)
+            out[rows] += dt[rows, None] * np.asarray(per_s) + volume[:, None] * np.asarray(per_ml)
+            out[rows, T] = times[rows]
+        return out
 
 
 @dataclass(frozen=True)
@@ -57,20 +170,23 @@ class HourlyTrend:
 
 
 def hourly(
-    knots: FloatArray, drug_names: tuple[str, ...], start_s: float, end_s: float
+    recorder: TrendRecorder,
+    now_row: list[float],
+    drug_names: tuple[str, ...],
+    start_s: float,
+    end_s: float,
 ) -> HourlyTrend:
-    t = knots[:, T]
     first = math.floor(start_s / SECONDS_PER_HOUR)
     last = math.ceil(end_s / SECONDS_PER_HOUR)
     edges = np.arange(first, max(last, first) + 1, dtype=np.float64) * SECONDS_PER_HOUR
-    # Hours not yet simulated are clipped to the last knot: their totals are zero.
-    sample = np.clip(edges, t[0], t[-1])
+    # Hours not yet simulated are clipped to now: their totals are zero.
+    at = recorder.values_at(edges, now_row)
 
     def per_hour(column: int) -> FloatArray:
-        return np.diff(np.interp(sample, t, knots[:, column]))
+        return np.diff(at[:, column])
 
     def level(column: int) -> FloatArray:
-        return np.interp(sample[1:], t, knots[:, column])
+        return at[1:, column]
 
     return HourlyTrend(
         hour_start_s=edges[:-1],

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 
 from pumpsim.config import PumpConfig
 from pumpsim.drugs import DrugLibrary, Mix
@@ -25,39 +23,9 @@ from pumpsim.program import (
     max_basal_volume_in_24h_ml,
 )
 from pumpsim.units import SECONDS_PER_DAY, is_finite_number
+from pumpsim.violations import Violation, ViolationCode
 
-
-class ViolationCode(StrEnum):
-    UNKNOWN_DRUG = "UNKNOWN_DRUG"
-    DUPLICATE_DRUG = "DUPLICATE_DRUG"
-    CONCENTRATION_INVALID = "CONCENTRATION_INVALID"
-    CONCENTRATION_OVER_LIMIT = "CONCENTRATION_OVER_LIMIT"
-    RATE_INVALID = "RATE_INVALID"
-    RATE_BELOW_MINIMUM = "RATE_BELOW_MINIMUM"
-    RATE_ABOVE_MAXIMUM = "RATE_ABOVE_MAXIMUM"
-    RATE_OFF_RESOLUTION = "RATE_OFF_RESOLUTION"
-    NO_STEPS = "NO_STEPS"
-    TOO_MANY_STEPS = "TOO_MANY_STEPS"
-    STEP_INVALID = "STEP_INVALID"
-    STEP_OUTSIDE_PERIOD = "STEP_OUTSIDE_PERIOD"
-    STEPS_UNORDERED = "STEPS_UNORDERED"
-    STEPS_OVERLAP = "STEPS_OVERLAP"
-    STEPS_GAP = "STEPS_GAP"
-    DAILY_DOSE_OVER_LIMIT = "DAILY_DOSE_OVER_LIMIT"
-    PATIENT_BOLUS_NOT_ALLOWED = "PATIENT_BOLUS_NOT_ALLOWED"
-    PATIENT_BOLUS_INVALID = "PATIENT_BOLUS_INVALID"
-    BOLUS_INVALID = "BOLUS_INVALID"
-    BOLUS_RATE_ABOVE_MAXIMUM = "BOLUS_RATE_ABOVE_MAXIMUM"
-    BOLUS_DOSE_OVER_LIMIT = "BOLUS_DOSE_OVER_LIMIT"
-    LOW_RESERVOIR_ALARM_INVALID = "LOW_RESERVOIR_ALARM_INVALID"
-    FILL_VOLUME_INVALID = "FILL_VOLUME_INVALID"
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    code: ViolationCode
-    message: str
-    field: str = ""
+__all__ = ["Violation", "ViolationCode", "validate_bolus", "validate_mix", "validate_program"]
 
 
 def _v(code: ViolationCode, message: str, field: str = "") -> Violation:

@@ -146,11 +146,13 @@ class ModelDriver:
             return fn()
         except pumpsim.ProgramRejectedError as e:
             raise Rejected([str(v.code) for v in e.violations] + [str(e.code)]) from None
+        except pumpsim.SoftLimitOverrideRequiredError as e:
+            raise Rejected([str(w.code) for w in e.warnings] + [str(e.code)]) from None
         except PumpError as e:
             raise Rejected([str(e.code)]) from None
 
-    def program(self, program: TherapyProgram) -> None:
-        self._do(lambda: self.pump.set_program(program))
+    def program(self, program: TherapyProgram, override: bool = False) -> None:
+        self._do(lambda: self.pump.set_program(program, override_soft_limits=override))
 
     def bolus(self, volume_ml: float, duration_s: float) -> None:
         self._do(lambda: self.pump.start_bolus(volume_ml, duration_s))
@@ -165,8 +167,12 @@ class ModelDriver:
         r = self._do(self.pump.withdraw_reservoir)
         return str(r.verdict), r.withdrawn_ml, r.expected_ml
 
-    def fill(self, volume_ml: float, mix: Mix, program: TherapyProgram | None) -> None:
-        self._do(lambda: self.pump.fill_reservoir(volume_ml, mix, program))
+    def fill(
+        self, volume_ml: float, mix: Mix, program: TherapyProgram | None, override: bool = False
+    ) -> None:
+        self._do(
+            lambda: self.pump.fill_reservoir(volume_ml, mix, program, override_soft_limits=override)
+        )
 
     def mri_enter(self) -> None:
         self._do(self.pump.enter_mri_safe_mode)
@@ -292,11 +298,11 @@ class StackDriver:
         if gap > 0:
             self._request(m.SimAdvance(self.client.new_txn(), gap))
 
-    def program(self, program: TherapyProgram) -> None:
+    def program(self, program: TherapyProgram, override: bool = False) -> None:
         review = self._request(m.StageProgram(_spec(program)))
         if not review.accepted:
             raise Rejected([v.code for v in review.violations] + ["PROGRAM_REJECTED"])
-        self._request(m.ConfirmProgram(self.client.new_txn(), review.stage_id))
+        self._request(m.ConfirmProgram(self.client.new_txn(), review.stage_id, override))
 
     def bolus(self, volume_ml: float, duration_s: float) -> None:
         self._request(m.ClinicianBolus(self.client.new_txn(), volume_ml, duration_s))
@@ -311,13 +317,14 @@ class StackDriver:
         r = self._request(m.RefillWithdraw(self.client.new_txn()))
         return str(r.verdict), r.withdrawn_ml, r.expected_ml
 
-    def fill(self, volume_ml: float, mix: Mix, program: TherapyProgram | None) -> None:
+    def fill(
+        self, volume_ml: float, mix: Mix, program: TherapyProgram | None, override: bool = False
+    ) -> None:
         from firmware_protocol.convert import mix_to_specs
 
         programs = () if program is None else (_spec(program),)
-        self._request(
-            m.RefillFill(self.client.new_txn(), volume_ml, mix_to_specs(mix), programs, None)
-        )
+        txn = self.client.new_txn()
+        self._request(m.RefillFill(txn, volume_ml, mix_to_specs(mix), programs, None, override))
 
     def mri_enter(self) -> None:
         self._request(m.MriEnter(self.client.new_txn()))
@@ -505,7 +512,8 @@ def _act(driver: ModelDriver | StackDriver, s: Scenario, a: Action, result: Scen
     kind = a.kind
     config = pump_config(s)
     if kind == "program":
-        driver.program(program_from(p, _concentration(driver), config))
+        override = bool(p.get("override_soft_limits", False))
+        driver.program(program_from(p, _concentration(driver), config), override)
     elif kind == "bolus":
         dose = _mcg(p, "dose")
         volume = (
@@ -531,7 +539,8 @@ def _act(driver: ModelDriver | StackDriver, s: Scenario, a: Action, result: Scen
         if "program" in p:
             primary = mix.primary
             program = program_from(p["program"], primary.mcg_per_ml if primary else 1.0, config)
-        driver.fill(float(p.get("fill_ml", config.reservoir_capacity_ml)), mix, program)
+        override = bool(p.get("override_soft_limits", False))
+        driver.fill(float(p.get("fill_ml", config.reservoir_capacity_ml)), mix, program, override)
     elif kind == "mri":
         driver.mri_enter()
         driver.advance(a.at_s + float(p.get("duration_hours", 1.0)) * SECONDS_PER_HOUR)

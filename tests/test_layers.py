@@ -22,10 +22,15 @@ PURE_ALLOWED = {
     "dataclasses",
     "enum",
     "heapq",
+    # in-memory only: a snapshot is bytes built with these, never a file
+    "io",
+    "itertools",
     "math",
     "numpy",
+    "pickle",
     "pumpsim",
     "typing",
+    "zlib",
 }
 FORBIDDEN_CALLS = {"print", "open", "input", "exec", "eval"}
 PACKAGE = Path(pumpsim.__file__).parent
