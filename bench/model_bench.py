@@ -26,6 +26,7 @@ import math
 import resource
 import time
 from collections import deque
+from collections.abc import Generator
 
 import simpy
 
@@ -51,6 +52,7 @@ RATES = (0.3, 0.5, 0.8, 0.6, 0.4, 0.7, 0.5, 0.3)  # mL/day, 3 hours each
 REQUEST_HOURS = (8, 13, 20)
 BOLUS_ML, BOLUS_S, LOCKOUT_S, MAX_PER_24H = 0.05, minutes(10), hours(2), 4
 MIX = Mix.of(morphine=1000.0)
+_Steps = Generator[simpy.Event, None, None]  # a SimPy process
 
 
 def build_program() -> TherapyProgram:
@@ -101,7 +103,7 @@ def run_simpy(end_s: float) -> tuple[float, float, int]:
         s["last"] = env.now
         events[0] += 1
 
-    def schedule():  # type: ignore[no-untyped-def]
+    def schedule() -> _Steps:
         i = 0
         while True:
             account()
@@ -109,14 +111,14 @@ def run_simpy(end_s: float) -> tuple[float, float, int]:
             i += 1
             yield env.timeout(hours(3))
 
-    def bolus():  # type: ignore[no-untyped-def]
+    def bolus() -> _Steps:
         account()
         s["bolus"] = BOLUS_ML * DAY / BOLUS_S
         yield env.timeout(BOLUS_S)
         account()
         s["bolus"] = 0.0
 
-    def patient():  # type: ignore[no-untyped-def]
+    def patient() -> _Steps:
         day = 0
         while True:
             for h in REQUEST_HOURS:
@@ -129,7 +131,7 @@ def run_simpy(end_s: float) -> tuple[float, float, int]:
                     env.process(bolus())
             day += 1
 
-    def refills():  # type: ignore[no-untyped-def]
+    def refills() -> _Steps:
         while True:
             yield env.timeout(REFILL_EVERY_S)
             account()
@@ -169,11 +171,11 @@ def run_floor(end_s: float) -> tuple[float, float, int]:
         elif kind == 1:
             while grants and grants[0] <= t - DAY:
                 grants.popleft()
-            if bolus == 0 and (not grants or t - grants[-1] >= LOCKOUT_S):
-                if len(grants) < MAX_PER_24H:
-                    grants.append(t)
-                    bolus = BOLUS_ML * DAY / BOLUS_S
-                    heapq.heappush(queue, (t + BOLUS_S, 2, 0))
+            lockout_over = not grants or t - grants[-1] >= LOCKOUT_S
+            if bolus == 0 and lockout_over and len(grants) < MAX_PER_24H:
+                grants.append(t)
+                bolus = BOLUS_ML * DAY / BOLUS_S
+                heapq.heappush(queue, (t + BOLUS_S, 2, 0))
         elif kind == 2:
             bolus = 0.0
         else:

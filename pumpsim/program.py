@@ -8,6 +8,7 @@ The pump itself only meters volume, so rates are stored in mL/day at the pump's 
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_right
 from collections.abc import Callable
@@ -216,7 +217,7 @@ def daily_volumes_ml(basal: BasalMode) -> tuple[float, ...]:
     running = _running_volume(basal)
     n_days = round(basal.period.seconds / SECONDS_PER_DAY)
     edges = [running(d * SECONDS_PER_DAY) for d in range(n_days + 1)]
-    return tuple(b - a for a, b in zip(edges, edges[1:], strict=False))
+    return tuple(b - a for a, b in itertools.pairwise(edges))
 
 
 def _running_volume(basal: FlexibleSchedule) -> Callable[[float], float]:
