@@ -3,8 +3,8 @@
 Why: a firmware restart should not replay years of commands, and a test should be able to stop a
 life anywhere and go on from a copy. Every component is plain Python data, so the state is
 pickled whole (floats bit for bit, shared objects shared) behind a magic and a format version, and
-read back by an unpickler that will only build pumpsim's own types and a few builtins: bytes from
-elsewhere can fail to load, but cannot run code.
+read back by an unpickler that will only build pumpsim's own types and a few containers: bytes
+from elsewhere can fail to load, but cannot call a function.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _ALLOWED_BUILTINS = {
     ("builtins", "getattr"),
     ("collections", "deque"),
     ("array", "_array_reconstructor"),
+    ("array", "array"),
     ("copyreg", "_reconstructor"),
     ("copyreg", "__newobj__"),
     ("builtins", "object"),
@@ -35,10 +36,12 @@ _ALLOWED_BUILTINS = {
 
 class _PumpsimUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED_BUILTINS or (
-            module.startswith("pumpsim.") and not name.startswith("_")
-        ):
+        if (module, name) in _ALLOWED_BUILTINS:
             return super().find_class(module, name)
+        if module.startswith("pumpsim.") and not name.startswith("__"):
+            found = super().find_class(module, name)
+            if isinstance(found, type):  # pumpsim's own types only, never a function
+                return found
         raise SnapshotError(f"a snapshot may not hold {module}.{name}")
 
 

@@ -9,9 +9,9 @@ since (`BasalCurve` gives the schedule's part in closed form). Knots come with e
 hours, so recording costs nothing per simulated hour; the hourly trend is evaluated by numpy when
 asked for.
 
-Memory is bounded like a device's trend memory: past `capacity` knots, the older half is thinned
-to one knot a day (or a week, if that does not halve it) with straight lines between them: totals
-over those periods stay exact, the shape within them is lost.
+Memory is bounded like a device's trend memory: past `capacity` knots, the older half is
+resampled at day edges (week edges, if that does not halve it) with straight lines between them:
+levels at the edges and totals between them stay exact, the shape within a day is lost.
 """
 
 from __future__ import annotations
@@ -36,22 +36,12 @@ DEFAULT_CAPACITY = 65_536
 
 
 class TrendRecorder:
-    __slots__ = (
-        "_curves",
-        "_flows",
-        "_key_to_law",
-        "_law_of",
-        "_laws",
-        "_values",
-        "capacity",
-        "width",
-    )
+    __slots__ = ("_curves", "_flows", "_key_to_law", "_laws", "_values", "capacity", "width")
 
     def __init__(self, n_drugs: int, capacity: int = DEFAULT_CAPACITY) -> None:
         self.width = FIXED_COLUMNS + n_drugs
         self.capacity = capacity
         self._values = array("d")
-        self._law_of = array("q")
         self._flows = array("d")  # per knot: law, constant mL/s, pulse mL/s, pulse end
         self._laws: list[tuple[tuple[float, ...], tuple[float, ...], int]] = []
         self._key_to_law: dict[tuple[object, ...], int] = {}
@@ -82,73 +72,67 @@ class TrendRecorder:
         return law
 
     def record(self, row: list[float], law: tuple[int, float, float, float]) -> None:
-        law_of = self._law_of
         self._values.extend(row)
-        law_of.append(law[0])
         self._flows.extend(law)
-        if len(law_of) > self.capacity:
+        if len(self._flows) > 4 * self.capacity:
             self._thin()
 
     def __len__(self) -> int:
-        return len(self._law_of)
+        return len(self._flows) // 4
+
+    def _arrays(self) -> tuple[FloatArray, FloatArray]:
+        knots = np.frombuffer(self._values, dtype=np.float64).reshape(-1, self.width)
+        return knots, np.frombuffer(self._flows, dtype=np.float64).reshape(-1, 4)
 
     def _thin(self) -> None:
-        """Thin the older half to one knot per day (per week, ... if that is not enough)."""
-        values = np.frombuffer(self._values, dtype=np.float64).reshape(-1, self.width)
-        laws = np.frombuffer(self._law_of, dtype=np.int64)
-        old = len(laws) // 2
+        """Resample the older half at day edges (week edges, ... if that does not halve it)."""
+        knots, flows = self._arrays()
+        old = len(knots) // 2
+        t0, t_old = knots[0, T], knots[old, T]
         bucket_s = SECONDS_PER_DAY
         while True:
-            bucket = np.floor(values[:old, T] / bucket_s)
-            keep_old = np.ones(old, dtype=bool)
-            keep_old[1:] = bucket[1:] != bucket[:-1]
-            if keep_old.sum() <= old // 2 or bucket_s > 1e12:
+            first, last = math.floor(t0 / bucket_s) + 1, math.ceil(t_old / bucket_s)
+            if last - first <= old // 2:
                 break
-            bucket_s *= 7  # a day, a week, seven weeks, ...
-        keep = np.concatenate([keep_old, np.ones(len(laws) - old, dtype=bool)])
-        kept = np.flatnonzero(keep)
-        new_laws = laws[kept].copy()
-        # A kept knot followed by dropped ones now leads by a straight line to the next kept one.
-        gaps = np.diff(np.append(kept, len(laws))) > 1
-        new_laws[gaps] = LINEAR
-        flows = np.frombuffer(self._flows, dtype=np.float64).reshape(-1, 4).copy()
-        flows[:, 0] = laws
-        self._values = array("d", values[kept].tobytes())
-        self._law_of = array("q", new_laws.tobytes())
-        self._flows = array("d", flows[kept].tobytes())
+            bucket_s *= 7
+        edges = np.arange(first, max(first, last), dtype=np.float64) * bucket_s
+        at_edges = self._evaluate(knots, flows, edges)  # exact values, strictly inside the half
+        line = np.tile([float(LINEAR), 0.0, 0.0, -math.inf], (1 + len(edges), 1))
+        self._values = array("d", np.vstack([knots[:1], at_edges, knots[old:]]).tobytes())
+        self._flows = array("d", np.vstack([line, flows[old:]]).tobytes())
 
     def values_at(self, times: FloatArray, now_row: list[float]) -> FloatArray:
         """Every column at each of `times` (clipped to the recorded span, ending at `now_row`)."""
-        knots = np.frombuffer(self._values, dtype=np.float64).reshape(-1, self.width)
+        knots, flows = self._arrays()
         knots = np.vstack([knots, np.asarray([now_row], dtype=np.float64)])
-        laws = np.append(np.frombuffer(self._law_of, dtype=np.int64), LINEAR)
-        flows = np.frombuffer(self._flows, dtype=np.float64).reshape(-1, 4)[:, 1:]
+        flows = np.vstack([flows, [float(LINEAR), 0.0, 0.0, -math.inf]])
+        return self._evaluate(knots, flows, np.clip(times, knots[0, T], knots[-1, T]))
+
+    def _evaluate(self, knots: FloatArray, flows: FloatArray, times: FloatArray) -> FloatArray:
         t = knots[:, T]
-        times = np.clip(times, t[0], t[-1])
         idx = np.clip(np.searchsorted(t, times, side="right") - 1, 0, len(t) - 1)
         out = knots[idx].copy()
-        out[:, T] = times
         dt = times - t[idx]
-        law = laws[idx]
+        law = flows[idx, 0].astype(np.int64)
         for i in np.unique(law):
             rows = np.flatnonzero(law == i)
+            start = t[idx[rows]]
             if i == LINEAR:
                 nxt = np.minimum(idx[rows] + 1, len(t) - 1)
-                span = t[nxt] - t[idx[rows]]
+                span = t[nxt] - start
                 frac = np.divide(dt[rows], span, out=np.zeros_like(span), where=span > 0)
                 out[rows] += (knots[nxt] - knots[idx[rows]]) * frac[:, None]
-                out[rows, T] = times[rows]
-                continue
-            per_s, per_ml, curve = self._laws[int(i)]
-            start = t[idx[rows]]
-            constant, pulse, pulse_end = flows[idx[rows]].T
-            volume = constant * dt[rows]
-            volume += pulse * np.clip(np.minimum(times[rows], pulse_end) - start, 0.0, None)
-            if curve >= 0:
-                c = self._curves[curve]
-                volume += c.running_ml_array(times[rows]) - c.running_ml_array(start)
-            out[rows] += dt[rows, None] * np.asarray(per_s) + volume[:, None] * np.asarray(per_ml)
-            out[rows, T] = times[rows]
+            else:
+                per_s, per_ml, curve = self._laws[int(i)]
+                _, constant, pulse, pulse_end = flows[idx[rows]].T
+                volume = constant * dt[rows]
+                volume += pulse * np.clip(np.minimum(times[rows], pulse_end) - start, 0.0, None)
+                if curve >= 0:
+                    c = self._curves[curve]
+                    volume += c.running_ml_array(times[rows]) - c.running_ml_array(start)
+                out[rows] += dt[rows, None] * np.asarray(per_s)
+                out[rows] += volume[:, None] * np.asarray(per_ml)
+        out[:, T] = times
         return out
 
 
