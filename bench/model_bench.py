@@ -67,14 +67,12 @@ def config(years: float) -> PumpConfig:
     return PumpConfig(battery=BatteryConfig(capacity_mah=200.0 * years + 500, life_cap_s=life))
 
 
-def run_pumpsim(end_s: float) -> tuple[float, float, int]:
-    pump = Pump(config(YEARS))
-    pump.fill_reservoir(FILL_ML, MIX, build_program())
-    started = time.perf_counter()
-    next_refill = REFILL_EVERY_S
+def drive(pump: Pump, end_s: float, request_hours: tuple[float, ...], refill_s: float) -> None:
+    """What happens to a pump from outside: requests at fixed hours, a refill every so often."""
+    next_refill = refill_s
     day = 0
     while days(day) < end_s:
-        for h in REQUEST_HOURS:
+        for h in request_hours:
             t = days(day) + hours(h)
             if t >= end_s:
                 break
@@ -82,11 +80,18 @@ def run_pumpsim(end_s: float) -> tuple[float, float, int]:
                 pump.advance(next_refill)
                 pump.withdraw_reservoir()
                 pump.fill_reservoir(FILL_ML, MIX)
-                next_refill += REFILL_EVERY_S
+                next_refill += refill_s
             pump.advance(t)
             pump.request_patient_bolus()
         day += 1
     pump.advance(end_s)
+
+
+def run_pumpsim(end_s: float) -> tuple[float, float, int]:
+    pump = Pump(config(YEARS))
+    pump.fill_reservoir(FILL_ML, MIX, build_program())
+    started = time.perf_counter()
+    drive(pump, end_s, REQUEST_HOURS, REFILL_EVERY_S)
     return time.perf_counter() - started, pump.physical().pumped_ml, pump.events_processed
 
 
@@ -196,22 +201,7 @@ def scale_run(years: int = 100) -> dict[str, float]:
     started = time.perf_counter()
     pump.fill_reservoir(FILL_ML, MIX, program)
     end_s = years * SECONDS_PER_YEAR
-    next_refill = days(30)
-    day = 0
-    while days(day) < end_s:
-        for k in range(10):
-            t = days(day) + hours(6 + 1.5 * k)
-            if t >= end_s:
-                break
-            if t >= next_refill:
-                pump.advance(next_refill)
-                pump.withdraw_reservoir()
-                pump.fill_reservoir(FILL_ML, MIX)
-                next_refill += days(30)
-            pump.advance(t)
-            pump.request_patient_bolus()
-        day += 1
-    pump.advance(end_s)
+    drive(pump, end_s, tuple(6 + 1.5 * k for k in range(10)), days(30))
     wall_s = time.perf_counter() - started
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     trend_started = time.perf_counter()
