@@ -11,7 +11,7 @@ and says whether it acted; the command is never re-sent under a new id.
 from __future__ import annotations
 
 import asyncio
-import secrets
+import random
 import struct
 import threading
 import time
@@ -31,7 +31,6 @@ from firmware_protocol.link import Link
 from firmware_protocol.security import (
     DeviceKey,
     SessionCipher,
-    fresh_nonce,
     proof,
     proofs_equal,
     session_keys,
@@ -110,6 +109,7 @@ class PumpClient:
         handshake_timeout_s: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
         window: int = 16,
+        rng: random.Random | None = None,
     ) -> None:
         self.port = port
         self.key = key
@@ -117,6 +117,8 @@ class PumpClient:
         self.handshake_timeout_s = handshake_timeout_s
         self._monotonic = monotonic
         self._window = window
+        # Nonces and transaction ids; a seeded generator makes a run replayable byte for byte.
+        self._rng = rng if rng is not None else random.SystemRandom()
         self._decoder = FrameDecoder()
         self._cipher: SessionCipher | None = None
         self._link: Link | None = None
@@ -135,7 +137,7 @@ class PumpClient:
         self._cipher = None
         self._link = None
         self._inbox.clear()
-        nonce = fresh_nonce()
+        nonce = self._rng.randbytes(16)
         hello = m.Hello(str(self.key.role), self.key.device_id, nonce)
         challenge = self._handshake_exchange(hello, m.Challenge)
         assert isinstance(challenge, m.Challenge)
@@ -294,9 +296,8 @@ class PumpClient:
             if not reply.more:
                 return chunks
 
-    @staticmethod
-    def new_txn() -> int:
-        return secrets.randbits(64)
+    def new_txn(self) -> int:
+        return self._rng.getrandbits(64)
 
     # ------------------------------------------------------------- recovery
 
@@ -317,7 +318,7 @@ class PumpClient:
     # ------------------------------------------------------------------ reads
 
     def ping(self) -> float:
-        token = secrets.randbits(32)
+        token = self._rng.getrandbits(32)
         pong = self.request(m.Ping(token))
         if pong.token != token:
             raise ClientError("pong does not match ping")

@@ -196,6 +196,15 @@ class Firmware:
         self._tick()
         self._flush(now)
 
+    def next_wake_s(self) -> float:
+        """When the loop next has work without new bytes: a link timer, a session's expiry."""
+        s = self._session
+        if s is None:
+            return math.inf
+        deadline = s.link.next_deadline()
+        expiry = min(s.last_seen + self.idle_timeout_s, s.started_at + self.max_session_s)
+        return min(math.inf if deadline is None else deadline, expiry)
+
     def _tick(self) -> None:
         target = self.clock.now()
         if target > self.pump.now_s:
@@ -256,7 +265,7 @@ class Firmware:
         s = self._session
         if s is None:
             return
-        if now - s.last_seen > self.idle_timeout_s or now - s.started_at > self.max_session_s:
+        if now - s.last_seen >= self.idle_timeout_s or now - s.started_at >= self.max_session_s:
             self._session = None
 
     # ------------------------------------------------------------- handshake

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import os
+import random
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from firmware_protocol.frame import MAX_PAYLOAD, Flags, Frame
+from firmware_protocol.frame import HEADER, MAX_PAYLOAD, Flags, Frame
 from firmware_protocol.messages import Role
 
 KEY_BYTES = 32
@@ -73,8 +74,12 @@ class PumpKeys:
     pump_id: str
     devices: dict[str, DeviceKey] = field(default_factory=dict)
 
-    def pair(self, device_id: str, role: Role) -> tuple[PumpKeys, DeviceKey]:
-        device = DeviceKey(self.pump_id, device_id, Role(role), secrets.token_bytes(KEY_BYTES))
+    def pair(
+        self, device_id: str, role: Role, rng: random.Random | None = None
+    ) -> tuple[PumpKeys, DeviceKey]:
+        """A new device key for `role` (from `rng` only in simulations that must replay)."""
+        key = rng.randbytes(KEY_BYTES) if rng is not None else secrets.token_bytes(KEY_BYTES)
+        device = DeviceKey(self.pump_id, device_id, Role(role), key)
         return replace(self, devices={**self.devices, device_id: device}), device
 
     def save(self, path: Path) -> None:
@@ -102,6 +107,19 @@ class PumpKeys:
 
 def new_pump_keys(pump_id: str | None = None) -> PumpKeys:
     return PumpKeys(pump_id or f"SIM-{secrets.token_hex(4).upper()}")
+
+
+def paired_in_memory(
+    pump_id: str,
+    rng: random.Random,
+    roles: tuple[Role, ...] = (Role.CLINICIAN, Role.PATIENT, Role.SIMULATOR),
+) -> tuple[PumpKeys, dict[Role, DeviceKey]]:
+    """Keys for a simulated pump that never touch a disk: nothing to leave behind."""
+    keys = PumpKeys(pump_id)
+    devices: dict[Role, DeviceKey] = {}
+    for role in roles:
+        keys, devices[role] = keys.pair(f"{role}-1", role, rng)
+    return keys, devices
 
 
 def provision(
@@ -221,15 +239,28 @@ class SessionCipher:
     def seal(self, frame: Frame) -> Frame:
         """A new counter and ciphertext for every transmission, retransmissions included."""
         self._counter += 1
-        sealed = replace(
-            frame,
-            flags=frame.flags | Flags.SECURE,
-            session=self.session,
-            counter=self._counter,
-            payload=bytes(len(frame.payload) + TAG_BYTES),  # for the header's length field
+        flags = frame.flags | Flags.SECURE
+        header = HEADER.pack(
+            frame.version,
+            int(flags),
+            self.session,
+            self._counter,
+            frame.seq,
+            frame.ack,
+            frame.msg_type,
+            len(frame.payload) + TAG_BYTES,  # the header states the sealed length
         )
-        ciphertext = self._send.encrypt(self._nonce(self._counter), frame.payload, sealed.header())
-        return replace(sealed, payload=ciphertext)
+        ciphertext = self._send.encrypt(self._nonce(self._counter), frame.payload, header)
+        return Frame(
+            flags,
+            self.session,
+            self._counter,
+            frame.seq,
+            frame.ack,
+            frame.msg_type,
+            ciphertext,
+            frame.version,
+        )
 
     def open(self, frame: Frame) -> Frame | None:
         """The frame with its plaintext payload, or None (counted) if it must be ignored."""
@@ -245,4 +276,13 @@ class SessionCipher:
             self.stats.forged += 1
             return None
         self._window.accept(frame.counter)  # only after the tag verified
-        return replace(frame, payload=plain)
+        return Frame(
+            frame.flags,
+            frame.session,
+            frame.counter,
+            frame.seq,
+            frame.ack,
+            frame.msg_type,
+            plain,
+            frame.version,
+        )

@@ -15,11 +15,28 @@ import random
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Protocol
 
 import serial
+
+from firmware_protocol.line_faults import FaultStats, FrameFilter, FrameShaper, LineFaults
+
+__all__ = [
+    "FaultStats",
+    "FaultyPort",
+    "FrameFilter",
+    "LineFaults",
+    "PacedPort",
+    "PairPort",
+    "Port",
+    "PortWrapper",
+    "RecordingPort",
+    "link_pair",
+    "open_port",
+    "read_available",
+]
 
 
 class Port(Protocol):
@@ -168,93 +185,6 @@ class PacedPort(PortWrapper):
         return self._port.write(data)
 
 
-@dataclass
-class LineFaults:
-    """Seeded faults for one direction of a line."""
-
-    bit_flip_rate: float = 0.0  # per byte
-    drop_byte_rate: float = 0.0
-    duplicate_byte_rate: float = 0.0
-    drop_frame_rate: float = 0.0
-    duplicate_frame_rate: float = 0.0
-    reorder_frame_rate: float = 0.0  # swap a frame with the next one
-    delay_s: float = 0.0  # every frame held this long (reads only)
-    drop_frames: set[int] = field(default_factory=set)  # by index in this direction
-    drop_all_from_frame: int | None = None  # link loss from this frame on
-
-
-@dataclass
-class FaultStats:
-    frames: int = 0
-    dropped: int = 0
-    corrupted_bytes: int = 0
-
-
-class _Shaper:
-    def __init__(self, faults: LineFaults, rng: random.Random) -> None:
-        self.faults = faults
-        self.rng = rng
-        self.partial = bytearray()
-        self.held: bytes | None = None
-        self.stats = FaultStats()
-
-    def shape(self, data: bytes, frame_filter: FrameFilter | None) -> bytes:
-        f = self.faults
-        out = bytearray()
-        self.partial += data
-        while True:
-            end = self.partial.find(0)
-            if end < 0:
-                break
-            frame = bytes(self.partial[: end + 1])
-            del self.partial[: end + 1]
-            index = self.stats.frames
-            self.stats.frames += 1
-            drop = (
-                index in f.drop_frames
-                or (f.drop_all_from_frame is not None and index >= f.drop_all_from_frame)
-                or self.rng.random() < f.drop_frame_rate
-                or (frame_filter is not None and frame_filter(frame))
-            )
-            if drop:
-                self.stats.dropped += 1
-                continue
-            frame = self._bytes(frame)
-            copies = 2 if self.rng.random() < f.duplicate_frame_rate else 1
-            for _ in range(copies):
-                if self.held is not None:
-                    out += frame
-                    out += self.held
-                    self.held = None
-                elif self.rng.random() < f.reorder_frame_rate:
-                    self.held = frame
-                else:
-                    out += frame
-        return bytes(out)
-
-    def _bytes(self, frame: bytes) -> bytes:
-        f = self.faults
-        if not (f.bit_flip_rate or f.drop_byte_rate or f.duplicate_byte_rate):
-            return frame
-        out = bytearray()
-        for b in frame:
-            r = self.rng.random()
-            if r < f.drop_byte_rate:
-                self.stats.corrupted_bytes += 1
-                continue
-            if self.rng.random() < f.bit_flip_rate:
-                b ^= 1 << self.rng.randrange(8)
-                self.stats.corrupted_bytes += 1
-            out.append(b)
-            if self.rng.random() < f.duplicate_byte_rate:
-                out.append(b)
-        return bytes(out)
-
-
-class FrameFilter(Protocol):
-    def __call__(self, encoded_frame: bytes, /) -> bool: ...
-
-
 class FaultyPort(PortWrapper):
     """A port whose line misbehaves, reproducibly for a seed.
 
@@ -272,8 +202,8 @@ class FaultyPort(PortWrapper):
     ) -> None:
         super().__init__(port)
         rng = random.Random(seed)
-        self.out = _Shaper(outbound or LineFaults(), random.Random(rng.random()))
-        self.inn = _Shaper(inbound or LineFaults(), random.Random(rng.random()))
+        self.out = FrameShaper(outbound or LineFaults(), random.Random(rng.random()))
+        self.inn = FrameShaper(inbound or LineFaults(), random.Random(rng.random()))
         self.drop_outbound: FrameFilter | None = None
         self.drop_inbound: FrameFilter | None = None
         self._ready: deque[tuple[float, bytes]] = deque()
@@ -310,17 +240,26 @@ class RecordingPort(PortWrapper):
     pass `pump_side=True` when wrapping the pump's port.
     """
 
-    def __init__(self, port: Port, sink: IO[str] | Path, *, pump_side: bool = False) -> None:
+    def __init__(
+        self,
+        port: Port,
+        sink: IO[str] | Path,
+        *,
+        pump_side: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(port)
         self._read_dir, self._write_dir = ("out", "in") if pump_side else ("in", "out")
         self._own = isinstance(sink, Path)
         self._sink: IO[str] = sink.open("w") if isinstance(sink, Path) else sink
-        self._t0 = time.monotonic()
+        self._clock = clock
+        self._t0 = clock()
         self._lock = threading.Lock()
 
     def _note(self, direction: str, data: bytes) -> None:
         if data:
-            line = {"t": round(time.monotonic() - self._t0, 6), "dir": direction, "hex": data.hex()}
+            t = round(self._clock() - self._t0, 6)
+            line = {"t": t, "dir": direction, "hex": data.hex()}
             with self._lock:
                 self._sink.write(json.dumps(line) + "\n")
                 self._sink.flush()

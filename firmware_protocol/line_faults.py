@@ -1,0 +1,101 @@
+"""The one fault model of a serial line: what can happen to bytes and frames, from a seed.
+
+Used by `FaultyPort` (around any real port), by the simulated line on virtual time and by
+`pumpsim serve`, so a fault means the same wherever it is injected. Pure: a seeded generator
+decides every fault, nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class LineFaults:
+    """Seeded faults for one direction of a line."""
+
+    bit_flip_rate: float = 0.0  # per byte
+    drop_byte_rate: float = 0.0
+    duplicate_byte_rate: float = 0.0
+    drop_frame_rate: float = 0.0
+    duplicate_frame_rate: float = 0.0
+    reorder_frame_rate: float = 0.0  # swap a frame with the next one
+    delay_s: float = 0.0  # every frame held this long (reads only)
+    drop_frames: set[int] = field(default_factory=set)  # by index in this direction
+    drop_all_from_frame: int | None = None  # link loss from this frame on
+
+
+@dataclass
+class FaultStats:
+    frames: int = 0
+    dropped: int = 0
+    corrupted_bytes: int = 0
+
+
+class FrameShaper:
+    """Applies one direction's `LineFaults` to whole frames (split at the 0x00 delimiter)."""
+
+    def __init__(self, faults: LineFaults, rng: random.Random) -> None:
+        self.faults = faults
+        self.rng = rng
+        self.partial = bytearray()
+        self.held: bytes | None = None
+        self.stats = FaultStats()
+
+    def shape(self, data: bytes, frame_filter: FrameFilter | None) -> bytes:
+        f = self.faults
+        out = bytearray()
+        self.partial += data
+        while True:
+            end = self.partial.find(0)
+            if end < 0:
+                break
+            frame = bytes(self.partial[: end + 1])
+            del self.partial[: end + 1]
+            index = self.stats.frames
+            self.stats.frames += 1
+            drop = (
+                index in f.drop_frames
+                or (f.drop_all_from_frame is not None and index >= f.drop_all_from_frame)
+                or self.rng.random() < f.drop_frame_rate
+                or (frame_filter is not None and frame_filter(frame))
+            )
+            if drop:
+                self.stats.dropped += 1
+                continue
+            frame = self._bytes(frame)
+            copies = 2 if self.rng.random() < f.duplicate_frame_rate else 1
+            for _ in range(copies):
+                if self.held is not None:
+                    out += frame
+                    out += self.held
+                    self.held = None
+                elif self.rng.random() < f.reorder_frame_rate:
+                    self.held = frame
+                else:
+                    out += frame
+        return bytes(out)
+
+    def _bytes(self, frame: bytes) -> bytes:
+        f = self.faults
+        if not (f.bit_flip_rate or f.drop_byte_rate or f.duplicate_byte_rate):
+            return frame
+        out = bytearray()
+        for b in frame:
+            r = self.rng.random()
+            if r < f.drop_byte_rate:
+                self.stats.corrupted_bytes += 1
+                continue
+            if self.rng.random() < f.bit_flip_rate:
+                b ^= 1 << self.rng.randrange(8)
+                self.stats.corrupted_bytes += 1
+            out.append(b)
+            if self.rng.random() < f.duplicate_byte_rate:
+                out.append(b)
+        return bytes(out)
+
+
+class FrameFilter(Protocol):
+    def __call__(self, encoded_frame: bytes, /) -> bool: ...
