@@ -1,8 +1,10 @@
 """Non-volatile memory in SQLite: the configuration, a journal of commands, transactions, clock.
 
 The pump model is deterministic, so its state is the configuration plus every command it accepted,
-each at its simulated time: on restart the firmware replays the journal into a fresh model and
-gets the same state back. A command's journal entry and its transaction record (the reply, kept
+each at its simulated time. Every so often the firmware also stores an exact snapshot of the pump
+in the same transaction as a command, and the journal up to it is compacted away: on restart the
+firmware restores the snapshot and replays only what came after, so restart time does not grow
+with the pump's history. A command's journal entry and its transaction record (the reply, kept
 for retransmissions) are written in one SQLite transaction, committed before the reply is sent:
 an acknowledged command survives `kill -9`, and an unacknowledged one either is fully there or
 not at all.
@@ -32,6 +34,11 @@ CREATE TABLE IF NOT EXISTS txns (
     response_type INTEGER NOT NULL,
     response BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS snapshots (
+    journal_id INTEGER PRIMARY KEY,
+    sim_s REAL NOT NULL,
+    data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS clock (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     sim_s REAL NOT NULL,
@@ -49,6 +56,13 @@ class JournalEntry:
     sim_s: float
     op: str
     args: dict[str, object]
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    journal_id: int  # the last journal entry it includes
+    sim_s: float
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -92,16 +106,28 @@ class NvStore:
         response: bytes = b"",
         anchor: ClockAnchor | None = None,
         clock_offset_s: float = 0.0,
+        snapshot: bytes | None = None,
     ) -> None:
-        """Journal `op` (if any), record `txn` (if any) and the clock, atomically and durably."""
+        """Journal `op` (if any), record `txn` (if any) and the clock, atomically and durably.
+
+        With `snapshot` (the pump's state after `op`), older snapshots and the journal they
+        cover are dropped in the same transaction."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             if op is not None:
-                db.execute(
+                cursor = db.execute(
                     "INSERT INTO journal (sim_s, op, args) VALUES (?, ?, ?)",
                     (sim_s, op, json.dumps(args or {})),
                 )
+                if snapshot is not None:
+                    journal_id = cursor.lastrowid
+                    db.execute(
+                        "INSERT INTO snapshots (journal_id, sim_s, data) VALUES (?, ?, ?)",
+                        (journal_id, sim_s, snapshot),
+                    )
+                    db.execute("DELETE FROM snapshots WHERE journal_id < ?", (journal_id,))
+                    db.execute("DELETE FROM journal WHERE id <= ?", (journal_id,))
             if txn is not None:
                 db.execute(
                     "INSERT INTO txns (txn, request_type, request, response_type, response)"
@@ -115,9 +141,18 @@ class NvStore:
             db.execute("ROLLBACK")
             raise
 
-    def journal(self) -> list[JournalEntry]:
-        rows = self._db.execute("SELECT id, sim_s, op, args FROM journal ORDER BY id").fetchall()
+    def journal(self, after: int = 0) -> list[JournalEntry]:
+        """Entries after journal id `after` (those a snapshot does not cover), oldest first."""
+        rows = self._db.execute(
+            "SELECT id, sim_s, op, args FROM journal WHERE id > ? ORDER BY id", (after,)
+        ).fetchall()
         return [JournalEntry(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+    def latest_snapshot(self) -> StoredSnapshot | None:
+        row = self._db.execute(
+            "SELECT journal_id, sim_s, data FROM snapshots ORDER BY journal_id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else StoredSnapshot(row[0], row[1], bytes(row[2]))
 
     def txn(self, txn: int) -> StoredTxn | None:
         row = self._db.execute(

@@ -123,7 +123,10 @@ def run(args: argparse.Namespace) -> int:
             port, path = open_pty()
             print(f"serving on {path}", flush=True)
         firmware = firmware_on(port)
-        print(f"restored {firmware.restored_commands} journaled commands", flush=True)
+        print(
+            f"restored: {firmware.restored_commands} journalled commands after the last snapshot",
+            flush=True,
+        )
         while not stop.is_set():
             firmware.step()
     except KeyboardInterrupt:

@@ -1,0 +1,258 @@
+"""What the firmware does with each request: reads, staging, and the commands that change the pump.
+
+Every command goes through the model's own validation (whoever sends it) and returns its reply with
+the journal entry that makes it durable; the firmware commits both before the reply leaves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Protocol
+
+import pumpsim
+from firmware_protocol import convert
+from firmware_protocol import messages as m
+from firmware_protocol.bulk import log_chunks, trend_chunks
+from firmware_protocol.clock import SimClock
+from firmware_protocol.handshake import Session
+from firmware_protocol.journal import spec_json
+from firmware_protocol.reject import RejectError
+from firmware_protocol.security import PumpKeys
+from firmware_protocol.store import NvStore
+from pumpsim import Pump
+
+
+class Device(Protocol):
+    """The part of the firmware a handler sees."""
+
+    pump: Pump
+    store: NvStore
+    clock: SimClock
+    clock_offset_s: float
+    keys: PumpKeys
+    simulator: bool
+
+    def commit(self, op: str | None, args: dict[str, Any] | None) -> None: ...
+
+    def tick(self) -> None: ...
+
+    def new_stage_id(self) -> int: ...
+
+
+def status(fw: Device) -> m.Status:
+    pump = fw.pump
+    st = pump.status()
+    proj = pump.projections()
+    log = pump.log
+    return m.Status(
+        at_s=st.at_s,
+        pump_id=fw.keys.pump_id,
+        variant=str(st.variant),
+        program=convert.program_to_spec(st.program),
+        mix=convert.mix_to_specs(st.mix),
+        reservoir_ml=st.reservoir_ml,
+        reservoir_capacity_ml=st.reservoir_capacity_ml,
+        commanded_rate_ml_per_day=st.commanded_rate_ml_per_day,
+        bolus_kind=str(st.active_bolus.kind) if st.active_bolus else "",
+        bolus_ends_at_s=st.active_bolus.ends_at_s if st.active_bolus else None,
+        patient_bolus_ends_at_s=st.patient_bolus.ends_at_s if st.patient_bolus else None,
+        motor=str(st.motor),
+        mri=str(st.mri),
+        battery_mah=st.battery_mah,
+        battery_capacity_mah=st.battery_capacity_mah,
+        eri_at_s=st.eri_at_s,
+        end_of_service_at_s=st.end_of_service_at_s,
+        alarms=tuple(m.AlarmSpec(str(a.kind), str(a.severity), a.raised_at_s) for a in st.alarms),
+        refill_in_progress=st.refill_in_progress,
+        last_interrogated_at_s=st.last_interrogated_at_s,
+        refill_due_at_s=st.refill_due_at_s,
+        projected_low_reservoir_at_s=proj.low_reservoir_at_s,
+        projected_empty_at_s=proj.empty_at_s,
+        projected_eri_at_s=proj.eri_at_s,
+        log_first_index=log.first_index,
+        log_next_index=log.next_index,
+        log_overflow=log.overflow_count,
+        clock_offset_s=fw.clock_offset_s,
+        acceleration=fw.clock.acceleration,
+        paused=fw.clock.paused,
+        simulator_available=fw.simulator,
+    )
+
+
+def read(fw: Device, s: Session, msg: Any) -> list[Any]:
+    """Requests that change nothing (interrogation aside, which costs battery and is logged)."""
+    if isinstance(msg, m.Ping):
+        return [m.Pong(msg.token, fw.pump.now_s)]
+    if isinstance(msg, m.ReadStatus):
+        return [status(fw)]
+    if isinstance(msg, m.Interrogate):
+        fw.pump.interrogate()
+        fw.commit("interrogate", {})
+        return [status(fw)]
+    if isinstance(msg, m.ReadLog):
+        return log_chunks(fw.pump, msg)
+    if isinstance(msg, m.ReadTrend):
+        return trend_chunks(fw.pump, msg)
+    if isinstance(msg, m.StageProgram):
+        return [stage(fw, s, msg)]
+    if isinstance(msg, m.TxnQuery):
+        stored = fw.store.txn(msg.txn)
+        if stored is None:
+            return [m.TxnStatus(msg.txn, False, 0, b"")]
+        return [m.TxnStatus(msg.txn, True, stored.response_type, stored.response)]
+    if isinstance(msg, m.SimTruthRequest):
+        p = fw.pump.physical()
+        return [
+            m.SimTruth(
+                p.at_s,
+                p.reservoir_ml,
+                p.filled_ml,
+                p.withdrawn_ml,
+                p.pumped_ml,
+                p.delivered_ml,
+                p.misplaced_ml,
+                p.pocket_ml,
+                tuple(m.DoseSpec(d, v) for d, v in p.delivered_mcg.items()),
+                p.flow_factor,
+                p.dislodged,
+            )
+        ]
+    raise RejectError(m.WireError.UNKNOWN_MESSAGE, f"no handler for {type(msg).__name__}")
+
+
+def stage(fw: Device, s: Session, msg: m.StageProgram) -> m.ProgramReview:
+    """Validate and diff a program; keep it staged for this session until confirmed."""
+    try:
+        program = convert.program_from_spec(msg.program)
+    except (ValueError, TypeError) as e:
+        raise RejectError(m.WireError.MALFORMED_MESSAGE, str(e)) from None
+    violations = fw.pump.validate(program)
+    old = fw.pump.program
+    mix = fw.pump.status().mix
+    review = m.ProgramReview(
+        0,
+        not violations,
+        convert.violations_to_specs(violations),
+        convert.program_changes(old, program),
+        convert.daily_doses(old, mix),
+        convert.daily_doses(program, mix),
+        () if violations else convert.warnings_to_specs(fw.pump.soft_limit_warnings(program)),
+    )
+    if violations:
+        return review
+    stage_id = fw.new_stage_id()
+    s.staged = {stage_id: program}  # staging again replaces what was staged
+    return dataclasses.replace(review, stage_id=stage_id)
+
+
+def mutate(fw: Device, s: Session, msg: Any) -> tuple[Any, tuple[str, dict[str, Any]] | None]:
+    """Apply one command to the model; return the reply and the journal entry."""
+    pump = fw.pump
+    txn = msg.txn
+    if isinstance(msg, m.ConfirmProgram):
+        program = s.staged.get(msg.stage_id)
+        if program is None:
+            raise RejectError(m.WireError.STAGE_UNKNOWN, "nothing staged under that id")
+        pump.set_program(program, override_soft_limits=msg.override_soft_limits)
+        s.staged = {}
+        spec = convert.program_to_spec(program)
+        args = {"program": spec_json(spec), "override": msg.override_soft_limits}
+        return m.Done(txn, "program written"), ("program", args)
+    if isinstance(msg, m.ClinicianBolus):
+        b = pump.start_bolus(msg.volume_ml, msg.duration_s)
+        args = {"volume_ml": msg.volume_ml, "duration_s": msg.duration_s}
+        return _bolus_reply(txn, b), ("bolus", args)
+    if isinstance(msg, m.PrimingBolus):
+        b = pump.start_priming_bolus(msg.volume_ml)
+        return _bolus_reply(txn, b), ("priming", {"volume_ml": msg.volume_ml})
+    if isinstance(msg, m.BridgeBolus):
+        return _bolus_reply(txn, pump.start_bridge_bolus()), ("bridge", {})
+    if isinstance(msg, m.CancelBolus):
+        pump.cancel_bolus()
+        return m.Done(txn, "bolus cancelled"), ("cancel_bolus", {})
+    if isinstance(msg, m.PatientBolusRequest):
+        outcome = pump.request_patient_bolus()
+        return m.PatientBolusResult(txn, str(outcome)), ("patient_bolus", {})
+    if isinstance(msg, m.RefillWithdraw):
+        w = pump.withdraw_reservoir()
+        reply = m.WithdrawResult(txn, w.withdrawn_ml, w.expected_ml, w.tolerance_ml, str(w.verdict))
+        return reply, ("withdraw", {})
+    if isinstance(msg, m.RefillFill):
+        return _fill(fw, msg)
+    if isinstance(msg, m.MriEnter):
+        pump.enter_mri_safe_mode()
+        return m.Done(txn, "MRI-safe mode"), ("mri_enter", {})
+    if isinstance(msg, m.MriExit):
+        pump.exit_mri_safe_mode()
+        return m.Done(txn, "MRI-safe mode ended"), ("mri_exit", {})
+    if isinstance(msg, m.AcknowledgeAlarms):
+        kinds = list(msg.kinds) or None
+        cleared = pump.acknowledge_alarms(
+            None if kinds is None else [pumpsim.AlarmKind(k) for k in kinds]
+        )
+        detail = ",".join(str(a.kind) for a in cleared)
+        return m.Done(txn, detail), ("ack_alarms", {"kinds": kinds})
+    if isinstance(msg, m.SetClock):
+        if not math.isfinite(msg.clock_offset_s):
+            raise RejectError(m.WireError.MALFORMED_MESSAGE, "clock offset must be finite")
+        fw.clock_offset_s = msg.clock_offset_s  # committed with the transaction
+        return m.Done(txn, "clock set"), None
+    return _simulate(fw, msg)
+
+
+def _fill(fw: Device, msg: m.RefillFill) -> tuple[Any, tuple[str, dict[str, Any]]]:
+    if len(msg.program) > 1:
+        raise RejectError(m.WireError.MALFORMED_MESSAGE, "at most one program")
+    program = convert.program_from_spec(msg.program[0]) if msg.program else None
+    mix = convert.mix_from_specs(msg.mix)
+    result = fw.pump.fill_reservoir(
+        msg.volume_ml,
+        mix,
+        program,
+        msg.refill_due_at_s,
+        override_soft_limits=msg.override_soft_limits,
+    )
+    bridge = result.bridge_offer
+    reply = m.FillResult(
+        msg.txn,
+        result.volume_ml,
+        ()
+        if bridge is None
+        else (m.BridgeSpec(bridge.volume_ml, bridge.rate_ml_per_day, bridge.duration_s),),
+    )
+    args = {
+        "volume_ml": msg.volume_ml,
+        "mix": [[d.drug, d.mcg_per_ml] for d in msg.mix],
+        "program": spec_json(msg.program[0]) if msg.program else None,
+        "refill_due_at_s": msg.refill_due_at_s,
+        "override": msg.override_soft_limits,
+    }
+    return reply, ("fill", args)
+
+
+def _simulate(fw: Device, msg: Any) -> tuple[Any, tuple[str, dict[str, Any]] | None]:
+    if isinstance(msg, m.SimAdvance):
+        if not (math.isfinite(msg.seconds) and msg.seconds >= 0):
+            raise RejectError(m.WireError.MALFORMED_MESSAGE, "seconds must be >= 0")
+        fw.clock.jump(msg.seconds)  # committed with the transaction, like every change
+        fw.tick()
+        return m.Done(msg.txn, f"advanced to {fw.pump.now_s:.0f} s"), None
+    if isinstance(msg, m.SimSetSpeed):
+        try:
+            fw.clock.set_speed(msg.acceleration, msg.paused)
+        except ValueError as e:
+            raise RejectError(m.WireError.MALFORMED_MESSAGE, str(e)) from None
+        return m.Done(msg.txn, "speed set"), None
+    if isinstance(msg, m.SimInjectFault):
+        fault = convert.fault_from_json(msg.fault_json, fw.pump.now_s)
+        fw.pump.inject(fault)
+        return m.Done(msg.txn, "fault scheduled"), (
+            "fault",
+            {"fault": convert.fault_to_json(fault)},
+        )
+    raise RejectError(m.WireError.UNKNOWN_MESSAGE, f"no handler for {type(msg).__name__}")
+
+
+def _bolus_reply(txn: int, b: pumpsim.ActiveBolus) -> m.BolusStarted:
+    return m.BolusStarted(txn, str(b.kind), b.volume_ml, b.rate_ml_per_day, b.ends_at_s)
