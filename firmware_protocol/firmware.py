@@ -33,7 +33,7 @@ from firmware_protocol.transport import Port, read_available
 from pumpsim import PumpConfig, PumpError
 
 HANDSHAKE_TYPES = {spec.code for spec in m.SPECS.values() if spec.handshake}
-SNAPSHOT_EVERY = 200  # journal entries between two snapshots of the pump
+SNAPSHOT_EVERY = 25  # journal entries between two snapshots of the pump
 
 
 @dataclass
@@ -290,14 +290,20 @@ class Firmware:
             reply = m.ErrorReply(msg_type, txn, r.code, r.message, ())
         except (ValueError, TypeError) as e:
             reply = m.ErrorReply(msg_type, txn, m.WireError.MALFORMED_MESSAGE, str(e), ())
-        self.commit(
-            op[0] if op else None,
-            op[1] if op else None,
-            txn=txn,
-            request_type=msg_type,
-            request=payload,
-            reply=reply,
-        )
+        try:
+            self.commit(
+                op[0] if op else None,
+                op[1] if op else None,
+                txn=txn,
+                request_type=msg_type,
+                request=payload,
+                reply=reply,
+            )
+        except Exception:
+            # Not durable, so not done: go back to what the memory holds, as a reboot would.
+            self.pump, _ = restore_pump(self.store, self.config)
+            self.tick()
+            raise
         return [reply]
 
     def commit(

@@ -84,6 +84,14 @@ class NvStore:
     def close(self) -> None:
         self._db.close()
 
+    def copy_to(self, path: Path | str) -> None:
+        """A consistent copy of the whole memory in another file (SQLite's online backup)."""
+        target = sqlite3.connect(str(path))
+        try:
+            self._db.backup(target)
+        finally:
+            target.close()
+
     # meta
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -127,7 +135,8 @@ class NvStore:
                         (journal_id, sim_s, snapshot),
                     )
                     db.execute("DELETE FROM snapshots WHERE journal_id < ?", (journal_id,))
-                    db.execute("DELETE FROM journal WHERE id <= ?", (journal_id,))
+                    # The entry the snapshot ends at stays, so that ids keep rising after it.
+                    db.execute("DELETE FROM journal WHERE id < ?", (journal_id,))
             if txn is not None:
                 db.execute(
                     "INSERT INTO txns (txn, request_type, request, response_type, response)"

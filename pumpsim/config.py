@@ -48,6 +48,8 @@ class PumpConfig:
     mri_recovery_lag_s: float = 2 * SECONDS_PER_HOUR
     max_schedule_steps_per_day: int = 24
     event_log_capacity: int = 4096
+    # Trend memory, in knots (one per change of rates); past it the oldest half is thinned to days.
+    trend_capacity_knots: int = 4096
     # Beyond the reference devices: a motor back-pressure sensor that can suspect an occlusion.
     back_pressure_sensor: bool = False
     occlusion_alarm_below_fraction: float = 0.5
@@ -95,6 +97,8 @@ class PumpConfig:
             raise InvalidInputError("min_rate_ml_per_day must be below max_rate_ml_per_day")
         if self.event_log_capacity < 16:
             raise InvalidInputError("event_log_capacity must be at least 16 records")
+        if self.trend_capacity_knots < 16:
+            raise InvalidInputError("trend_capacity_knots must be at least 16 knots")
         if self.battery.initial_age_s >= self.battery.life_cap_s:
             raise InvalidInputError("battery.initial_age_s must be below battery.life_cap_s")
 

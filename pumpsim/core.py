@@ -21,7 +21,6 @@ from pumpsim.motor import Motor
 from pumpsim.program import TherapyProgram
 from pumpsim.reservoir import Reservoir
 from pumpsim.therapy import Therapy
-from pumpsim.trend import DEFAULT_CAPACITY
 
 
 class Core:
@@ -59,9 +58,7 @@ class Core:
         "timed_s",
     )
 
-    def __init__(
-        self, config: PumpConfig, library: DrugLibrary, trend_capacity: int = DEFAULT_CAPACITY
-    ) -> None:
+    def __init__(self, config: PumpConfig, library: DrugLibrary) -> None:
         n = len(library)
         self.config = config
         self.library = library
@@ -77,7 +74,7 @@ class Core:
         self.bat = Battery(config.battery)
         self.bat.set_average_rate(self.therapy.avg_rate_ml_per_day)
         self.alarms = AlarmState()
-        self.ledger = Ledger(n, config.event_log_capacity, trend_capacity)
+        self.ledger = Ledger(n, config.event_log_capacity, config.trend_capacity_knots)
         # Soft-limit raises, by drug: times of accepted dose increases (last 7 days kept).
         self.raises: dict[str, list[float]] = {}
         # The law of the stretch that starts now (set by engine.refresh).

@@ -32,7 +32,7 @@ from pumpsim.status import (
     PhysicalState,
     Projections,
 )
-from pumpsim.trend import DEFAULT_CAPACITY, HourlyTrend, hourly
+from pumpsim.trend import HourlyTrend, hourly
 from pumpsim.units import is_finite_number
 from pumpsim.validation import Violation, validate_program
 from pumpsim.violations import SoftLimitWarning
@@ -47,11 +47,9 @@ class Pump:
         self,
         config: PumpConfig | None = None,
         library: DrugLibrary | None = None,
-        *,
-        trend_capacity: int = DEFAULT_CAPACITY,
     ) -> None:
         cfg = config if config is not None else PumpConfig()
-        self._c = Core(cfg, library if library is not None else DEFAULT_LIBRARY, trend_capacity)
+        self._c = Core(cfg, library if library is not None else DEFAULT_LIBRARY)
         engine.after_command(self._c)
 
     @property
@@ -231,7 +229,7 @@ class Pump:
 
     @property
     def trend_knots(self) -> int:
-        """Knots the trend memory holds (bounded by `trend_capacity`)."""
+        """Knots the trend memory holds (bounded by `config.trend_capacity_knots`)."""
         return len(self._c.ledger.trend)
 
     # ------------------------------------------------------- copies and state

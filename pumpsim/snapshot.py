@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import zlib
 from typing import Any
 
 from pumpsim.errors import SnapshotError
@@ -46,8 +45,8 @@ class _PumpsimUnpickler(pickle.Unpickler):
 
 
 def dumps(state: object) -> bytes:
-    body = zlib.compress(pickle.dumps(state, protocol=5), 6)
-    return MAGIC + FORMAT_VERSION.to_bytes(2, "big") + body
+    """Not compressed: a restart waits on loading it, and the trend's floats hardly shrink."""
+    return MAGIC + FORMAT_VERSION.to_bytes(2, "big") + pickle.dumps(state, protocol=5)
 
 
 def loads(data: bytes) -> Any:
@@ -60,8 +59,7 @@ def loads(data: bytes) -> Any:
     if version != FORMAT_VERSION:
         raise SnapshotError(f"snapshot format {version}; this pumpsim reads {FORMAT_VERSION}")
     try:
-        raw = zlib.decompress(data[_HEADER:])
-        return _PumpsimUnpickler(io.BytesIO(raw)).load()
+        return _PumpsimUnpickler(io.BytesIO(data[_HEADER:])).load()
     except SnapshotError:
         raise
     except Exception as e:  # any corruption: say so with the code, never half-restore

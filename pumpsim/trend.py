@@ -32,13 +32,12 @@ FloatArray = npt.NDArray[np.float64]
 T, COMMANDED, PUMPED, DELIVERED, RESERVOIR, EXPECTED, BATTERY = range(7)
 FIXED_COLUMNS = 7
 LINEAR = -1  # law of a thinned knot: a straight line to the next knot
-DEFAULT_CAPACITY = 65_536
 
 
 class TrendRecorder:
     __slots__ = ("_curves", "_flows", "_key_to_law", "_laws", "_values", "capacity", "width")
 
-    def __init__(self, n_drugs: int, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, n_drugs: int, capacity: int) -> None:
         self.width = FIXED_COLUMNS + n_drugs
         self.capacity = capacity
         self._values = array("d")

@@ -16,6 +16,7 @@ from pumpsim import (
     Mix,
     PatientBolusSettings,
     Pump,
+    PumpConfig,
     SchedulePeriod,
     Step,
     TherapyProgram,
@@ -88,7 +89,8 @@ def test_a_long_life_keeps_its_trend_bounded_and_its_totals_exact() -> None:
     steps = tuple(Step(hours(3 * i), hours(3), 0.2 + 0.1 * (i % 3)) for i in range(8))
     bolus = PatientBolusSettings(0.01, minutes(5), hours(1), 12)
     program = TherapyProgram(FlexibleSchedule(steps), bolus)
-    small, large = Pump(trend_capacity=400), Pump(trend_capacity=1_000_000)
+    small = Pump(PumpConfig(trend_capacity_knots=400))
+    large = Pump(PumpConfig(trend_capacity_knots=1_000_000))
     for pump in (small, large):
         pump.fill_reservoir(40.0, Mix.of(morphine=1000.0), program)
         for day in range(120):

@@ -176,7 +176,7 @@ def test_unauthenticated_and_forged_frames_change_nothing(tmp_path: Path) -> Non
         assert c.read_status().bolus_kind == ""
         assert b.firmware.pump.status() == before
         assert b.firmware.pump.log.of_kind(LogKind.BOLUS_STARTED) == ()
-        session = b.firmware._session  # noqa: SLF001 - the test reads the device state
+        session = b.firmware._session
         assert session is not None
         assert session.cipher.stats.forged == 1
 

@@ -77,7 +77,7 @@ def test_a_replayed_command_frame_is_rejected(tmp_path: Path) -> None:
         for raw in captured:  # an attacker replays the captured frame
             b.programmer_port.write(raw)
         assert c.read_status().bolus_kind == ""
-        session = b.firmware._session  # noqa: SLF001 - the test reads the device state
+        session = b.firmware._session
         assert session is not None
         assert session.cipher.stats.replayed >= 1
         assert len(b.firmware.pump.log.of_kind(LogKind.BOLUS_STARTED)) == 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import pickle
-import zlib
 from array import array
 from collections import deque
 
@@ -54,7 +53,7 @@ def canonical(value: object) -> object:
 class SnapshotMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.pump = Pump(PumpConfig(reservoir_capacity_ml=20.0), trend_capacity=64)
+        self.pump = Pump(PumpConfig(reservoir_capacity_ml=20.0, trend_capacity_knots=64))
         self.twin = Pump.restore(self.pump.snapshot())
 
     def both(self, action: str, *args: object) -> None:
@@ -151,7 +150,7 @@ def test_snapshot_is_versioned_and_compact() -> None:
     data = _pump().snapshot()
     assert data.startswith(MAGIC)
     assert int.from_bytes(data[len(MAGIC) : len(MAGIC) + 2], "big") == FORMAT_VERSION
-    assert len(data) < 20_000
+    assert len(data) < 60_000
 
 
 @pytest.mark.parametrize(
@@ -161,7 +160,7 @@ def test_snapshot_is_versioned_and_compact() -> None:
         b"not a snapshot",
         MAGIC + (FORMAT_VERSION + 1).to_bytes(2, "big") + b"x",
         MAGIC + FORMAT_VERSION.to_bytes(2, "big") + b"garbage",
-        MAGIC + FORMAT_VERSION.to_bytes(2, "big") + zlib.compress(pickle.dumps([1, 2])),
+        MAGIC + FORMAT_VERSION.to_bytes(2, "big") + pickle.dumps([1, 2]),
     ],
 )
 def test_what_is_not_a_snapshot_is_refused_with_a_code(data: bytes) -> None:
@@ -175,7 +174,7 @@ def test_a_snapshot_cannot_run_code() -> None:
         def __reduce__(self) -> tuple[object, tuple[str]]:
             return (print, ("pwned",))
 
-    data = MAGIC + FORMAT_VERSION.to_bytes(2, "big") + zlib.compress(pickle.dumps(Evil()))
+    data = MAGIC + FORMAT_VERSION.to_bytes(2, "big") + pickle.dumps(Evil())
     with pytest.raises(SnapshotError, match=r"may not hold builtins\.print"):
         Pump.restore(data)
 
