@@ -59,12 +59,12 @@ def restart_time(sim: SimulatedPump, path: Path) -> tuple[float, Firmware]:
         started = time.perf_counter()
         store = NvStore(path)
         firmware = Firmware(
-            sim.line.pump,
+            sim.pump_port,
             sim.pump_keys,
             store,
             simulator=True,
-            wall=sim.clock.wall,
-            monotonic=sim.clock.monotonic,
+            wall=sim.wall,
+            monotonic=sim.monotonic,
         )
         best = min(best, time.perf_counter() - started)
         store.close()

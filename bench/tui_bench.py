@@ -27,19 +27,18 @@ from typing import Any
 from textual import events
 from textual.widgets import Static
 
-from firmware_protocol.client import PumpClient
 from firmware_protocol.messages import Role
+from firmware_protocol.simulated import simulated_pump
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
-from programmer_tui.embedded import EmbeddedPump
 
 PRESSES = 100
 
 
 async def measure() -> dict[str, float]:
     started = time.perf_counter()
-    pump = EmbeddedPump.start(acceleration=3600.0)
-    backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
+    pump = simulated_pump(seed=None, realtime=True, paused=False, acceleration=3600.0)
+    backend = Backend(pump.client(Role.SIMULATOR, connect=False, reply_timeout_s=10.0))
     app = ProgrammerApp(backend, embedded=pump, demo_setup=True)
     async with app.run_test(size=(120, 40)) as pilot:
         identity = app.query_one("#identity", Static)

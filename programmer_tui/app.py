@@ -28,8 +28,8 @@ from firmware_protocol.client import (
     LinkLostError,
     OutcomeUncertainError,
 )
+from firmware_protocol.simulated import SimulatedPump
 from programmer_tui.backend import Backend
-from programmer_tui.embedded import EmbeddedPump
 from programmer_tui.panes.bolus import BolusPane
 from programmer_tui.panes.dashboard import DashboardPane
 from programmer_tui.panes.eventlog import EventLogPane
@@ -87,7 +87,7 @@ class ProgrammerApp(App[None]):
         self,
         backend: Backend | None = None,
         *,
-        embedded: EmbeddedPump | None = None,
+        embedded: SimulatedPump | None = None,
         demo_setup: bool = False,
         connect_defaults: ConnectRequest | None = None,
         poll_s: float = 1.0,
@@ -374,7 +374,7 @@ class ProgrammerApp(App[None]):
 
     async def on_unmount(self) -> None:
         if self.embedded is not None:
-            self.embedded.stop()
+            self.embedded.close()
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:

@@ -39,13 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scenario:
         return _train(args)
     if args.demo or not args.port:
-        from firmware_protocol.client import PumpClient
-        from programmer_tui.embedded import EmbeddedPump
+        from firmware_protocol.simulated import simulated_pump
 
         if not args.demo:
             print("No --port given: starting the embedded demo pump (use --port URL for a pump).")
-        pump = EmbeddedPump.start(acceleration=args.acceleration)
-        backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
+        pump = simulated_pump(
+            seed=None, realtime=True, paused=False, acceleration=args.acceleration
+        )
+        backend = Backend(pump.client(Role.SIMULATOR, connect=False, reply_timeout_s=10.0))
         ProgrammerApp(backend, embedded=pump, demo_setup=True).run()
         return 0
     defaults = ConnectRequest(args.port, args.role, args.key or "", args.baud)
@@ -65,10 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from firmware_protocol.client import PumpClient
+    from firmware_protocol.simulated import simulated_pump
     from programmer_tui.app import ProgrammerApp
     from programmer_tui.backend import Backend
-    from programmer_tui.embedded import EmbeddedPump
     from programmer_tui.training import ScenarioPlayer
     from pumpsim_scenarios import runner, spec
 
@@ -78,8 +78,10 @@ def _train(args: argparse.Namespace) -> int:
         print(f"cannot use the scenario: {e}", file=sys.stderr)
         return 2
     # Paused until the player has implanted the pump and scheduled the scenario's faults.
-    pump = EmbeddedPump.start(paused=True, config=runner.pump_config(scenario), seed=scenario.seed)
-    backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
+    pump = simulated_pump(
+        seed=scenario.seed, realtime=True, paused=True, config=runner.pump_config(scenario)
+    )
+    backend = Backend(pump.client(Role.SIMULATOR, connect=False, reply_timeout_s=10.0))
     player = ScenarioPlayer(scenario, acceleration=args.acceleration)
     ProgrammerApp(backend, embedded=pump, player=player).run()
     return 0

@@ -1,74 +1,94 @@
-"""Builders for protocol tests: a firmware and a client joined by an in-process link."""
+"""Builders for protocol tests: a simulated pump (firmware, keys, memory) on virtual time.
+
+Every test here runs the real firmware and client over a simulated line: no thread, no sleep, the
+same bytes for the same seed. Tests of the wall-clock drivers (ptys, `pumpsim serve`) build
+those themselves.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from firmware_protocol.client import PumpClient
 from firmware_protocol.firmware import Firmware
 from firmware_protocol.messages import Role
-from firmware_protocol.security import DeviceKey, PumpKeys, provision
-from firmware_protocol.transport import FaultyPort, LineFaults, Port, link_pair
+from firmware_protocol.security import DeviceKey, PumpKeys
+from firmware_protocol.simulated import SimulatedPump, simulated_pump
+from firmware_protocol.transport import FaultyPort, LineFaults, Port
 from pumpsim import PumpConfig
 
 
 @dataclass
 class Bench:
-    directory: Path
-    firmware: Firmware
-    pump_port: Port
-    programmer_port: Port
-    keys: dict[Role, DeviceKey]
-    pump_keys: PumpKeys
+    sim: SimulatedPump
+    programmer_port: Port  # the line's programmer end, or a FaultyPort around it
 
-    def client(self, role: Role = Role.CLINICIAN, port: Port | None = None) -> PumpClient:
-        client = PumpClient(port or self.programmer_port, self.keys[role], reply_timeout_s=5.0)
-        client.connect()
+    @property
+    def firmware(self) -> Firmware:
+        return self.sim.firmware
+
+    @property
+    def keys(self) -> dict[Role, DeviceKey]:
+        return self.sim.device_keys
+
+    @property
+    def pump_keys(self) -> PumpKeys:
+        return self.sim.pump_keys
+
+    def client(
+        self,
+        role: Role = Role.CLINICIAN,
+        port: Port | None = None,
+        *,
+        key: DeviceKey | None = None,
+        connect: bool = True,
+        reply_timeout_s: float = 5.0,
+        handshake_timeout_s: float = 3.0,
+    ) -> PumpClient:
+        """A client on virtual time (on `port`, the bench's programmer port unless given)."""
+        client = PumpClient(
+            port or self.programmer_port,
+            key or self.keys[role],
+            reply_timeout_s=reply_timeout_s,
+            handshake_timeout_s=handshake_timeout_s,
+            monotonic=self.sim.monotonic,
+            rng=random.Random(self.sim.rng.getrandbits(64)),
+        )
+        if connect:
+            client.connect()
         return client
 
     def restart(self) -> Firmware:
-        """Stop the firmware (as a crash would) and start a new one on the same memory."""
-        self.firmware.stop()
-        self.firmware = Firmware(
-            self.pump_port, self.pump_keys, self.directory / "pump.sqlite", simulator=True
-        )
-        self.firmware.start()
-        return self.firmware
+        """The pump loses power and comes back on the same memory."""
+        return self.sim.restart()
+
+    def advance(self, seconds: float) -> None:
+        """Let virtual time pass (the firmware works meanwhile)."""
+        self.sim.advance(seconds)
 
 
 @contextlib.contextmanager
 def bench(
-    directory: Path,
     *,
     simulator: bool = True,
     config: PumpConfig | None = None,
     paused: bool = True,
     faults: tuple[LineFaults, LineFaults] | None = None,
     seed: int = 0,
+    idle_timeout_s: float = 300.0,
 ) -> Iterator[Bench]:
-    """A running firmware (clock paused unless asked) and the programmer's end of its link."""
-    pump_file, device_files = provision(directory)
-    programmer_end, pump_end = link_pair()
-    programmer_port: Port = programmer_end
-    if faults is not None:
-        programmer_port = FaultyPort(programmer_end, seed, outbound=faults[0], inbound=faults[1])
-    pump_keys = PumpKeys.load(pump_file)
-    firmware = Firmware(
-        pump_end,
-        pump_keys,
-        directory / "pump.sqlite",
+    """A simulated pump (clock paused unless asked) and the programmer's end of its line."""
+    sim = simulated_pump(
+        seed=seed,
         config=config,
         simulator=simulator,
         paused=paused,
+        idle_timeout_s=idle_timeout_s,
     )
-    firmware.start()
-    keys = {role: DeviceKey.load(path) for role, path in device_files.items()}
-    b = Bench(directory, firmware, pump_end, programmer_port, keys, pump_keys)
-    try:
-        yield b
-    finally:
-        b.firmware.stop()
-        programmer_end.close()
+    port: Port = sim.port
+    if faults is not None:
+        port = FaultyPort(sim.port, seed, outbound=faults[0], inbound=faults[1])
+    yield Bench(sim, port)

@@ -9,9 +9,7 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -22,11 +20,10 @@ from hypothesis import strategies as st
 from firmware_protocol import cobs, codec
 from firmware_protocol import messages as m
 from firmware_protocol.client import AsyncPumpClient, DeviceError, LinkLostError, PumpClient
-from firmware_protocol.firmware import Firmware
 from firmware_protocol.frame import Flags, Frame, FrameDecoder, crc16
 from firmware_protocol.messages import Role
-from firmware_protocol.security import DeviceKey, PumpKeys, provision
-from firmware_protocol.transport import RecordingPort, link_pair
+from firmware_protocol.security import DeviceKey, PumpKeys
+from firmware_protocol.transport import RecordingPort
 from pumpsim import Continuous, LogKind, TherapyProgram
 
 from builders import MORPHINE_10, patient_bolus
@@ -38,8 +35,8 @@ def _implanted(b_client: PumpClient) -> None:
     b_client.refill_fill(20.0, MORPHINE_10, TherapyProgram(Continuous(0.3), patient_bolus()))
 
 
-def test_unknown_and_malformed_requests_get_error_replies(tmp_path: Path) -> None:
-    with bench(tmp_path) as b:
+def test_unknown_and_malformed_requests_get_error_replies() -> None:
+    with bench() as b:
         c = b.client()
         link = c._link
         assert link is not None
@@ -56,11 +53,10 @@ def test_unknown_and_malformed_requests_get_error_replies(tmp_path: Path) -> Non
         assert c.read_status().refill_in_progress  # and the session still works
 
 
-def test_a_replayed_command_frame_is_rejected(tmp_path: Path) -> None:
-    with bench(tmp_path) as b:
+def test_a_replayed_command_frame_is_rejected() -> None:
+    with bench() as b:
         sink = io.StringIO()
-        c = PumpClient(RecordingPort(b.programmer_port, sink), b.keys[Role.CLINICIAN])
-        c.connect()
+        c = b.client(port=RecordingPort(b.programmer_port, sink))
         _implanted(c)
         c.clinician_bolus(0.05, 3600.0)
         c.cancel_bolus()
@@ -86,7 +82,7 @@ def test_a_replayed_command_frame_is_rejected(tmp_path: Path) -> None:
 @settings(max_examples=25, deadline=None)
 @given(position=st.integers(0, 10_000), bit=st.integers(0, 7))
 def test_a_forged_command_frame_is_never_applied(position: int, bit: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, bench(Path(tmp)) as b:
+    with bench() as b:
         c = b.client()
         assert c._cipher is not None
         body = codec.encode(m.ClinicianBolus(c.new_txn(), 0.05, 3600.0))
@@ -98,42 +94,35 @@ def test_a_forged_command_frame_is_never_applied(position: int, bit: int) -> Non
         # A CRC recomputed to match the flipped bit, so that only the tag can object.
         raw = bytes(forged)
         b.programmer_port.write(cobs.encode(raw + crc16(raw).to_bytes(2, "big")) + b"\x00")
-        time.sleep(0.05)
+        b.advance(1.0)  # virtual time for the pump to read it: it has had every chance to act
         assert b.firmware.pump.log.of_kind(LogKind.BOLUS_STARTED) == ()
         assert b.firmware.pump.status().active_bolus is None
 
 
-def test_an_idle_session_times_out_and_the_programmer_reconnects(tmp_path: Path) -> None:
-    pump_file, device_files = provision(tmp_path)
-    programmer, pump_end = link_pair()
-    firmware = Firmware(
-        pump_end, PumpKeys.load(pump_file), tmp_path / "s.sqlite", idle_timeout_s=0.3, paused=True
-    )
-    firmware.start()
-    try:
-        c = PumpClient(programmer, DeviceKey.load(device_files[Role.CLINICIAN]))
-        assert c.connect().idle_timeout_s == pytest.approx(0.3)
+def test_an_idle_session_times_out_and_the_programmer_reconnects() -> None:
+    with bench(idle_timeout_s=0.3) as b:
+        c = b.client()
+        assert c.session is not None
+        assert c.session.idle_timeout_s == pytest.approx(0.3)
         c.read_status()
-        time.sleep(0.6)
+        b.advance(0.6)
         with pytest.raises(LinkLostError):
             c.read_status()
         c.reconnect()
         assert c.read_status().refill_in_progress
-    finally:
-        firmware.stop()
 
 
-def test_the_clock_runs_accelerated(tmp_path: Path) -> None:
-    with bench(tmp_path, paused=False) as b:
+def test_the_clock_runs_accelerated() -> None:
+    with bench(paused=False) as b:
         c = b.client(Role.SIMULATOR)
         c.sim_set_speed(1_000_000.0)
         t0 = c.ping()
-        time.sleep(0.2)
+        b.advance(0.2)
         t1 = c.ping()
-        assert 0.1 * 1e6 < t1 - t0 < 2.0 * 1e6
+        assert 0.2 * 1e6 < t1 - t0 < 0.3 * 1e6  # 0.2 s, plus the pings' own line time
         c.sim_set_speed(1.0, paused=True)
         t2 = c.ping()
-        time.sleep(0.1)
+        b.advance(0.1)
         assert c.ping() == pytest.approx(t2)
         with pytest.raises(DeviceError) as err:
             c.sim_set_speed(5e6)
@@ -166,11 +155,11 @@ def test_pumpsim_serve_on_a_pty(tmp_path: Path) -> None:
         proc.wait()
 
 
-def test_async_client(tmp_path: Path) -> None:
-    with bench(tmp_path) as b:
+def test_async_client() -> None:
+    with bench() as b:
 
         async def session() -> tuple[str, int]:
-            client = AsyncPumpClient(PumpClient(b.programmer_port, b.keys[Role.CLINICIAN]))
+            client = AsyncPumpClient(b.client(connect=False))
             await client.connect()
             status, log = await asyncio.gather(client.interrogate(), client.read_log())
             await client.close()

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +16,6 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from firmware_protocol import messages as m
 from firmware_protocol.client import ClientError, OutcomeUncertainError, PumpClient
-from firmware_protocol.messages import Role
 from firmware_protocol.transport import LineFaults
 from pumpsim import Continuous, LogKind, TherapyProgram
 
@@ -56,15 +53,12 @@ def test_commands_apply_exactly_once_or_are_reported(
         duplicate_frame_rate=dup,
         reorder_frame_rate=reorder,
     )
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        bench(Path(tmp), faults=(line, line), seed=seed) as b,
-    ):
-        # Set up in the model directly: the firmware's thread is idle (no session, clock paused).
+    with bench(faults=(line, line), seed=seed) as b:
+        # Set up in the model directly: the firmware is idle (no session, clock paused).
         b.firmware.pump.fill_reservoir(
             20.0, MORPHINE_10, TherapyProgram(Continuous(0.3), patient_bolus())
         )
-        client = PumpClient(b.programmer_port, b.keys[Role.CLINICIAN], reply_timeout_s=2.0)
+        client = b.client(connect=False, reply_timeout_s=2.0)
         confirmed = 0
         unresolved = 0
         for _ in range(commands):
@@ -104,15 +98,12 @@ class LossyLinkMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self._stack = contextlib.ExitStack()
-        tmp = Path(self._stack.enter_context(tempfile.TemporaryDirectory()))
         self.line = LineFaults()
-        self.bench = self._stack.enter_context(bench(tmp, faults=(self.line, self.line)))
+        self.bench = self._stack.enter_context(bench(faults=(self.line, self.line)))
         self.bench.firmware.pump.fill_reservoir(
             20.0, MORPHINE_10, TherapyProgram(Continuous(0.3), patient_bolus())
         )
-        self.client = PumpClient(
-            self.bench.programmer_port, self.bench.keys[Role.CLINICIAN], reply_timeout_s=1.5
-        )
+        self.client = self.bench.client(connect=False, reply_timeout_s=1.5)
         self.confirmed = 0
         self.uncertain: list[OutcomeUncertainError] = []
         self.sent = 0

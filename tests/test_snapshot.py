@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import math
 import pickle
 from array import array
 from collections import deque
 
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from pumpsim import (
     Continuous,
+    DrugLibrary,
     Mix,
     Pump,
     PumpConfig,
@@ -39,7 +42,14 @@ def canonical(value: object) -> object:
         return value
     if isinstance(value, float):
         return ("float", value.hex())  # bit for bit (and -0.0 is not 0.0)
-    if isinstance(value, list | tuple | deque | array):
+    params = getattr(value, "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        return value  # an immutable value (a program, a mix, a config): equal by its fields
+    if isinstance(value, DrugLibrary):
+        return ("library", tuple(value.values()))
+    if isinstance(value, array):
+        return ("array", value.typecode, value.tobytes())  # bit for bit
+    if isinstance(value, list | tuple | deque):
         return tuple(canonical(v) for v in value)
     if isinstance(value, set | frozenset):
         return ("set", tuple(sorted(repr(canonical(v)) for v in value)))
@@ -87,8 +97,12 @@ class SnapshotMachine(RuleBasedStateMachine):
         self.pump.advance(end)
         for k in range(1, pieces + 1):
             self.twin.advance(self.twin.now_s + (end - self.twin.now_s) / (pieces - k + 1))
-        # Pieces round differently: from here on the twin restarts from the original.
-        assert self.twin.status().alarms == self.pump.status().alarms
+        # Pieces round differently (the last digit of a time), so compare with a tolerance, and
+        # from here on the twin restarts from the original.
+        one, many = self.pump.status().alarms, self.twin.status().alarms
+        assert [a.kind for a in one] == [a.kind for a in many]
+        for a, b in zip(one, many, strict=True):
+            assert math.isclose(a.raised_at_s, b.raised_at_s, rel_tol=1e-12, abs_tol=1e-6)
         self.twin = Pump.restore(self.pump.snapshot())
 
     @rule(program=programs(), override=st.booleans())
@@ -137,6 +151,8 @@ class SnapshotMachine(RuleBasedStateMachine):
 
 
 TestSnapshotMachine = SnapshotMachine.TestCase
+# Every step compares two whole pumps: half the profile's examples keep it within CI's budget.
+TestSnapshotMachine.settings = settings(max_examples=max(20, settings().max_examples // 2))
 
 
 def _pump() -> Pump:

@@ -8,8 +8,6 @@ warnings and the confirmation carries the override.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from firmware_protocol.client import DeviceError
@@ -155,8 +153,8 @@ def test_soft_limits_live_in_the_drug_library() -> None:
     assert DEFAULT_LIBRARY["ziconotide"].soft.max_increases_per_week == 3
 
 
-def test_warnings_and_the_override_travel_over_the_wire(tmp_path: Path) -> None:
-    with bench(tmp_path) as b:
+def test_warnings_and_the_override_travel_over_the_wire() -> None:
+    with bench() as b:
         c = b.client()
         c.refill_withdraw()
         c.refill_fill(20.0, ZICONOTIDE, zico(2.4))

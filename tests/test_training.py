@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from firmware_protocol.client import PumpClient
 from firmware_protocol.messages import Role
+from firmware_protocol.simulated import simulated_pump
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
-from programmer_tui.embedded import EmbeddedPump
 from programmer_tui.screens.debrief import DebriefScreen
 from programmer_tui.training import ScenarioPlayer
 from pumpsim import MotorStall
@@ -48,8 +47,8 @@ async def test_faults_appear_on_time_and_the_debrief_judges_the_trainee(tmp_path
     path = tmp_path / "drill.toml"
     path.write_text(SCENARIO)
     scenario = spec.load(path)[0]
-    pump = EmbeddedPump.start(tmp_path / "pump", paused=True, config=runner.pump_config(scenario))
-    backend = Backend(PumpClient(pump.programmer_port, pump.keys[Role.SIMULATOR]))
+    pump = simulated_pump(seed=scenario.seed, paused=True, config=runner.pump_config(scenario))
+    backend = Backend(pump.client(Role.SIMULATOR, connect=False))
     player = ScenarioPlayer(scenario, acceleration=1.0)  # the test moves time itself
     app = ProgrammerApp(backend, embedded=pump, player=player, poll_s=0.2)
     model = pump.firmware.pump

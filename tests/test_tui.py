@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
-from firmware_protocol.client import PumpClient
 from firmware_protocol.field_faults import lose_reply
 from firmware_protocol.messages import Role
+from firmware_protocol.simulated import simulated_pump
 from firmware_protocol.transport import FaultyPort
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
-from programmer_tui.embedded import EmbeddedPump
 from programmer_tui.screens.help import HelpScreen
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import Continuous, FlexibleSchedule, LogKind, MriPhase, Stopped
@@ -268,11 +267,12 @@ async def test_lost_link_is_shown_and_reconnect_restores_it(tmp_path: Path) -> N
     app = demo_app(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot, app)
-        firmware = app.embedded.firmware  # type: ignore[union-attr]
-        firmware.stop()
+        pump = app.embedded
+        assert pump is not None
+        pump.kill()  # the pump falls silent; the reply timeout passes on virtual time
         await until(pilot, app, lambda: not app.link_ok, timeout=20)
         assert "LINK LOST" in text_of(app, "#link-banner")
-        firmware.start()
+        pump.restart()
         await pilot.press("r")
         await until(pilot, app, lambda: app.link_ok, timeout=10)
         await until(pilot, app, lambda: "live" in text_of(app, "#link-banner"))
@@ -324,9 +324,9 @@ async def test_priming_bolus_from_the_bolus_tab(tmp_path: Path) -> None:
 
 
 async def test_a_lost_reply_is_resolved_on_reconnect_and_never_repeated(tmp_path: Path) -> None:
-    pump = EmbeddedPump.start(tmp_path / "pump", paused=True, seed=3)
+    pump = simulated_pump(seed=3, paused=True)
     line = FaultyPort(pump.programmer_port, seed=1)
-    backend = Backend(PumpClient(line, pump.keys[Role.SIMULATOR], reply_timeout_s=2.0))
+    backend = Backend(pump.client(Role.SIMULATOR, port=line, connect=False, reply_timeout_s=2.0))
     app = ProgrammerApp(backend, embedded=pump, demo_setup=True, poll_s=0.25)
     model = pump.firmware.pump
 

@@ -10,17 +10,16 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
-from firmware_protocol.client import PumpClient
 from firmware_protocol.messages import Role
+from firmware_protocol.simulated import simulated_pump
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
-from programmer_tui.embedded import EmbeddedPump
 
 
 def demo_app(tmp_path: Path, *, role: Role = Role.SIMULATOR, seed: int = 7) -> ProgrammerApp:
-    """The app as `pump-programmer --demo` starts it, but with the pump's clock paused."""
-    pump = EmbeddedPump.start(tmp_path / "pump", paused=True, seed=seed)
-    backend = Backend(PumpClient(pump.programmer_port, pump.keys[role]))
+    """The app as `pump-programmer --demo` starts it, but its pump on virtual time, paused."""
+    pump = simulated_pump(seed=seed, paused=True)
+    backend = Backend(pump.client(role, connect=False, reply_timeout_s=10.0))
     return ProgrammerApp(backend, embedded=pump, demo_setup=True, poll_s=0.25, export_dir=tmp_path)
 
 
