@@ -156,12 +156,13 @@ def simulated_pump(
     pump_id: str | None = None,
     idle_timeout_s: float = 300.0,
     record: IO[str] | None = None,
+    store: NvStore | None = None,
 ) -> SimulatedPump:
     """A simulated pump, everything random drawn from `seed` (None: fresh keys every time).
 
     On virtual time (the default) `faults` are the line's (programmer to pump, pump to
     programmer): change their fields at any time. `record` receives both directions as JSON
-    lines (what `pumpsim decode` reads).
+    lines (what `pumpsim decode` reads). `store` is the pump's memory (default: in memory).
     """
     rng = random.Random(seed) if seed is not None else random.Random()
     default_id = f"SIM-{seed & 0xFFFFFFFF:08X}" if seed is not None else None
@@ -172,7 +173,7 @@ def simulated_pump(
     common = {
         "pump_keys": keys,
         "device_keys": devices,
-        "store": NvStore(":memory:"),
+        "store": store if store is not None else NvStore(":memory:"),
         "config": config or PumpConfig(),
         "simulator": simulator,
         "paused": paused,

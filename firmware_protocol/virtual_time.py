@@ -26,6 +26,13 @@ from firmware_protocol.line_faults import FrameFilter, FrameShaper, LineFaults
 EPOCH_WALL_S = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the wall clock a simulated world shows
 
 
+class PowerCut(BaseException):
+    """Raised inside a device's turn to cut its power there (a test's saboteur does this).
+
+    A BaseException, so that the firmware's own guard against bugs (`except Exception`) does not
+    swallow it: the world catches it and the device is simply gone until restarted."""
+
+
 class VirtualClock:
     """Seconds since the world began; moved only by `SimWorld`."""
 
@@ -114,6 +121,8 @@ class SimLine:
         self.world: SimWorld | None = None
         self.ends = (SimPort(self, self.PROGRAMMER), SimPort(self, self.PUMP))
         self.bytes_sent = [0, 0]
+        # Sees every write as it goes on the wire: (side, bytes). For digests and saboteurs.
+        self.tap: Callable[[int, bytes], None] | None = None
 
     @property
     def programmer(self) -> SimPort:
@@ -140,6 +149,8 @@ class SimLine:
             if queue and queue[-1][0] > arrive:
                 arrive = queue[-1][0]  # a line does not overtake itself
             queue.append((arrive, shaped))
+        if self.tap is not None:
+            self.tap(side, data)  # after: what it sees is on its way
 
     def take(self, side: int) -> bytes:
         """Bytes that have arrived at `side` by now."""
@@ -175,6 +186,7 @@ class SimWorld:
         line.world = self
         self.device: Steppable | None = None
         self.steps = 0
+        self.power_cuts = 0
 
     def run_until(self, until_s: float, done: Callable[[], bool] | None = None) -> None:
         """Advance to `until_s`, stepping the device whenever it has work; stop early once
@@ -186,7 +198,12 @@ class SimWorld:
             while device is not None and (
                 line.pump.in_waiting or device.next_wake_s() <= clock.now_s
             ):
-                device.step()
+                try:
+                    device.step()
+                except PowerCut:
+                    self.device = device = None
+                    self.power_cuts += 1
+                    break
                 self.steps += 1
                 turns += 1
                 if turns > 10_000:  # pragma: no cover - a device bug, not an input

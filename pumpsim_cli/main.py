@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pumpsim_cli import decode, demo, keys, scenario, serve
+from pumpsim_cli import decode, demo, keys, scenario, serve, swarm
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser(sub)
     decode.add_parser(sub)
     scenario.add_parser(sub)
+    swarm.add_parser(sub)
     return parser
 
 

@@ -7,15 +7,14 @@ seeds give byte-identical reports however many workers ran them.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from pumpsim_scenarios import runner, spec
+from pumpsim_scenarios.spread import spread
 
 
 def collect(paths: Iterable[Path]) -> list[spec.Scenario]:
@@ -44,27 +43,7 @@ def run_all(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     items = [(s, mode) for s in scenarios]
-    results: list[dict[str, Any]] = []
-    if dask_address is not None:
-        from distributed import Client  # the optional [dask] extra
-
-        with Client(dask_address) as client:  # type: ignore[no-untyped-call]
-            futures = client.map(_run_one, items, pure=False)
-            for i, future in enumerate(futures, 1):
-                results.append(future.result())
-                if progress:
-                    progress(i, len(items))
-    elif (workers or os.cpu_count() or 1) > 1 and len(items) > 1:
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
-            for i, result in enumerate(pool.map(_run_one, items), 1):
-                results.append(result)
-                if progress:
-                    progress(i, len(items))
-    else:
-        for i, item in enumerate(items, 1):
-            results.append(_run_one(item))
-            if progress:
-                progress(i, len(items))
+    results = spread(_run_one, items, workers=workers, dask_address=dask_address, progress=progress)
     return sorted(results, key=lambda r: (r["path"], r["id"], r["mode"]))
 
 
