@@ -37,7 +37,7 @@ from firmware_protocol.client import (
 from firmware_protocol.frame import FrameDecoder
 from firmware_protocol.line_faults import LineFaults
 from firmware_protocol.simulated import SimulatedPump, simulated_pump
-from firmware_protocol.store import NvStore
+from firmware_protocol.store import NvStore, StoredTxn
 from firmware_protocol.virtual_time import PowerCut
 from pumpsim import (
     CatheterOcclusion,
@@ -104,7 +104,7 @@ class AckBeforeJournal(TappedStore):
 class ForgetsTransactions(TappedStore):
     """A planted bug: the pump does not look up a repeated transaction id (no exactly-once)."""
 
-    def txn(self, txn: int) -> None:  # type: ignore[override]
+    def txn(self, txn: int) -> StoredTxn | None:
         return None
 
 
