@@ -1,13 +1,19 @@
-"""A pytest plugin: a simulated pump on a pseudo-terminal, ready for your programmer's tests.
+"""A pytest plugin: simulated pumps ready for your programmer's tests.
 
 Installed with pumpsim (entry point `pytest11`), so in any project that has pumpsim installed:
 
-    def test_my_programmer(simulated_pump):
+    def test_my_programmer_logic(virtual_pump):         # on virtual time: fast, reproducible
+        my_code.use_port(virtual_pump.port, key=virtual_pump.keys[Role.CLINICIAN])
+
+    def test_my_programmer_program(simulated_pump):     # a real pty, for code that wants a path
         my_code.connect(simulated_pump.url, key_file=simulated_pump.key_file("clinician"))
 
-The fixture pairs fresh keys, starts the firmware on a pty in a background thread with the
-simulator-control role enabled, and stops it after the test. `simulated_pump.client(role)` gives a
-connected `PumpClient` for arranging state or checking results.
+`virtual_pump` is the one to reach for: a `firmware_protocol.simulated` pump whose `port` behaves
+like a pyserial port (read, write, timeout) on a simulated line; while your code waits on a read,
+virtual time moves and the firmware answers, so timeouts and retries take no wall time and every
+run is the same. `simulated_pump` pairs fresh keys, starts the firmware on a pty in a background
+thread (the wall clock) and stops it after the test. Both give `client(role)`, a connected
+`PumpClient` for arranging state or checking results, and `firmware.pump`, the model behind it.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from firmware_protocol.client import PumpClient
 from firmware_protocol.firmware import Firmware
 from firmware_protocol.messages import Role
 from firmware_protocol.security import DeviceKey, PumpKeys, provision
+from firmware_protocol.simulated import SimulatedPump as VirtualPump
+from firmware_protocol.simulated import simulated_pump as virtual_simulated_pump
 from firmware_protocol.transport import PacedPort, open_pty
 from pumpsim import PumpConfig
 
@@ -84,6 +92,16 @@ def serve_on_pty(
     finally:
         pump.close()
         port.close()
+
+
+@pytest.fixture
+def virtual_pump() -> Iterator[VirtualPump]:
+    """A simulated pump on virtual time (seed 0) for the duration of one test."""
+    pump = virtual_simulated_pump(seed=0)
+    try:
+        yield pump
+    finally:
+        pump.close()
 
 
 @pytest.fixture

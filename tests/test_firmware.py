@@ -20,6 +20,7 @@ from firmware_protocol.frame import Flags, Frame, FrameDecoder
 from firmware_protocol.messages import Role
 from firmware_protocol.pytest_plugin import SimulatedPump
 from firmware_protocol.security import DeviceKey
+from firmware_protocol.simulated import SimulatedPump as VirtualPump
 from firmware_protocol.transport import LineFaults
 from pumpsim import Continuous, LogKind, Mix, MotorStall, TherapyProgram
 from pumpsim.units import days, hours
@@ -305,3 +306,13 @@ def test_end_to_end_over_a_real_pty(simulated_pump: SimulatedPump) -> None:
     assert status.pump_id == simulated_pump.firmware.keys.pump_id
     log = c.read_log()
     assert "reservoir_filled" in [r.kind for r in log.records]
+
+
+def test_the_virtual_pump_fixture_answers_like_a_serial_port(virtual_pump: VirtualPump) -> None:
+    port = virtual_pump.port
+    port.timeout = 0.5
+    key = virtual_pump.keys[Role.CLINICIAN]
+    client = PumpClient(port, key, monotonic=virtual_pump.monotonic)
+    assert client.connect().role == "clinician"
+    assert client.interrogate().pump_id == key.pump_id
+    assert port.read(1) == b""  # nothing more to read: virtual time passed, no wall time
