@@ -10,15 +10,13 @@ and says whether it acted; the command is never re-sent under a new id.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import struct
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -463,49 +461,3 @@ class PumpClient:
     def sim_truth(self) -> m.SimTruth:
         reply: m.SimTruth = self.request(m.SimTruthRequest())
         return reply
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-class AsyncPumpClient:
-    """The same API for asyncio: each call runs the sync client in a worker thread, one at a time.
-
-    `await client.call(client.sync.interrogate)` works for any method; the common ones have
-    named wrappers.
-    """
-
-    def __init__(self, sync: PumpClient) -> None:
-        self.sync = sync
-        self._lock = threading.Lock()
-
-    async def call(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        def locked() -> R:
-            with self._lock:
-                return fn(*args, **kwargs)
-
-        return await asyncio.to_thread(locked)
-
-    async def connect(self) -> m.AuthOk:
-        return await self.call(self.sync.connect)
-
-    async def interrogate(self) -> m.Status:
-        return await self.call(self.sync.interrogate)
-
-    async def read_status(self) -> m.Status:
-        return await self.call(self.sync.read_status)
-
-    async def read_log(self, since_index: int = 0, max_records: int = 0) -> LogPage:
-        return await self.call(self.sync.read_log, since_index, max_records)
-
-    async def stage_program(self, program: TherapyProgram) -> m.ProgramReview:
-        return await self.call(self.sync.stage_program, program)
-
-    async def confirm_program(self, stage_id: int, *, override_soft_limits: bool = False) -> m.Done:
-        return await self.call(
-            self.sync.confirm_program, stage_id, override_soft_limits=override_soft_limits
-        )
-
-    async def close(self) -> None:
-        await self.call(self.sync.close)

@@ -12,7 +12,8 @@ from typing import ParamSpec, TypeVar
 
 import serial
 
-from firmware_protocol.client import AsyncPumpClient, PumpClient
+from firmware_protocol.async_client import AsyncPumpClient
+from firmware_protocol.client import PumpClient
 from firmware_protocol.security import DeviceKey
 from firmware_protocol.transport import Port, open_port
 

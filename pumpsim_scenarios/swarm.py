@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +36,7 @@ from firmware_protocol.client import (
 from firmware_protocol.frame import FrameDecoder
 from firmware_protocol.line_faults import LineFaults
 from firmware_protocol.simulated import SimulatedPump, simulated_pump
-from firmware_protocol.store import NvStore, StoredTxn
+from firmware_protocol.store import NvStore
 from firmware_protocol.virtual_time import PowerCut
 from pumpsim import (
     CatheterOcclusion,
@@ -47,12 +46,15 @@ from pumpsim import (
     MotorStall,
     Pump,
     PumpConfig,
-    PumpError,
     Step,
     TherapyProgram,
 )
 from pumpsim.program import PatientBolusSettings
 from pumpsim.units import days, hours, minutes
+from pumpsim_scenarios.oracle import apply_request
+from pumpsim_scenarios.swarm_memory import PLANTED, TappedStore
+
+__all__ = ["PLANTED", "STEPS", "SeedResult", "job", "report", "run_seed", "shortest_failing"]
 
 STEPS = 40
 # Refusals that come before a request becomes a transaction (so the pump keeps no record of it).
@@ -64,54 +66,6 @@ _NOT_TRANSACTIONS = {
 }
 Role = m.Role
 MIXES = ((("morphine", 10_000.0),), (("ziconotide", 25.0),), (("baclofen", 500.0),))
-
-
-# ------------------------------------------------------------------- the pump's memory, tapped
-
-
-class TappedStore(NvStore):
-    """The pump's memory, with a window for the checker and a trigger for the saboteur."""
-
-    def __init__(self) -> None:
-        super().__init__(":memory:")
-        self.committed: list[tuple[str | None, int | None]] = []  # (op, txn) in commit order
-        self.on_commit: Callable[[], None] | None = None
-
-    def commit(self, **kw: Any) -> None:
-        super().commit(**kw)
-        self.committed.append((kw.get("op"), kw.get("txn")))
-        if self.on_commit is not None:
-            self.on_commit()
-
-
-class AckBeforeJournal(TappedStore):
-    """A planted bug: the command is made durable only after its reply has gone out."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._held: list[dict[str, Any]] = []
-
-    def commit(self, **kw: Any) -> None:
-        self.flush()
-        self._held.append(kw)
-
-    def flush(self) -> None:
-        held, self._held = self._held, []
-        for kw in held:
-            super().commit(**kw)
-
-
-class ForgetsTransactions(TappedStore):
-    """A planted bug: the pump does not look up a repeated transaction id (no exactly-once)."""
-
-    def txn(self, txn: int) -> StoredTxn | None:
-        return None
-
-
-PLANTED: dict[str, Callable[[], TappedStore]] = {
-    "ack-before-journal": AckBeforeJournal,
-    "forgets-transactions": ForgetsTransactions,
-}
 
 
 # ------------------------------------------------------------------------------ one life
@@ -206,45 +160,10 @@ class Life:
                 error = codec.decode(m.ErrorReply, stored.response).code
             if error == m.WireError.STAGE_UNKNOWN:
                 continue  # the session that staged it was lost: nothing to apply
-            refused = self._apply(request)
+            refused = apply_request(self.reference, request, self.staged)
             if refused != (error is not None):
                 said = f"refused it ({error})" if error else "applied it"
                 self.violation(f"{type(request).__name__}: the pump {said}, the reference not")
-
-    def _apply(self, msg: Any) -> bool:
-        """Apply what the programmer sent to the reference; True if the reference refused it."""
-        ref = self.reference
-        try:
-            if isinstance(msg, m.ConfirmProgram):
-                program = self.staged.get(msg.stage_id)
-                if program is None:
-                    return True
-                ref.set_program(program, override_soft_limits=msg.override_soft_limits)
-            elif isinstance(msg, m.ClinicianBolus):
-                ref.start_bolus(msg.volume_ml, msg.duration_s)
-            elif isinstance(msg, m.PatientBolusRequest):
-                ref.request_patient_bolus()
-            elif isinstance(msg, m.RefillWithdraw):
-                ref.withdraw_reservoir()
-            elif isinstance(msg, m.RefillFill):
-                program = convert.program_from_spec(msg.program[0]) if msg.program else None
-                mix = convert.mix_from_specs(msg.mix)
-                ref.fill_reservoir(
-                    msg.volume_ml, mix, program, override_soft_limits=msg.override_soft_limits
-                )
-            elif isinstance(msg, m.MriEnter):
-                ref.enter_mri_safe_mode()
-            elif isinstance(msg, m.MriExit):
-                ref.exit_mri_safe_mode()
-            elif isinstance(msg, m.AcknowledgeAlarms):
-                ref.acknowledge_alarms()
-            elif isinstance(msg, m.SimAdvance):
-                ref.advance(ref.now_s + msg.seconds)
-            elif isinstance(msg, m.SimInjectFault):
-                ref.inject(convert.fault_from_json(msg.fault_json, ref.now_s))
-        except PumpError:
-            return True
-        return False
 
     def check(self) -> None:
         self._catch_up_reference()

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from firmware_protocol import cobs, codec
 from firmware_protocol import messages as m
-from firmware_protocol.client import AsyncPumpClient, DeviceError, LinkLostError, PumpClient
+from firmware_protocol.async_client import AsyncPumpClient
+from firmware_protocol.client import DeviceError, LinkLostError, PumpClient
 from firmware_protocol.frame import Flags, Frame, FrameDecoder, crc16
 from firmware_protocol.messages import Role
 from firmware_protocol.security import DeviceKey, PumpKeys
