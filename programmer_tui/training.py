@@ -93,9 +93,8 @@ class ScenarioPlayer:
         ]
         # Doses up to the scenario's end, however far the accelerated clock ran past it.
         trend = client.read_trend(0.0, self.scenario.duration_s)
-        result = runner.ScenarioResult(
-            self.scenario.id, self.scenario.path, self.scenario.name, "training", {}, False, []
-        )
+        sc = self.scenario
+        result = runner.ScenarioResult(sc.id, sc.path, sc.name, "training", {}, sc.seed, False, [])
         result.alarms = alarms
         result.verdicts = verdicts
         result.delivered_mcg = {d: float(v.sum()) for d, v in trend.delivered_mcg.items()}

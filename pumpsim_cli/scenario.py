@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
-from pumpsim_scenarios import campaign, hazards
+from pumpsim_scenarios import campaign, hazards, html_report
 from pumpsim_scenarios.spec import ScenarioError
 
 
@@ -19,9 +21,14 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--mode", choices=["model", "stack"], help="override each file's mode")
     r.add_argument("--json", type=Path, help="write the JSON report here")
     r.add_argument("--junit", type=Path, help="write JUnit XML here")
+    r.add_argument("--html", type=Path, help="write a self-contained HTML report here")
     r.add_argument("--workers", type=int, help="local processes (default: every core)")
     r.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (extra: pumpsim[dask])")
     r.set_defaults(run=run)
+    rp = verbs.add_parser("report", help="render a saved JSON report as a self-contained HTML page")
+    rp.add_argument("results", type=Path, help="a JSON report (scenario run --json)")
+    rp.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
+    rp.set_defaults(run=render_report)
     h = verbs.add_parser("hazards", help="print the hazard table and what exercises each hazard")
     h.add_argument("--scenarios", type=Path, default=Path("scenarios"))
     h.set_defaults(run=show_hazards)
@@ -33,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    started = time.perf_counter()
     results = campaign.run_all(
         scenarios,
         mode=args.mode,
@@ -44,8 +52,34 @@ def run(args: argparse.Namespace) -> int:
         args.json.write_text(campaign.json_report(results))
     if args.junit:
         args.junit.write_text(campaign.junit_report(results))
+    if args.html:
+        report = json.loads(campaign.json_report(results))
+        wall_s = time.perf_counter() - started
+        try:
+            args.html.write_text(html_report.render(report, wall_s=wall_s))
+        except html_report.ReportUnavailableError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     print(campaign.summary_text(results))
     return 0 if all(r["passed"] for r in results) else 1
+
+
+def render_report(args: argparse.Namespace) -> int:
+    try:
+        report = json.loads(args.results.read_text())
+        results = report["results"]
+        if not isinstance(results, list):
+            raise TypeError("results is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"error: {args.results} is not a scenario JSON report ({e})", file=sys.stderr)
+        return 2
+    try:
+        args.output.write_text(html_report.render(report))
+    except html_report.ReportUnavailableError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output} ({len(results)} scenarios)")
+    return 0
 
 
 def show_hazards(args: argparse.Namespace) -> int:

@@ -29,8 +29,8 @@ HAZARDS: tuple[Hazard, ...] = (
         "Firmware validates every program against the drug library, "
         "worst case of patient boluses included",
         "The pump shall refuse any program whose worst 24 h exceeds the drug's daily limit",
-        ("unsafe-dose-refused",),
-        ("tests/test_violation_codes.py", "tests/test_firmware.py"),
+        ("unsafe-dose-refused", "ziconotide-titration"),
+        ("tests/test_violation_codes.py", "tests/test_firmware.py", "tests/test_soft_limits.py"),
     ),
     Hazard(
         "H2",
@@ -129,7 +129,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "Transaction ids, stored replies, resolution after reconnect",
         "A retransmitted command shall never be applied twice; nothing acknowledged shall be lost",
         ("link-noise-program-change",),
-        ("tests/test_lossy.py", "tests/test_crash.py"),
+        ("tests/test_lossy.py", "tests/test_crash.py", "tests/test_swarm.py"),
     ),
     Hazard(
         "H13",

@@ -31,6 +31,7 @@ from pumpsim import (
     dose_to_rate,
 )
 from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
+from pumpsim_scenarios import series
 from pumpsim_scenarios.spec import Action, Expectation, Scenario
 
 
@@ -379,6 +380,7 @@ class ScenarioResult:
     name: str
     mode: str
     parameters: dict[str, Any]
+    seed: int
     passed: bool
     expectations: list[ExpectationResult]
     rejections: dict[int, list[str]] = field(default_factory=dict)
@@ -387,10 +389,13 @@ class ScenarioResult:
     delivered_mcg: dict[str, float] = field(default_factory=dict)
     final: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    series: dict[str, Any] = field(default_factory=dict)
+    moments: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "seed": self.seed,
             "path": self.path,
             "name": self.name,
             "mode": self.mode,
@@ -403,6 +408,8 @@ class ScenarioResult:
             "alarms": [[k, round(t / SECONDS_PER_DAY, 6)] for k, t in self.alarms],
             "delivered_mcg": {k: round(v, 3) for k, v in sorted(self.delivered_mcg.items())},
             "final": self.final,
+            "series": self.series,
+            "moments": self.moments,
         }
 
 
@@ -413,7 +420,14 @@ def run(scenario: Scenario, mode: str | None = None) -> ScenarioResult:
         ModelDriver(scenario) if mode == "model" else StackDriver(scenario)
     )
     result = ScenarioResult(
-        scenario.id, scenario.path, scenario.name, mode, scenario.parameters, False, []
+        scenario.id,
+        scenario.path,
+        scenario.name,
+        mode,
+        scenario.parameters,
+        scenario.seed,
+        False,
+        [],
     )
     alarm_log: list[tuple[str, float]] = []
     try:
@@ -446,6 +460,8 @@ def run(scenario: Scenario, mode: str | None = None) -> ScenarioResult:
         "program": type(status.program.basal).__name__,
         **extra,
     }
+    result.series = series.record(pump, scenario, scenario.duration_s)
+    result.moments = series.moments(scenario, alarm_log, result.verdicts)
     result.expectations = [judge(e, result, scenario, extra) for e in scenario.expectations]
     result.passed = all(e.passed for e in result.expectations)
     return result
