@@ -124,7 +124,10 @@ class BasalCurve:
         h0 = self.cum_ml[i0] + alpha_ml_s * self.starts_s[i0]
         h0 += (self.rates_ml_s[i0] + alpha_ml_s) * into0  # H within t0's period
         target = h0 + volume_ml
-        k = math.floor(target / per_period)
+        periods = target / per_period
+        if not math.isfinite(periods):
+            return math.inf  # so slow it never gets there in a float's lifetime
+        k = math.floor(periods)
         within = target - k * per_period
         if within <= 0 and k > 0:
             k -= 1

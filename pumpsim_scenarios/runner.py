@@ -6,7 +6,6 @@ on the model's ground truth and on what the programmer saw (replies, rejections,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import pumpsim
 from firmware_protocol import messages as m
 from firmware_protocol.client import ClientError, DeviceError, OutcomeUncertainError
+from firmware_protocol.convert import FAULTS, fault_to_json
 from firmware_protocol.firmware import Firmware
 from firmware_protocol.line_faults import LineFaults
 from firmware_protocol.simulated import simulated_pump
@@ -114,14 +114,21 @@ def program_from(
     return TherapyProgram(basal, pb, float(params.get("low_reservoir_alarm_ml", 2.0)))
 
 
-def fault_json(params: dict[str, Any], at_s: float) -> str:
+def fault_from(params: dict[str, Any], at_s: float) -> pumpsim.Fault:
+    """A timeline's fault entry as the model's own fault object, beginning at `at_s`."""
     body = {k: v for k, v in params.items() if k != "fault"}
     for key in list(body):
         if key.endswith("_days"):
             body[key[:-5] + "_s"] = float(body.pop(key)) * SECONDS_PER_DAY
         elif key.endswith("_hours"):
             body[key[:-6] + "_s"] = float(body.pop(key)) * SECONDS_PER_HOUR
-    return json.dumps({"kind": params["fault"], "onset_s": at_s, **body})
+    fault: pumpsim.Fault = FAULTS[params["fault"]](onset_s=at_s, **body)
+    return fault
+
+
+def fault_json(params: dict[str, Any], at_s: float) -> str:
+    """The same fault as it crosses the wire (SimInjectFault)."""
+    return fault_to_json(fault_from(params, at_s))
 
 
 # --------------------------------------------------------------------------- drivers
@@ -185,10 +192,8 @@ class ModelDriver:
     def acknowledge(self) -> None:
         self.pump.acknowledge_alarms()
 
-    def fault(self, text: str) -> None:
-        from firmware_protocol.convert import fault_from_json
-
-        self._do(lambda: self.pump.inject(fault_from_json(text, self.pump.now_s)))
+    def fault(self, fault: pumpsim.Fault) -> None:
+        self._do(lambda: self.pump.inject(fault))
 
     def close(self) -> dict[str, Any]:
         return {}
@@ -327,8 +332,8 @@ class StackDriver:
     def acknowledge(self) -> None:
         self._request(m.AcknowledgeAlarms(self.client.new_txn(), ()))
 
-    def fault(self, text: str) -> None:
-        self._request(m.SimInjectFault(self.client.new_txn(), text))
+    def fault(self, fault: pumpsim.Fault) -> None:
+        self._request(m.SimInjectFault(self.client.new_txn(), fault_to_json(fault)))
 
     def link_noise(self, params: dict[str, Any]) -> None:
         self.line.bit_flip_rate = float(params.get("bit_error_rate", 0.0))
@@ -549,7 +554,7 @@ def _act(driver: ModelDriver | StackDriver, s: Scenario, a: Action, result: Scen
     elif kind == "acknowledge":
         driver.acknowledge()
     elif kind == "fault":
-        driver.fault(fault_json(p, a.at_s))
+        driver.fault(fault_from(p, a.at_s))
     elif isinstance(driver, StackDriver):
         if kind == "link_noise":
             driver.link_noise(p)

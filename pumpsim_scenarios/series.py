@@ -20,8 +20,9 @@ from pumpsim_scenarios.spec import Scenario
 MAX_POINTS = 240
 
 
-def _round(values: Any, digits: int = 5) -> list[float]:
-    return [float(f"{v:.{digits}g}") for v in values]
+def _round(values: Any, decimals: int = 5) -> list[float]:
+    rounded: list[float] = np.round(np.asarray(values, dtype=np.float64), decimals).tolist()
+    return rounded
 
 
 def record(pump: Pump, scenario: Scenario, end_s: float) -> dict[str, Any]:

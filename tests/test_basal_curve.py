@@ -68,7 +68,10 @@ def test_running_volume_matches_walking_every_step(
     assert np.allclose(curve.running_ml_array(many), [curve.running_ml(t) for t in many])
 
 
-@given(schedules(), TIMES, st.floats(0.0, 1e-4), st.floats(1e-6, 30.0))
+ALPHAS = st.one_of(st.just(0.0), st.floats(1e-9, 1e-4))  # mL/s: none, or a real drain
+
+
+@given(schedules(), TIMES, ALPHAS, st.floats(1e-6, 30.0))
 def test_time_to_reach_is_the_first_time_the_volume_is_reached(
     schedule: FlexibleSchedule, t0: float, alpha_ml_s: float, volume_ml: float
 ) -> None:
