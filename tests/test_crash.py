@@ -74,8 +74,8 @@ def test_acknowledged_commands_survive_kill_9(tmp_path: Path) -> None:
         client = _client(url, key)
         client.refill_withdraw()
         client.refill_fill(20.0, Mix.of(morphine=1000.0), PROGRAM)
-        for _round in range(3):
-            threading.Timer(rng.uniform(0.2, 0.8), os.kill, (proc.pid, signal.SIGKILL)).start()
+        for _round in range(2):
+            threading.Timer(rng.uniform(0.15, 0.4), os.kill, (proc.pid, signal.SIGKILL)).start()
             while True:
                 try:
                     for msg in (
