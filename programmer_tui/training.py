@@ -43,9 +43,11 @@ class ScenarioPlayer:
     def setup(self, client: PumpClient) -> None:
         """Implant as the scenario says (the trainee starts from there)."""
         init = self.scenario.initial
-        conc = runner._mcg(init, "concentration") or 1000.0
+        conc = runner.mcg_of(init, "concentration") or 1000.0
         config = runner.pump_config(self.scenario)
-        program_params = init.get("program", {"mode": "stopped"}) | runner._pb(init)
+        program_params = init.get("program", {"mode": "stopped"}) | runner.patient_bolus_params(
+            init
+        )
         program = runner.program_from(program_params, conc, config)
         status = client.read_status()
         if status.refill_in_progress:
