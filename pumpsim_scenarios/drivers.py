@@ -16,6 +16,7 @@ from firmware_protocol.client import ClientError, DeviceError, OutcomeUncertainE
 from firmware_protocol.convert import fault_to_json
 from firmware_protocol.firmware import Firmware
 from firmware_protocol.line_faults import LineFaults
+from firmware_protocol.recovery import deliver
 from firmware_protocol.simulated import simulated_pump
 from pumpsim import (
     Mix,
@@ -139,33 +140,21 @@ class StackDriver:
 
     def _request(self, msg: Any) -> Any:
         """Send until it gets through: reconnect, resolve by transaction id, never a new id."""
-        for _ in range(30):
-            if not self.client.connected:
-                self.connect()
-            if self.lose_next:
-                self.lose_next = False
-                self._send_into_a_dead_line(msg)
-                continue
-            try:
-                reply = self.client.request(msg)
-            except DeviceError as e:
-                raise Rejected([v.code for v in e.violations] + [e.code]) from None
-            except OutcomeUncertainError as e:
-                self.connect()
-                try:
-                    resolved = self.client.resolve(e)
-                except DeviceError as err:
-                    raise Rejected([v.code for v in err.violations] + [err.code]) from None
-                if resolved is None:
-                    continue  # never applied: the same request, same id, again
-                reply = resolved
-            except ClientError:
-                self.connect()
-                continue
-            if m.SPECS[type(msg)].mutating:
-                self.acknowledged.append(msg.txn)
-            return reply
-        raise RuntimeError(f"{type(msg).__name__} never got through")
+        if not self.client.connected:
+            self.connect()
+        if self.lose_next:
+            self.lose_next = False
+            self._send_into_a_dead_line(msg)
+            self.connect()
+        try:
+            reply = deliver(self.client, msg, attempts=30)
+        except DeviceError as e:
+            raise Rejected([v.code for v in e.violations] + [e.code]) from None
+        if reply is None:
+            raise RuntimeError(f"{type(msg).__name__} never got through")
+        if m.SPECS[type(msg)].mutating:
+            self.acknowledged.append(msg.txn)
+        return reply
 
     def _send_into_a_dead_line(self, msg: Any) -> None:
         dropping = self.line.drop_frame_rate

@@ -30,11 +30,10 @@ from firmware_protocol import messages as m
 from firmware_protocol.client import (
     ClientError,
     DeviceError,
-    OutcomeUncertainError,
-    PumpClient,
 )
 from firmware_protocol.frame import FrameDecoder
 from firmware_protocol.line_faults import LineFaults
+from firmware_protocol.recovery import connect, deliver
 from firmware_protocol.simulated import SimulatedPump, simulated_pump
 from firmware_protocol.store import NvStore
 from firmware_protocol.virtual_time import PowerCut
@@ -204,52 +203,25 @@ class Life:
         if self.sim.world is not None and self.sim.world.device is None:
             self.sim.restart()
 
-    def _connect(self, client: PumpClient) -> bool:
-        for _ in range(8):
-            self._revive_if_dead()
-            try:
-                client.connect()
-                return True
-            except ClientError:
-                continue
-        return False
-
     def request(self, role: Role, msg: Any) -> Any:
-        """Send until it gets through; an uncertain outcome is settled by its transaction id."""
-        client = self.clients[role]
+        """Send until its outcome is known (`recovery.deliver`), powering the pump back up when
+        it is dead; the reply, the pump's refusal, or None if it never got through."""
         txn = getattr(msg, "txn", None)
         if txn is not None:
             self.sent[txn] = msg
             self.result.commands += 1
-        for _ in range(12):
-            if not client.connected and not self._connect(client):
-                continue
-            try:
-                reply = client.request(msg)
-            except DeviceError as e:
-                if e.code == m.WireError.INTERNAL:
-                    self.violation(f"the firmware answered INTERNAL: {e}")
-                if e.code in _NOT_TRANSACTIONS:
-                    return e  # refused before it became a transaction: nothing to keep
-                reply = e
-            except OutcomeUncertainError as e:
-                if not self._connect(client):
-                    continue
-                try:
-                    settled = client.resolve(e)
-                except ClientError:
-                    continue
-                if settled is None:
-                    continue  # never applied: the same request, same id, again
-                reply = settled
-            except ClientError:
-                self._revive_if_dead()
-                continue
-            if txn is not None:
-                self.acknowledged.append(txn)
-                self.result.acknowledged += 1
-            return reply
-        return None
+        try:
+            reply = deliver(self.clients[role], msg, before_retry=self._revive_if_dead)
+        except DeviceError as e:
+            if e.code == m.WireError.INTERNAL:
+                self.violation(f"the firmware answered INTERNAL: {e}")
+            if e.code in _NOT_TRANSACTIONS:
+                return e  # refused before it became a transaction: nothing to keep
+            reply = e
+        if reply is not None and txn is not None:
+            self.acknowledged.append(txn)
+            self.result.acknowledged += 1
+        return reply
 
     # ----------------------------------------------------------------------- the steps
 
@@ -377,7 +349,7 @@ class Life:
         self.note("the log is downloaded")
         client = self.clients[Role.CLINICIAN]
         for _ in range(4):
-            if not client.connected and not self._connect(client):
+            if not client.connected and not connect(client, before_each=self._revive_if_dead):
                 continue
             try:
                 client.read_log()

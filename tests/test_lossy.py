@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from firmware_protocol import messages as m
-from firmware_protocol.client import ClientError, OutcomeUncertainError, PumpClient
+from firmware_protocol import recovery
+from firmware_protocol.client import ClientError, OutcomeUncertainError
 from firmware_protocol.transport import LineFaults
 from pumpsim import Continuous, LogKind, TherapyProgram
 
@@ -23,16 +24,6 @@ from builders import MORPHINE_10, patient_bolus
 from protocol_helpers import bench
 
 EXAMPLES = 60 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 6
-
-
-def _connect(client: PumpClient, attempts: int = 10) -> bool:
-    for _ in range(attempts):
-        try:
-            client.connect()
-            return True
-        except ClientError:
-            continue
-    return False
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -63,26 +54,8 @@ def test_commands_apply_exactly_once_or_are_reported(
         unresolved = 0
         for _ in range(commands):
             request = m.PatientBolusRequest(client.new_txn())
-            if not client.connected and not _connect(client):
-                unresolved += 1
-                continue
-            for _attempt in range(6):
-                try:
-                    client.request(request)
-                    confirmed += 1
-                    break
-                except OutcomeUncertainError as uncertain:
-                    if not _connect(client):
-                        continue
-                    try:
-                        if client.resolve(uncertain) is not None:
-                            confirmed += 1
-                            break
-                    except ClientError:
-                        continue
-                except ClientError:
-                    if not _connect(client):
-                        continue
+            if recovery.deliver(client, request, attempts=6) is not None:
+                confirmed += 1
             else:
                 unresolved += 1
         applied = len(
@@ -122,7 +95,7 @@ class LossyLinkMachine(RuleBasedStateMachine):
 
     @rule()
     def command(self) -> None:
-        if not self.client.connected and not _connect(self.client, attempts=2):
+        if not self.client.connected and not recovery.connect(self.client, attempts=2):
             return
         self.sent += 1
         try:
@@ -135,7 +108,7 @@ class LossyLinkMachine(RuleBasedStateMachine):
 
     @rule()
     def resolve(self) -> None:
-        if not self.uncertain or not _connect(self.client, attempts=2):
+        if not self.uncertain or not recovery.connect(self.client, attempts=2):
             return
         pending = self.uncertain.pop()
         try:
