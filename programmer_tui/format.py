@@ -26,6 +26,8 @@ def day(at_s: float | None, offset_s: float = 0.0) -> str:
 def dose(drug: str, mcg: float) -> str:
     unit = DEFAULT_LIBRARY[drug].unit if drug in DEFAULT_LIBRARY else "mcg"
     value = mcg / 1000 if unit == "mg" else mcg
+    if abs(value) < 5e-9:
+        value = 0.0  # float residue of a dose times a concentration, not a dose
     return f"{value:.4g} {unit}"
 
 

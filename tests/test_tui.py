@@ -16,7 +16,7 @@ from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
 from programmer_tui.screens.help import HelpScreen
 from programmer_tui.screens.review import ReviewScreen
-from pumpsim import Continuous, FlexibleSchedule, LogKind, MriPhase, Stopped
+from pumpsim import Continuous, FlexibleSchedule, LogKind, Mix, MriPhase, Stopped, TherapyProgram
 
 from tui_helpers import demo_app, open_review, ready, settle, until
 
@@ -349,3 +349,32 @@ async def test_a_lost_reply_is_resolved_on_reconnect_and_never_repeated(tmp_path
         await until(pilot, app, lambda: app.link_ok and not app.pending_uncertain, timeout=30)
         await settle(pilot, app)
         assert clinician_boluses() == 1  # and only once
+
+
+async def test_a_titration_past_a_soft_limit_needs_an_explicit_override(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        backend = app.backend
+        assert backend is not None
+        start = TherapyProgram(Continuous(0.096))  # 2.4 mcg/day of 25 mcg/mL ziconotide
+        await backend.call(backend.sync.refill_withdraw)
+        await backend.call(backend.sync.refill_fill, 20.0, Mix.of(ziconotide=25.0), start)
+        app.action_interrogate()
+        await until(pilot, app, lambda: app.status is not None and "ziconotide" in str(app.status))
+        await open_review(pilot, app, "f3", {"#dose": "7.2"}, "#review")
+        warnings = text_of(app.screen, "#review-warnings")
+        assert "INCREASE_ABOVE_LIMIT" in warnings
+        assert "2.4 mcg/day" in warnings
+        confirm = app.screen.query_one("#confirm", Button)
+        assert confirm.disabled
+        await pilot.press("ctrl+y")  # refused while the override is not ticked
+        await settle(pilot, app)
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.click("#override")
+        await until(pilot, app, lambda: not confirm.disabled)
+        await pilot.press("ctrl+y")
+        await until(pilot, app, lambda: pump.program.basal == Continuous(0.288))
+        (record,) = pump.log.of_kind(LogKind.SOFT_LIMIT_OVERRIDDEN)
+        assert record.details["codes"] == "INCREASE_ABOVE_LIMIT"

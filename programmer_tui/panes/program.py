@@ -4,6 +4,7 @@ own rules checked while typing, and a review before anything is written."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
@@ -326,14 +327,20 @@ class ProgramPane(VerticalScroll):
             )
         if not review.changes:
             rows.insert(0, ("(no change)", "", ""))
+        warnings = [f"{w.code}: {w.message}" for w in review.warnings]
 
         def decided(confirmed: bool | None) -> None:
             backend = self.papp.backend
             if confirmed and backend is not None:
+                written = "Program written to the pump"
+                if warnings:
+                    written += " (soft limits overridden; the pump logged it)"
+                confirm = functools.partial(
+                    backend.sync.confirm_program, override_soft_limits=bool(warnings)
+                )
                 self.papp.pump_call(
-                    backend.sync.confirm_program,
-                    review.stage_id,
-                    done=lambda _done: self.app.notify("Program written to the pump."),
+                    confirm, review.stage_id, done=lambda _done: self.app.notify(written + ".")
                 )
 
-        self.app.push_screen(ReviewScreen("Review the new program", rows), decided)
+        screen = ReviewScreen("Review the new program", rows, warnings=warnings)
+        self.app.push_screen(screen, decided)

@@ -1,4 +1,9 @@
-"""Review before write: old and new side by side, every change highlighted, then an explicit yes."""
+"""Review before write: old and new side by side, every change highlighted, then an explicit yes.
+
+Past a soft limit (a titration step too steep, a dose above the usual range) the pump accepts the
+program only with an override: the warnings are shown apart from the changes, each with its code
+and a plain sentence, and the confirm button stays off until the clinician ticks the override.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, Checkbox, DataTable, Static
 
 
 class ReviewScreen(ModalScreen[bool]):
@@ -20,11 +25,18 @@ class ReviewScreen(ModalScreen[bool]):
         Binding("ctrl+y", "confirm", "Confirm"),
     ]
 
-    def __init__(self, title: str, rows: list[tuple[str, str, str]], note: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        rows: list[tuple[str, str, str]],
+        note: str = "",
+        warnings: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.review_title = title
         self.rows = rows
         self.note = note
+        self.warnings = warnings or []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="review-box"):
@@ -32,8 +44,19 @@ class ReviewScreen(ModalScreen[bool]):
             yield DataTable(id="review-table", cursor_type="none", zebra_stripes=True)
             if self.note:
                 yield Static(self.note, id="review-note")
+            if self.warnings:
+                lines = "\n".join(f"• {w}" for w in self.warnings)
+                yield Static(f"Soft limits passed:\n{lines}", id="review-warnings")
+                yield Checkbox(
+                    "I have weighed these warnings and override the soft limits", id="override"
+                )
             with Horizontal(classes="buttons"):
-                yield Button("Confirm and write to pump (ctrl+y)", variant="success", id="confirm")
+                label = (
+                    "Override and write to pump (ctrl+y)"
+                    if self.warnings
+                    else ("Confirm and write to pump (ctrl+y)")
+                )
+                yield Button(label, variant="success", id="confirm", disabled=bool(self.warnings))
                 yield Button("Cancel (esc)", variant="default", id="cancel")
 
     def on_mount(self) -> None:
@@ -48,6 +71,9 @@ class ReviewScreen(ModalScreen[bool]):
                 table.add_row(what, old, new)
         self.query_one("#cancel", Button).focus()
 
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = not event.value
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm")
 
@@ -55,4 +81,5 @@ class ReviewScreen(ModalScreen[bool]):
         self.dismiss(False)
 
     def action_confirm(self) -> None:
-        self.dismiss(True)
+        if not self.query_one("#confirm", Button).disabled:
+            self.dismiss(True)
