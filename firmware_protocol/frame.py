@@ -33,6 +33,7 @@ class Flags(IntFlag):
 
 
 KNOWN_FLAGS = Flags.SECURE | Flags.ACK | Flags.DATA
+_FLAG_VALUES = tuple(Flags(i) for i in range(int(KNOWN_FLAGS) + 1))  # parsing makes no new enums
 
 
 def crc16(data: bytes) -> int:
@@ -88,7 +89,7 @@ def parse_body(body: bytes) -> Frame:
     if length != len(body) - HEADER_SIZE - CRC_SIZE or length > MAX_PAYLOAD:
         raise FrameError("length")
     payload = body[HEADER_SIZE : HEADER_SIZE + length]
-    return Frame(Flags(flags), session, counter, seq, ack, msg_type, payload, version)
+    return Frame(_FLAG_VALUES[flags], session, counter, seq, ack, msg_type, payload, version)
 
 
 @dataclass

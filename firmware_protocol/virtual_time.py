@@ -194,15 +194,18 @@ class SimWorld:
         clock, line = self.clock, self.line
         while True:
             device = self.device
+            wake = math.inf
             turns = 0
-            while device is not None and (
-                line.pump.in_waiting or device.next_wake_s() <= clock.now_s
-            ):
+            while device is not None:
+                wake = device.next_wake_s()
+                if not (line.pump.in_waiting or wake <= clock.now_s):
+                    break
                 try:
                     device.step()
                 except PowerCut:
                     self.device = device = None
                     self.power_cuts += 1
+                    wake = math.inf
                     break
                 self.steps += 1
                 turns += 1
@@ -210,7 +213,6 @@ class SimWorld:
                     raise RuntimeError("the simulated device keeps asking for turns")
             if (done is not None and done()) or clock.now_s >= until_s:
                 return
-            wake = device.next_wake_s() if device is not None else math.inf
             clock.now_s = min(until_s, line.next_arrival_after(clock.now_s), wake)
 
     def advance(self, seconds: float) -> None:
