@@ -97,6 +97,9 @@ class LogPage:
 ProgressFn = Callable[[int, int], None]
 
 
+POLL_S = 0.05  # longest wait for bytes; a read returns as soon as any arrive
+
+
 class PumpClient:
     def __init__(
         self,
@@ -122,7 +125,7 @@ class PumpClient:
         self._link: Link | None = None
         self._inbox: deque[Any] = deque()
         self.session: m.AuthOk | None = None
-        port.timeout = 0.01
+        port.timeout = POLL_S
 
     # ---------------------------------------------------------------- session
 
@@ -216,6 +219,10 @@ class PumpClient:
         now = self._monotonic()
         for frame in link.due(now):
             self.port.write(cipher.seal(frame).encode())
+        # Wait for bytes, but not past the link's next timer (a retransmission is due then).
+        deadline = link.next_deadline()
+        wait = POLL_S if deadline is None else min(POLL_S, max(0.0, deadline - now))
+        self.port.timeout = wait
         data = read_available(self.port)
         if not data:
             return
