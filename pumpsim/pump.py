@@ -9,7 +9,6 @@ alarms, ledger). Pure: no I/O, no threads, no wall clock. Commands act at the pu
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 
 from pumpsim import commands, engine, snapshot, views
@@ -235,8 +234,11 @@ class Pump:
     # ------------------------------------------------------- copies and state
 
     def clone(self) -> Pump:
-        """An independent copy (for what-if questions and tests of path independence)."""
-        return copy.deepcopy(self)
+        """An independent copy (for what-if questions and tests of path independence).
+
+        Made through a snapshot: faster than a deep copy, and every test that clones a pump
+        exercises snapshot and restore too."""
+        return Pump.restore(self.snapshot())
 
     def snapshot(self) -> bytes:
         """The whole state as versioned bytes; `Pump.restore` continues exactly from them."""
