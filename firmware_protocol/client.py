@@ -25,7 +25,7 @@ import serial
 from firmware_protocol import codec, convert
 from firmware_protocol import messages as m
 from firmware_protocol.frame import Flags, Frame, FrameDecoder
-from firmware_protocol.link import Link
+from firmware_protocol.link import Link, LinkStats
 from firmware_protocol.security import (
     DeviceKey,
     SessionCipher,
@@ -128,6 +128,11 @@ class PumpClient:
         port.timeout = POLL_S
 
     # ---------------------------------------------------------------- session
+
+    @property
+    def link_stats(self) -> LinkStats | None:
+        """The session's link counters (sent, retransmitted, duplicates...), None before one."""
+        return self._link.stats if self._link is not None else None
 
     @property
     def connected(self) -> bool:

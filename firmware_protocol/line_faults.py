@@ -25,6 +25,7 @@ class LineFaults:
     delay_s: float = 0.0  # every frame held this long (reads only)
     drop_frames: set[int] = field(default_factory=set)  # by index in this direction
     drop_all_from_frame: int | None = None  # link loss from this frame on
+    drop_every_nth: int | None = None  # lose frame n, 2n, 3n, ... of this direction
 
 
 @dataclass
@@ -59,6 +60,7 @@ class FrameShaper:
             drop = (
                 index in f.drop_frames
                 or (f.drop_all_from_frame is not None and index >= f.drop_all_from_frame)
+                or (f.drop_every_nth is not None and (index + 1) % f.drop_every_nth == 0)
                 or self.rng.random() < f.drop_frame_rate
                 or (frame_filter is not None and frame_filter(frame))
             )

@@ -9,14 +9,23 @@ from __future__ import annotations
 import argparse
 import signal
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from firmware_protocol.firmware import Firmware
+from firmware_protocol.line_faults import LineFaults
 from firmware_protocol.security import PumpKeys, provision
-from firmware_protocol.transport import PacedPort, Port, RecordingPort, open_port, open_pty
+from firmware_protocol.transport import (
+    FaultyPort,
+    PacedPort,
+    Port,
+    RecordingPort,
+    open_port,
+    open_pty,
+)
 from pumpsim import PumpConfig, PumpVariant, valve_gated_config
 
 
@@ -36,7 +45,58 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--variant", choices=[v.value for v in PumpVariant], default="peristaltic")
     p.add_argument("--reservoir-ml", type=float, choices=[20.0, 40.0], default=40.0)
     p.add_argument("--record", type=Path, help="record the traffic (see pumpsim decode)")
+    bad = p.add_argument_group(
+        "a bad line on demand (the fault model of scenarios and the simulated line)"
+    )
+    bad.add_argument(
+        "--line-drop",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="lose this fraction of frames, both ways",
+    )
+    bad.add_argument(
+        "--line-bit-errors",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="flip a bit in this fraction of bytes, both ways",
+    )
+    bad.add_argument(
+        "--line-lose-reply-every", type=int, metavar="N", help="lose every Nth frame the pump sends"
+    )
+    bad.add_argument(
+        "--line-latency-s",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="hold every frame this long",
+    )
+    bad.add_argument("--line-seed", type=int, default=0, help="seed of the line's faults")
     p.set_defaults(run=run)
+
+
+def line_faults(args: argparse.Namespace) -> tuple[LineFaults, LineFaults] | None:
+    """(pump to programmer, programmer to pump) faults from the options; None for a clean line."""
+    for name, value in (
+        ("--line-drop", args.line_drop),
+        ("--line-bit-errors", args.line_bit_errors),
+    ):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be a fraction between 0 and 1, got {value}")
+    if args.line_latency_s < 0:
+        raise ValueError("--line-latency-s must be >= 0")
+    every = args.line_lose_reply_every
+    if every is not None and every < 1:
+        raise ValueError("--line-lose-reply-every must be at least 1")
+    if not (args.line_drop or args.line_bit_errors or every or args.line_latency_s):
+        return None
+    common = {
+        "drop_frame_rate": args.line_drop,
+        "bit_flip_rate": args.line_bit_errors,
+        "delay_s": args.line_latency_s,
+    }
+    return LineFaults(**common, drop_every_nth=every), LineFaults(**common)
 
 
 def ensure_keys(directory: Path) -> PumpKeys:
@@ -89,12 +149,19 @@ def _config(args: argparse.Namespace) -> PumpConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        faults = line_faults(args)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     keys = ensure_keys(args.keys)
     state = args.state or args.keys / "pump.sqlite"
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     def firmware_on(port: Port) -> Firmware:
+        if faults is not None:
+            port = FaultyPort(port, args.line_seed, outbound=faults[0], inbound=faults[1])
         paced: Port = port if args.no_pacing else PacedPort(port, args.baud)
         if args.record:
             paced = RecordingPort(paced, args.record.open("a"), pump_side=True)
@@ -113,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
         f"(simulator role {'on' if args.simulator else 'off'})",
         flush=True,
     )
+    if faults is not None:
+        print(f"a bad line on purpose: replies {faults[0]}, commands {faults[1]}", flush=True)
     try:
         if args.tcp is not None:
             return _serve_tcp(args.tcp, firmware_on, stop)

@@ -169,3 +169,58 @@ def test_async_client() -> None:
         pump_id, records = asyncio.run(session())
         assert pump_id == b.pump_keys.pump_id
         assert records >= 1
+
+
+def test_pumpsim_serve_offers_a_bad_line_on_purpose(tmp_path: Path) -> None:
+    """Every other frame the pump sends is lost: a programmer that retries still gets through."""
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "pumpsim_cli.main", "serve", "--keys", str(tmp_path / "k")),
+            *("--no-pacing", "--line-lose-reply-every", "2", "--line-seed", "3"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "serving on" in line:
+                break
+        assert any("a bad line on purpose" in line for line in lines)
+        path = re.search(r"serving on (/dev/\S+)", lines[-1])
+        assert path is not None
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
+        port = serial.Serial(path.group(1), 115200, timeout=0.01)
+        c = PumpClient(port, DeviceKey.load(tmp_path / "k" / "clinician.key"))
+        c.connect()
+        for _ in range(3):
+            assert c.interrogate().pump_id == PumpKeys.load(tmp_path / "k" / "pump.keys").pump_id
+        stats = c.link_stats
+        assert stats is not None
+        assert stats.retransmitted >= 1  # lost replies were asked for again, and answered
+        port.close()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_pumpsim_serve_refuses_a_line_fault_out_of_range(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pumpsim_cli.main",
+            "serve",
+            "--line-drop",
+            "1.5",
+            "--keys",
+            str(tmp_path / "k"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "--line-drop must be a fraction" in done.stderr
+    assert not (tmp_path / "k").exists()  # nothing paired for a refused start
