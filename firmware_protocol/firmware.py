@@ -143,6 +143,16 @@ class Firmware:
         self.tick()
         self._flush(now)
 
+    def attach(self, port: Port) -> None:
+        """A new connection: read and write `port` from now on, with no session carried over
+        (whoever was connected before must authenticate again)."""
+        self.port = port
+        port.timeout = self._poll_s
+        self._decoder = FrameDecoder()
+        self._session = None
+        self._closing = False
+        self._handshake.pending = None
+
     def next_wake_s(self) -> float:
         """When the loop next has work without new bytes: a link timer, a session's expiry."""
         s = self._session

@@ -9,32 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, TypeVar, dataclass_transform
 
 from firmware_protocol.codec import U8, U16, U32, U64
+from firmware_protocol.vocabulary import Role, WireError
 
-
-class Role(StrEnum):
-    CLINICIAN = "clinician"  # the clinician programmer: everything a clinic does
-    PATIENT = "patient"  # the patient's handheld: a bolus request within limits, and status
-    SIMULATOR = "simulator"  # clinician rights plus time and fault control (simulator only)
-
-
-class WireError(StrEnum):
-    """Codes of the ERROR message. The model's own codes (pumpsim.ErrorCode) travel as they are."""
-
-    MALFORMED_MESSAGE = "MALFORMED_MESSAGE"
-    UNKNOWN_MESSAGE = "UNKNOWN_MESSAGE"
-    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
-    ROLE_FORBIDDEN = "ROLE_FORBIDDEN"
-    SESSION_EXPIRED = "SESSION_EXPIRED"
-    AUTH_FAILED = "AUTH_FAILED"
-    AUTH_BACKOFF = "AUTH_BACKOFF"
-    STAGE_UNKNOWN = "STAGE_UNKNOWN"
-    TXN_REUSED = "TXN_REUSED"
-    SIMULATOR_DISABLED = "SIMULATOR_DISABLED"
-    INTERNAL = "INTERNAL"
+__all__ = ["Role", "WireError"]  # re-exported: callers name them as messages.Role, ...
 
 
 ALL_ROLES = frozenset(Role)

@@ -7,6 +7,7 @@ in a SQLite file, so stopping (even with kill -9) and serving again continues th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import socket
 import sys
@@ -15,7 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from firmware_protocol import codec
+from firmware_protocol import messages as m
 from firmware_protocol.firmware import Firmware
+from firmware_protocol.frame import Flags, Frame
 from firmware_protocol.line_faults import LineFaults
 from firmware_protocol.security import PumpKeys, provision
 from firmware_protocol.transport import (
@@ -45,6 +49,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--variant", choices=[v.value for v in PumpVariant], default="peristaltic")
     p.add_argument("--reservoir-ml", type=float, choices=[20.0, 40.0], default=40.0)
     p.add_argument("--record", type=Path, help="record the traffic (see pumpsim decode)")
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="TCP: drop a connection silent this long (default 60)",
+    )
     bad = p.add_argument_group(
         "a bad line on demand (the fault model of scenarios and the simulated line)"
     )
@@ -114,6 +125,7 @@ class SocketPort:
         self.sock = sock
         self.timeout: float | None = timeout
         self.closed = False
+        self.last_read_at = time.monotonic()
 
     @property
     def in_waiting(self) -> int:
@@ -129,6 +141,8 @@ class SocketPort:
             data = b""
         if not data:
             self.closed = True
+        else:
+            self.last_read_at = time.monotonic()
         return data
 
     def write(self, data: bytes, /) -> int:
@@ -151,6 +165,8 @@ def _config(args: argparse.Namespace) -> PumpConfig:
 def run(args: argparse.Namespace) -> int:
     try:
         faults = line_faults(args)
+        if not args.idle_timeout > 0:
+            raise ValueError("--idle-timeout must be a number of seconds above 0")
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -159,14 +175,18 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
-    def firmware_on(port: Port) -> Firmware:
+    def wrap(port: Port) -> Port:
+        """The line as configured: faults, pacing, recording."""
         if faults is not None:
             port = FaultyPort(port, args.line_seed, outbound=faults[0], inbound=faults[1])
         paced: Port = port if args.no_pacing else PacedPort(port, args.baud)
         if args.record:
             paced = RecordingPort(paced, args.record.open("a"), pump_side=True)
+        return paced
+
+    def firmware_on(port: Port) -> Firmware:
         return Firmware(
-            paced,
+            wrap(port),
             keys,
             state,
             config=_config(args),
@@ -184,7 +204,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"a bad line on purpose: replies {faults[0]}, commands {faults[1]}", flush=True)
     try:
         if args.tcp is not None:
-            return _serve_tcp(args.tcp, firmware_on, stop)
+            firmware = firmware_on(_NoLine())
+            return _serve_tcp(args.tcp, firmware, wrap, stop, args.idle_timeout)
         if args.url:
             port = open_port(args.url, args.baud)
             print(f"serving on {args.url}", flush=True)
@@ -203,21 +224,70 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_tcp(tcp_port: int, firmware_on: Any, stop: threading.Event) -> int:
+def _busy_refusal() -> bytes:
+    """The documented answer to a connection while another programmer holds the pump."""
+    busy = m.ErrorReply(0, 0, m.WireError.PUMP_BUSY, "another programmer is connected", ())
+    return Frame(Flags(0), 0, 0, 0, 0, m.SPECS[m.ErrorReply].code, codec.encode(busy)).encode()
+
+
+def _serve_tcp(
+    tcp_port: int,
+    firmware: Firmware,
+    wrap: Any,
+    stop: threading.Event,
+    idle_timeout_s: float,
+) -> int:
+    """One pump, one programmer at a time: a second connection is refused at once (PUMP_BUSY)
+    and closed; a connection silent for `idle_timeout_s` is dropped; a closed one frees the pump.
+    """
     server = socket.create_server(("127.0.0.1", tcp_port))
-    server.settimeout(0.2)
+    server.setblocking(False)
     print(f"serving on socket://127.0.0.1:{server.getsockname()[1]}", flush=True)
+    current: SocketPort | None = None
     while not stop.is_set():
         try:
-            conn, _ = server.accept()
-        except TimeoutError:
+            conn, peer = server.accept()
+        except (BlockingIOError, InterruptedError):
+            conn = None
+        if conn is not None:
+            conn.setblocking(True)
+            if current is not None:
+                print(f"refused {peer[0]}:{peer[1]}: the pump is busy", flush=True)
+                with contextlib.suppress(OSError):
+                    conn.sendall(_busy_refusal())
+                conn.close()
+            else:
+                current = SocketPort(conn)
+                firmware.attach(wrap(current))
+                print(f"connection from {peer[0]}:{peer[1]}", flush=True)
+        if current is None:
+            time.sleep(0.02)
             continue
-        port = SocketPort(conn)
-        firmware = firmware_on(port)
-        while not stop.is_set() and not port.closed:
-            firmware.step()
-        firmware.store.close()
-        port.close()
-        time.sleep(0)
+        firmware.step()
+        if current.closed:
+            print("connection closed", flush=True)
+        elif time.monotonic() - current.last_read_at > idle_timeout_s:
+            print(f"connection dropped: silent for {idle_timeout_s:g} s", flush=True)
+        else:
+            continue
+        current.close()
+        current = None
+        firmware.attach(_NoLine())
     server.close()
     return 0
+
+
+class _NoLine:
+    """What the firmware reads and writes while no programmer is connected: nothing."""
+
+    timeout: float | None = 0.02
+    in_waiting = 0
+
+    def read(self, size: int = 1) -> bytes:
+        return b""
+
+    def write(self, data: bytes, /) -> int:
+        return len(data)
+
+    def close(self) -> None:
+        pass
