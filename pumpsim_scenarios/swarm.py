@@ -27,10 +27,7 @@ from typing import Any
 
 from firmware_protocol import codec, convert
 from firmware_protocol import messages as m
-from firmware_protocol.client import (
-    ClientError,
-    DeviceError,
-)
+from firmware_protocol.client import ClientError, DeviceError
 from firmware_protocol.frame import FrameDecoder
 from firmware_protocol.line_faults import LineFaults
 from firmware_protocol.recovery import connect, deliver
@@ -72,6 +69,8 @@ MIXES = ((("morphine", 10_000.0),), (("ziconotide", 25.0),), (("baclofen", 500.0
 
 @dataclass
 class SeedResult:
+    """What one life did and broke; `trace` is its steps in words, for a failure report."""
+
     seed: int
     steps: int
     commands: int = 0
@@ -84,6 +83,9 @@ class SeedResult:
 
 
 class Life:
+    """One seed's life: a simulated pump on virtual time, its programmers, a saboteur that cuts
+    the power at armed moments, and the checker's reference pump."""
+
     def __init__(self, seed: int, steps: int, plant: str | None) -> None:
         self.rng = random.Random(seed)
         self.result = SeedResult(seed, steps)
