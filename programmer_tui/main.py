@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from collections.abc import Sequence
 
@@ -14,6 +15,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pump-programmer",
         description="Clinician programmer for a simulated implanted drug pump "
         "(a simulator for engineering, testing and training; not a medical device).",
+    )
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"pump-programmer {importlib.metadata.version('pumpsim')}",
     )
     p.add_argument("--demo", action="store_true", help="start an embedded simulated pump")
     p.add_argument("--port", help="pyserial URL or device path of a pump")

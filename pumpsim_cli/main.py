@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pumpsim_cli import decode, demo, keys, scenario, serve, swarm
+from pumpsim_cli import decode, demo, errors, keys, scenario, serve, swarm
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +15,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulated implanted intrathecal drug pump (engineering, testing and "
         "training; not a medical device).",
     )
+    parser.add_argument("--version", action="version", version=f"pumpsim {errors.version()}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True)
     demo.add_parser(sub)
     serve.add_parser(sub)
@@ -27,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    return errors.run_guarded(lambda: int(args.run(args)), args.debug)
 
 
 if __name__ == "__main__":

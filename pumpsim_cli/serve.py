@@ -18,6 +18,7 @@ from typing import Any
 
 from firmware_protocol import codec
 from firmware_protocol import messages as m
+from firmware_protocol.clock import check_acceleration
 from firmware_protocol.firmware import Firmware
 from firmware_protocol.frame import Flags, Frame
 from firmware_protocol.line_faults import LineFaults
@@ -167,9 +168,16 @@ def run(args: argparse.Namespace) -> int:
         faults = line_faults(args)
         if not args.idle_timeout > 0:
             raise ValueError("--idle-timeout must be a number of seconds above 0")
+        if args.tcp is not None and not 0 <= args.tcp <= 65535:
+            raise ValueError(f"--tcp must be a port number from 0 to 65535, got {args.tcp}")
+        if not 300 <= args.baud <= 4_000_000:
+            raise ValueError(f"--baud must be from 300 to 4000000, got {args.baud}")
+        check_acceleration(args.acceleration)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    # A port that cannot be opened is a mistake to report before any key is paired.
+    url_port = open_port(args.url, args.baud) if args.url else None
     keys = ensure_keys(args.keys)
     state = args.state or args.keys / "pump.sqlite"
     stop = threading.Event()
@@ -206,8 +214,8 @@ def run(args: argparse.Namespace) -> int:
         if args.tcp is not None:
             firmware = firmware_on(_NoLine())
             return _serve_tcp(args.tcp, firmware, wrap, stop, args.idle_timeout)
-        if args.url:
-            port = open_port(args.url, args.baud)
+        if url_port is not None:
+            port = url_port
             print(f"serving on {args.url}", flush=True)
         else:
             port, path = open_pty()

@@ -1,0 +1,53 @@
+"""A user's mistake on the command line: one line naming it, exit status 2, no traceback.
+
+Run through the installed entry points, as a user would.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("decode", "{tmp}/missing.jsonl", "--key", "{tmp}/missing.key"), "no such file"),
+        (("scenario", "run", "{tmp}/missing.toml"), "no such file"),
+        (("scenario", "report", "{tmp}/missing.json", "-o", "{tmp}/r.html"), "not a scenario"),
+        (("serve", "--url", "/dev/no-such-port", "--keys", "{tmp}/k"), "cannot open the port"),
+        (("serve", "--tcp", "99999", "--keys", "{tmp}/k"), "--tcp must be a port number"),
+        (("serve", "--acceleration", "-5", "--keys", "{tmp}/k"), "acceleration must be"),
+        (("swarm", "--seeds", "0"), "--seeds and --steps must be at least 1"),
+    ],
+)
+def test_a_mistake_is_one_line_and_exit_2(args: tuple[str, ...], says: str, tmp_path: Path) -> None:
+    done = _run(str(BIN / "pumpsim"), *(a.format(tmp=tmp_path) for a in args))
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    assert says in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "k").exists()  # no keys paired for a refused start
+
+
+def test_versions() -> None:
+    assert _run(str(BIN / "pumpsim"), "--version").stdout.startswith("pumpsim ")
+    programmer = _run(str(BIN / "pump-programmer"), "--version")
+    assert programmer.stdout.startswith("pump-programmer ")
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    done = _run(str(BIN / "pumpsim"), "--debug", "scenario", "run", str(tmp_path / "x.toml"))
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr
