@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
-from pumpsim_scenarios import campaign
+from pumpsim_scenarios import campaign, library
 
 REPEATS = 10
-LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
+LIBRARY = library.directory()
 
 
 def main() -> None:

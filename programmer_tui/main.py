@@ -26,7 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=[r.value for r in Role], default="clinician")
     p.add_argument("--key", help="device key file (from pumpsim pair / pumpsim serve)")
     p.add_argument("--baud", type=int, default=115200)
-    p.add_argument("--scenario", help="training: play a scenario file live against the demo pump")
+    p.add_argument(
+        "--scenario",
+        help="training: play a scenario (a file or a library name) live against the demo pump",
+    )
     p.add_argument(
         "--acceleration",
         type=float,
@@ -70,16 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from firmware_protocol.simulated import simulated_pump
     from programmer_tui.app import ProgrammerApp
     from programmer_tui.backend import Backend
     from programmer_tui.training import ScenarioPlayer
-    from pumpsim_scenarios import runner, spec
+    from pumpsim_scenarios import library, runner, spec
 
     try:
-        scenario = spec.load(Path(args.scenario))[0]
+        scenario = spec.load(library.resolve(args.scenario))[0]
     except (OSError, spec.ScenarioError) as e:
         print(f"cannot use the scenario: {e}", file=sys.stderr)
         return 2

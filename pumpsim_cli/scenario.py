@@ -9,15 +9,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pumpsim_scenarios import campaign, hazards, html_report
+from pumpsim_scenarios import campaign, hazards, html_report, library
 from pumpsim_scenarios.spec import ScenarioError
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("scenario", help="run scenario files; show hazard coverage")
     verbs = p.add_subparsers(dest="verb", required=True)
-    r = verbs.add_parser("run", help="run scenarios (files or directories of *.toml)")
-    r.add_argument("paths", nargs="+", type=Path)
+    r = verbs.add_parser(
+        "run", help="run scenarios: files, directories of *.toml, or library names"
+    )
+    r.add_argument("paths", nargs="*", help="a file, a directory, or a name from `scenario list`")
+    r.add_argument("--all", action="store_true", help="the whole shipped library")
     r.add_argument("--mode", choices=["model", "stack"], help="override each file's mode")
     r.add_argument("--json", type=Path, help="write the JSON report here")
     r.add_argument("--junit", type=Path, help="write JUnit XML here")
@@ -30,13 +33,29 @@ def add_parser(sub: Any) -> None:
     rp.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
     rp.set_defaults(run=render_report)
     h = verbs.add_parser("hazards", help="print the hazard table and what exercises each hazard")
-    h.add_argument("--scenarios", type=Path, default=Path("scenarios"))
+    h.add_argument(
+        "--scenarios", type=Path, help="a directory of scenarios (default: the shipped library)"
+    )
     h.set_defaults(run=show_hazards)
+    ls = verbs.add_parser("list", help="the shipped scenario library, with what each teaches")
+    ls.set_defaults(run=list_library)
+    new = verbs.add_parser("new", help="write a commented scenario file to start from")
+    new.add_argument("name", help="the scenario's name (also the file's, unless -o)")
+    new.add_argument("-o", "--output", type=Path, help="where (default: NAME.toml here)")
+    new.set_defaults(run=new_scenario)
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.paths and not args.all:
+        print(
+            "error: name scenarios to run (see `pumpsim scenario list`), or --all", file=sys.stderr
+        )
+        return 2
+    paths = [library.resolve(p) for p in args.paths]
+    if args.all:
+        paths.append(library.directory())
     try:
-        scenarios = campaign.collect(args.paths)
+        scenarios = campaign.collect(paths)
     except ScenarioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -82,8 +101,25 @@ def render_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def list_library(args: argparse.Namespace) -> int:
+    for name in library.names():
+        print(f"{name:28} {library.teaches(name)}")
+    return 0
+
+
+def new_scenario(args: argparse.Namespace) -> int:
+    target = args.output or Path(f"{args.name}.toml")
+    if target.exists():
+        print(f"error: {target} exists; choose another name or -o", file=sys.stderr)
+        return 2
+    target.write_text(library.template(args.name))
+    print(f"wrote {target}: edit it, then `pumpsim scenario run {target}`")
+    return 0
+
+
 def show_hazards(args: argparse.Namespace) -> int:
-    names = {s.name for s in campaign.collect([args.scenarios])}
+    where = args.scenarios or library.directory()
+    names = {s.name for s in campaign.collect([where])}
     print(hazards.coverage_table(names))
     missing = hazards.uncovered(names)
     if missing:

@@ -51,3 +51,28 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     done = _run(str(BIN / "pumpsim"), "--debug", "scenario", "run", str(tmp_path / "x.toml"))
     assert done.returncode == 1
     assert "Traceback" in done.stderr
+
+
+def test_the_library_works_from_an_empty_directory(tmp_path: Path) -> None:
+    pumpsim = str(BIN / "pumpsim")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [pumpsim, *args], capture_output=True, text=True, timeout=60, cwd=tmp_path
+        )
+
+    listed = run("scenario", "list")
+    assert listed.returncode == 0
+    assert "motor-stall" in listed.stdout
+    assert "stall" in listed.stdout.split("motor-stall", 1)[1].splitlines()[0]  # what it teaches
+    assert run("scenario", "hazards").returncode == 0
+    ran = run("scenario", "run", "motor-stall", "pocket-fill", "--workers", "1")
+    assert ran.returncode == 0, ran.stderr
+    assert "2 passed" in ran.stdout
+    made = run("scenario", "new", "drill")
+    assert made.returncode == 0
+    assert (tmp_path / "drill.toml").read_text().startswith("# Teaches:")
+    assert run("scenario", "run", "drill.toml", "--workers", "1").returncode == 0
+    assert run("scenario", "new", "drill").returncode == 2  # never overwrites
+    assert run("scenario", "run", "no-such-drill").returncode == 2
+    assert list(tmp_path.iterdir()) == [tmp_path / "drill.toml"]  # nothing else left behind

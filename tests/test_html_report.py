@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pumpsim_scenarios import campaign, html_report
+from pumpsim_scenarios import campaign, html_report, library
 
-LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
+LIBRARY = library.directory()
 
 BROKEN = """
 [scenario]

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pumpsim_cli.main import main as cli
-from pumpsim_scenarios import campaign, hazards, runner, spec
+from pumpsim_scenarios import campaign, hazards, library, runner, spec
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARY = ROOT / "scenarios"
+LIBRARY = library.directory()
 SHIPPED = campaign.collect([LIBRARY])
 
 
