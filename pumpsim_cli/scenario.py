@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pumpsim_cli.progress import progress
 from pumpsim_scenarios import campaign, hazards, html_report, library
 from pumpsim_scenarios.spec import ScenarioError
 
@@ -27,6 +28,7 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--html", type=Path, help="write a self-contained HTML report here")
     r.add_argument("--workers", type=int, help="local processes (default: every core)")
     r.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (extra: pumpsim[dask])")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(run=run)
     rp = verbs.add_parser("report", help="render a saved JSON report as a self-contained HTML page")
     rp.add_argument("results", type=Path, help="a JSON report (scenario run --json)")
@@ -60,13 +62,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    results = campaign.run_all(
-        scenarios,
-        mode=args.mode,
-        workers=args.workers,
-        dask_address=args.dask,
-        progress=campaign.progress_bar,
-    )
+    with progress("scenarios", args.quiet) as update:
+        results = campaign.run_all(
+            scenarios,
+            mode=args.mode,
+            workers=args.workers,
+            dask_address=args.dask,
+            progress=update,
+        )
     if args.json:
         args.json.write_text(campaign.json_report(results))
     if args.junit:

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pumpsim_cli.progress import progress
 from pumpsim_scenarios import swarm
-from pumpsim_scenarios.campaign import progress_bar
 from pumpsim_scenarios.spread import spread
 
 
@@ -28,6 +28,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", type=Path, help="write the JSON report here")
     p.add_argument("--workers", type=int, help="local processes (default: every core)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (extra: pumpsim[dask])")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--plant-bug",
         choices=sorted(swarm.PLANTED),
@@ -44,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
         (seed, args.steps, args.plant_bug)
         for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
-    progress = progress_bar if sys.stderr.isatty() else None
-    results = spread(
-        swarm.job, items, workers=args.workers, dask_address=args.dask, progress=progress
-    )
+    with progress("seeds", args.quiet) as update:
+        results = spread(
+            swarm.job, items, workers=args.workers, dask_address=args.dask, progress=update
+        )
     report = swarm.report(results, args.steps)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n")

@@ -7,7 +7,6 @@ seeds give byte-identical reports however many workers ran them.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -100,12 +99,3 @@ def summary_text(results: list[dict[str, Any]]) -> str:
     passed = sum(r["passed"] for r in results)
     lines.append(f"{passed} passed, {len(results) - passed} failed")
     return "\n".join(lines)
-
-
-def progress_bar(done: int, total: int, stream: Any = sys.stderr) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} scenarios")
-    if done == total:
-        stream.write("\n")
-    stream.flush()

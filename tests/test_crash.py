@@ -37,6 +37,20 @@ from pumpsim import Continuous, Mix, PatientBolusSettings, TherapyProgram
 PROGRAM = TherapyProgram(Continuous(0.3), PatientBolusSettings(0.001, 60.0, 60.0, 24))
 
 
+_drains: dict[int, threading.Thread] = {}
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Kill (if still running), reap, and close its pipe once the drain has read it out."""
+    proc.kill()
+    proc.wait()
+    drain = _drains.pop(proc.pid, None)
+    if drain is not None:
+        drain.join(5)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
 def _start(keys: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
@@ -51,9 +65,20 @@ def _start(keys: Path) -> tuple[subprocess.Popen[str], str]:
     for line in proc.stdout:
         found = re.search(r"serving on (socket://\S+)", line)
         if found:
-            threading.Thread(target=proc.stdout.read, daemon=True).start()  # drain
+            drain = threading.Thread(target=proc.stdout.read, daemon=True)
+            drain.start()
+            _drains[proc.pid] = drain
             return proc, found.group(1)
     raise AssertionError(f"server did not start: {proc.wait()}")
+
+
+def _close(client: PumpClient) -> None:
+    """Close a socket:// port even when its server died: pyserial's close skips the socket's
+    own close when the shutdown before it fails (it does, on a dead peer)."""
+    sock = getattr(client.port, "_socket", None)
+    client.port.close()
+    if sock is not None:
+        sock.close()
 
 
 def _client(url: str, key: DeviceKey) -> PumpClient:
@@ -89,6 +114,8 @@ def test_acknowledged_commands_survive_kill_9(tmp_path: Path) -> None:
                 except (LinkLostError, ClientError):
                     break
             proc.wait()
+            _stop(proc)
+            _close(client)
             proc, url = _start(keys_dir)
             client = _client(url, key)
             for txn, reply in acknowledged.items():
@@ -107,9 +134,9 @@ def test_acknowledged_commands_survive_kill_9(tmp_path: Path) -> None:
         assert len(granted_in_log) == len(granted_replies)
         assert len(acknowledged) > 6
         client.close()
+        _close(client)
     finally:
-        proc.kill()
-        proc.wait()
+        _stop(proc)
 
 
 def test_a_new_state_file_is_a_new_pump_and_a_killed_one_comes_back(tmp_path: Path) -> None:
@@ -123,14 +150,14 @@ def test_a_new_state_file_is_a_new_pump_and_a_killed_one_comes_back(tmp_path: Pa
         client.refill_withdraw()
         client.refill_fill(10.0, Mix.of(morphine=1000.0), PROGRAM)
         client.close()
+        _close(client)
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        _stop(proc)
     proc, url = _start(tmp_path / "k")
     try:
         client = _client(url, DeviceKey.load(key_file))
         assert client.read_status().reservoir_ml == pytest.approx(10.0)
         client.close()
+        _close(client)
     finally:
-        proc.kill()
-        proc.wait()
+        _stop(proc)

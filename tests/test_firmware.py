@@ -18,7 +18,7 @@ from firmware_protocol.client import (
 from firmware_protocol.field_faults import lose_command, lose_reply
 from firmware_protocol.frame import Flags, Frame, FrameDecoder
 from firmware_protocol.messages import Role
-from firmware_protocol.pytest_plugin import SimulatedPump
+from firmware_protocol.pty_pump import SimulatedPump
 from firmware_protocol.security import DeviceKey
 from firmware_protocol.simulated import SimulatedPump as VirtualPump
 from firmware_protocol.transport import LineFaults

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -29,6 +27,7 @@ from pumpsim import Continuous, LogKind, TherapyProgram
 
 from builders import MORPHINE_10, patient_bolus
 from protocol_helpers import bench
+from serving import pumpsim_serve
 
 
 def _implanted(b_client: PumpClient) -> None:
@@ -131,29 +130,13 @@ def test_the_clock_runs_accelerated() -> None:
 
 
 def test_pumpsim_serve_on_a_pty(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pumpsim_cli.main", "serve", "--keys", str(tmp_path / "k")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        path = ""
-        for line in proc.stdout:
-            found = re.search(r"serving on (/dev/\S+)", line)
-            if found:
-                path = found.group(1)
-                break
-        threading.Thread(target=proc.stdout.read, daemon=True).start()
-        port = serial.Serial(path, 115200, timeout=0.01)
+    with pumpsim_serve("--keys", str(tmp_path / "k")) as served:
+        port = serial.Serial(served.address, 115200, timeout=0.01)
         c = PumpClient(port, DeviceKey.load(tmp_path / "k" / "clinician.key"))
         c.connect()
         assert c.interrogate().pump_id == PumpKeys.load(tmp_path / "k" / "pump.keys").pump_id
         c.close()
         port.close()
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_async_client() -> None:
@@ -173,26 +156,10 @@ def test_async_client() -> None:
 
 def test_pumpsim_serve_offers_a_bad_line_on_purpose(tmp_path: Path) -> None:
     """Every other frame the pump sends is lost: a programmer that retries still gets through."""
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "pumpsim_cli.main", "serve", "--keys", str(tmp_path / "k")),
-            *("--no-pacing", "--line-lose-reply-every", "2", "--line-seed", "3"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if "serving on" in line:
-                break
-        assert any("a bad line on purpose" in line for line in lines)
-        path = re.search(r"serving on (/dev/\S+)", lines[-1])
-        assert path is not None
-        threading.Thread(target=proc.stdout.read, daemon=True).start()
-        port = serial.Serial(path.group(1), 115200, timeout=0.01)
+    options = ("--no-pacing", "--line-lose-reply-every", "2", "--line-seed", "3")
+    with pumpsim_serve("--keys", str(tmp_path / "k"), *options) as served:
+        assert "a bad line on purpose" in served.text
+        port = serial.Serial(served.address, 115200, timeout=0.01)
         c = PumpClient(port, DeviceKey.load(tmp_path / "k" / "clinician.key"))
         c.connect()
         for _ in range(3):
@@ -201,9 +168,6 @@ def test_pumpsim_serve_offers_a_bad_line_on_purpose(tmp_path: Path) -> None:
         assert stats is not None
         assert stats.retransmitted >= 1  # lost replies were asked for again, and answered
         port.close()
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_pumpsim_serve_refuses_a_line_fault_out_of_range(tmp_path: Path) -> None:

@@ -223,7 +223,8 @@ async def test_event_log_filters_pages_and_exports(tmp_path: Path) -> None:
         await pilot.click("#log-export")
         await settle(pilot, app)
         exported = next(tmp_path.glob("*-event-log.csv"))
-        rows = list(csv.reader(exported.open()))
+        with exported.open(newline="") as f:
+            rows = list(csv.reader(f))
         assert rows[0][:4] == ["index", "sim_time_s", "time", "kind"]
         assert [r[3] for r in rows[1:]] == ["reservoir_filled"]
 

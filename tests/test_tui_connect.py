@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from firmware_protocol.messages import Role
-from firmware_protocol.pytest_plugin import SimulatedPump
+from firmware_protocol.pty_pump import SimulatedPump
 from firmware_protocol.security import provision
 from firmware_protocol.transport import open_port, open_pty
 from programmer_tui.app import ProgrammerApp
