@@ -41,7 +41,11 @@ def _frame_bytes(msg: object, sealed: bool = True) -> int:
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="link-bench-"))
+    with tempfile.TemporaryDirectory(prefix="link-bench-") as tmp:  # keys leave with it
+        measure(Path(tmp))
+
+
+def measure(work: Path) -> None:
     pump_file, device_files = provision(work)
     keys = PumpKeys.load(pump_file)
     pty, path = open_pty()

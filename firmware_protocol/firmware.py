@@ -11,6 +11,7 @@ stored reply, never a second effect.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
@@ -33,6 +34,7 @@ from firmware_protocol.transport import Port, read_available
 from pumpsim import PumpConfig, PumpError
 
 HANDSHAKE_TYPES = {spec.code for spec in m.SPECS.values() if spec.handshake}
+log = logging.getLogger("pumpsim.firmware")  # sessions, refusals, faults: one record each
 SNAPSHOT_EVERY = 25  # journal entries between two snapshots of the pump
 
 
@@ -182,6 +184,8 @@ class Firmware:
         for frame in s.link.due(now, limit=1):
             self._write(s.cipher.seal(frame))
         if s.link.failed or self._closing:
+            reason = "said goodbye" if self._closing else "stopped acknowledging"
+            log.info("session %08x ended: the programmer %s", s.session, reason)
             self._session = None  # the programmer is gone; it will authenticate again
             self._closing = False
 
@@ -190,6 +194,7 @@ class Firmware:
         if s is None:
             return
         if now - s.last_seen >= self.idle_timeout_s or now - s.started_at >= self.max_session_s:
+            log.info("session %08x expired", s.session)
             self._session = None
 
     # ---------------------------------------------------------------- frames
@@ -240,9 +245,13 @@ class Firmware:
         outcome = self._handshake.on_message(msg, now, self._session)
         self.stats.auth_failures = self._handshake.auth_failures
         for reply in outcome.replies:
+            if isinstance(reply, m.AuthFailed):
+                log.warning("authentication refused: %s (%s)", reply.code, reply.message)
             self._reply_plain(reply)
         if outcome.opened is not None:
             self._session = outcome.opened
+            opened = outcome.opened
+            log.info("session %08x opened by %s as %s", opened.session, opened.device, opened.role)
             self.pump.interrogate()  # a telemetry session costs battery and is logged
             self.commit("interrogate", {})
         session = outcome.opened or outcome.confirm
@@ -300,6 +309,10 @@ class Firmware:
             reply = m.ErrorReply(msg_type, txn, r.code, r.message, ())
         except (ValueError, TypeError) as e:
             reply = m.ErrorReply(msg_type, txn, m.WireError.MALFORMED_MESSAGE, str(e), ())
+        if isinstance(reply, m.ErrorReply):
+            log.warning("%s refused: %s (%s)", cls.__name__, reply.code, reply.message)
+        elif isinstance(msg, m.SimInjectFault):
+            log.info("fault injected: %s", msg.fault_json)
         try:
             self.commit(
                 op[0] if op else None,

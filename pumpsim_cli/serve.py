@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import signal
 import socket
 import sys
@@ -32,6 +33,9 @@ from firmware_protocol.transport import (
     open_pty,
 )
 from pumpsim import PumpConfig, PumpVariant, valve_gated_config
+from pumpsim_cli import logs
+
+log = logging.getLogger("pumpsim.serve")
 
 
 def add_parser(sub: Any) -> None:
@@ -50,6 +54,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--variant", choices=[v.value for v in PumpVariant], default="peristaltic")
     p.add_argument("--reservoir-ml", type=float, choices=[20.0, 40.0], default=40.0)
     p.add_argument("--record", type=Path, help="record the traffic (see pumpsim decode)")
+    p.add_argument("--log-level", choices=logs.LEVELS, default="info", help="default: info")
+    p.add_argument("--log-json", action="store_true", help="log JSON lines instead of text")
     p.add_argument(
         "--idle-timeout",
         type=float,
@@ -176,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    logs.configure(args.log_level, args.log_json)
     # A port that cannot be opened is a mistake to report before any key is paired.
     url_port = open_port(args.url, args.baud) if args.url else None
     keys = ensure_keys(args.keys)
@@ -260,22 +267,22 @@ def _serve_tcp(
         if conn is not None:
             conn.setblocking(True)
             if current is not None:
-                print(f"refused {peer[0]}:{peer[1]}: the pump is busy", flush=True)
+                log.warning("connection from %s:%s refused: the pump is busy", *peer[:2])
                 with contextlib.suppress(OSError):
                     conn.sendall(_busy_refusal())
                 conn.close()
             else:
                 current = SocketPort(conn)
                 firmware.attach(wrap(current))
-                print(f"connection from {peer[0]}:{peer[1]}", flush=True)
+                log.info("connection from %s:%s", *peer[:2])
         if current is None:
             time.sleep(0.02)
             continue
         firmware.step()
         if current.closed:
-            print("connection closed", flush=True)
+            log.info("connection closed")
         elif time.monotonic() - current.last_read_at > idle_timeout_s:
-            print(f"connection dropped: silent for {idle_timeout_s:g} s", flush=True)
+            log.warning("connection dropped: silent for %g s", idle_timeout_s)
         else:
             continue
         current.close()

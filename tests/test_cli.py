@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-import pytest
-
-from pumpsim_cli.main import main
+PUMPSIM = str(Path(sys.executable).parent / "pumpsim")  # the installed entry point
 
 
-def test_demo_tells_the_story(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
+def test_demo_tells_the_story() -> None:
+    done = subprocess.run([PUMPSIM, "demo"], capture_output=True, text=True)
+    assert done.returncode == 0
+    out = done.stdout
     assert "not a medical device" in out
     assert "under_infusion_suspected" in out  # the partial occlusion shows at refill
     assert "motor_stall_recovery" in out  # MRI suspended and resumed
@@ -20,16 +20,12 @@ def test_demo_tells_the_story(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_console_script_is_installed_and_shows_help() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "pumpsim_cli.main", "--help"], capture_output=True, text=True
-    )
+    out = subprocess.run([PUMPSIM, "--help"], capture_output=True, text=True)
     assert out.returncode == 0
     assert "demo" in out.stdout
 
 
 def test_unknown_subcommand_fails_with_usage() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "pumpsim_cli.main", "frobnicate"], capture_output=True, text=True
-    )
+    out = subprocess.run([PUMPSIM, "frobnicate"], capture_output=True, text=True)
     assert out.returncode == 2
     assert "usage" in out.stderr

@@ -6,6 +6,7 @@ A wall-clock driver's test: real sockets, a real server process.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import time
 from pathlib import Path
@@ -51,6 +52,28 @@ def test_a_second_programmer_is_refused_and_a_silent_one_dropped(tmp_path: Path)
         client.close()
         time.sleep(0.1)
         text = served.text
-        assert "refused" in text
+        assert "refused: the pump is busy" in text
         assert "dropped: silent" in text
-        assert text.count("connection from") == 2
+        served_lines = [
+            x for x in text.splitlines() if "connection from" in x and "refused" not in x
+        ]
+        assert len(served_lines) == 2
+        assert "opened by clinician-1 as clinician" in text  # the firmware's own record
+
+
+def test_the_log_is_json_lines_on_request(tmp_path: Path) -> None:
+    with pumpsim_serve("--keys", str(tmp_path / "k"), "--log-json") as served:
+        port = serial.Serial(served.address, 115200, timeout=0.01)
+        client = PumpClient(port, DeviceKey.load(tmp_path / "k" / "clinician.key"))
+        client.connect()
+        client.close()
+        port.close()
+        deadline = time.monotonic() + 5  # the server's lines arrive through a pipe
+        opened: list[dict[str, str]] = []
+        while not opened and time.monotonic() < deadline:
+            records = [json.loads(x) for x in list(served.lines) if x.startswith("{")]
+            opened = [r for r in records if "opened by clinician-1" in r["message"]]
+            time.sleep(0.02)
+    assert opened
+    assert opened[0]["logger"] == "pumpsim.firmware"
+    assert opened[0]["level"] == "info"
