@@ -9,8 +9,9 @@ never sent twice.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -57,6 +58,9 @@ TABS: tuple[tuple[str, str], ...] = (
     ("telemetry", "Telemetry"),
     ("simulator", "Simulator"),
 )
+
+# What a worker is given: a coroutine function (called when the worker starts), not a coroutine.
+Job = Callable[[], Coroutine[None, None, object]]
 
 
 class ProgrammerApp(App[None]):
@@ -172,7 +176,7 @@ class ProgrammerApp(App[None]):
 
     def connect_backend(self, backend: Backend) -> None:
         self.backend = backend
-        self.run_worker(self._connect(backend), exclusive=True, group="connect")
+        self.start_job(functools.partial(self._connect, backend), exclusive=True, group="connect")
 
     async def _connect(self, backend: Backend) -> bool:
         try:
@@ -225,6 +229,12 @@ class ProgrammerApp(App[None]):
                 self.notify(f"{name} had been applied by the pump (confirmed).", timeout=10)
             self.pending_uncertain.pop(0)
 
+    def start_job(self, job: Job, **options: Any) -> None:
+        """Run `job` in a worker. It is given the coroutine function, not a coroutine, so that
+        one cancelled before it starts (an exclusive worker replaced, the app closing) leaves no
+        coroutine unawaited. (Textual's annotation cannot infer a result type for it.)"""
+        self.run_worker(job, **options)  # type: ignore[arg-type]
+
     def action_reconnect(self) -> None:
         if self.backend is not None:
             self.connect_backend(self.backend)
@@ -233,7 +243,9 @@ class ProgrammerApp(App[None]):
 
     def poll_status(self) -> None:
         if self.backend is not None and self.link_ok and not self.connecting:
-            self.run_worker(self._poll(self.backend), exclusive=True, group="poll")
+            self.start_job(
+                functools.partial(self._poll, self.backend), exclusive=True, group="poll"
+            )
         self._update_banner()
 
     async def _poll(self, backend: Backend) -> None:
@@ -342,11 +354,11 @@ class ProgrammerApp(App[None]):
             if refresh:
                 await self._poll(backend)
 
-        self.run_worker(run(), group="pump")
+        self.start_job(run, group="pump")
 
     def action_interrogate(self) -> None:
         if self.backend is not None and self.link_ok:
-            self.run_worker(self._interrogate(self.backend), group="pump")
+            self.start_job(functools.partial(self._interrogate, self.backend), group="pump")
 
     def action_acknowledge(self) -> None:
         if self.backend is not None:
