@@ -77,8 +77,8 @@ def _train(args: argparse.Namespace) -> int:
     from firmware_protocol.simulated import simulated_pump
     from programmer_tui.app import ProgrammerApp
     from programmer_tui.backend import Backend
-    from programmer_tui.training import ScenarioPlayer
     from pumpsim_scenarios import library, runner, spec
+    from pumpsim_scenarios.player import ScenarioPlayer
 
     try:
         scenario = spec.load(library.resolve(args.scenario))[0]

@@ -88,3 +88,14 @@ def test_firmware_protocol_never_reaches_for_the_ui() -> None:
 def test_scenario_runner_is_headless() -> None:
     ui = {"textual", "programmer_tui"}
     assert _loaded_after("pumpsim_scenarios.campaign, pumpsim_cli.main", ui) == []
+
+
+def test_only_the_programmers_entry_point_imports_the_scenario_layer() -> None:
+    tui = Path(__file__).parent.parent / "programmer_tui"
+    offenders = [
+        str(path.relative_to(tui))
+        for path in sorted(tui.rglob("*.py"))
+        if path.name != "main.py"
+        and "pumpsim_scenarios" in _imports(ast.parse(path.read_text(), filename=str(path)))
+    ]
+    assert offenders == []

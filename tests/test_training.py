@@ -9,9 +9,9 @@ from firmware_protocol.simulated import simulated_pump
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
 from programmer_tui.screens.debrief import DebriefScreen
-from programmer_tui.training import ScenarioPlayer
 from pumpsim import MotorStall
 from pumpsim_scenarios import runner, spec
+from pumpsim_scenarios.player import ScenarioPlayer
 
 from tui_helpers import until
 
