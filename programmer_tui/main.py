@@ -32,11 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--acceleration",
-        type=float,
+        type=_acceleration,
         default=3600.0,
         help="demo pump: simulated seconds per real second (default: an hour a second)",
     )
     return p
+
+
+def _acceleration(text: str) -> float:
+    """Refused at the command line, as the pump would refuse it once the app had started."""
+    from firmware_protocol.clock import check_acceleration
+
+    try:
+        value = float(text)
+        check_acceleration(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
