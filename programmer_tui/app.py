@@ -20,7 +20,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Header, Static, TabbedContent, TabPane, Tabs
 
 from firmware_protocol import messages as m
 from firmware_protocol.client import (
@@ -43,6 +43,7 @@ from programmer_tui.screens.connect import ConnectRequest, ConnectScreen
 from programmer_tui.screens.debrief import DebriefScreen
 from programmer_tui.screens.help import HelpScreen
 from programmer_tui.training import Debrief, ScenarioPlayer
+from programmer_tui.widgets.footer import CoalescingFooter
 
 R = TypeVar("R")
 
@@ -112,6 +113,7 @@ class ProgrammerApp(App[None]):
         self.debrief: Debrief | None = None
         self._last_connect_error = ""
         self.connecting = False
+        self._banner_shown: tuple[str, bool, bool] | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -135,7 +137,7 @@ class ProgrammerApp(App[None]):
                 yield TelemetryPane()
             with TabPane("Simulator", id="simulator"):
                 yield SimulatorPane()
-        yield Footer()
+        yield CoalescingFooter()
 
     def on_mount(self) -> None:
         # Kept, because app-level queries look at the active screen (a modal may be on top).
@@ -159,7 +161,9 @@ class ProgrammerApp(App[None]):
     @work(exclusive=True, group="connect")
     async def open_and_connect(self, request: ConnectRequest) -> None:
         try:
-            backend = Backend.open(request.url, request.key(), request.baud)
+            backend = Backend.open(
+                request.url, request.key(), request.baud, request.handshake_timeout_s
+            )
         except Exception as e:  # absent, busy, unreadable key: say which
             screen = ConnectScreen(request, error=_describe_open_error(e))
             self.push_screen(screen, self._on_connect_request)
@@ -299,19 +303,22 @@ class ProgrammerApp(App[None]):
         return time.monotonic() - self.status_received_at > STALE_AFTER_S or not self.link_ok
 
     def _update_banner(self) -> None:
-        banner = self.banner
         status = self.status
         if self.link_ok and status is not None:
-            banner.update(
+            text = (
                 f"Connected to {status.pump_id} as {self.role}  ·  "
                 f"{'status STALE: press i' if self.stale else 'status live'}"
             )
-            banner.set_class(False, "lost")
-            banner.set_class(self.stale, "stale")
+            lost, stale = False, self.stale
         else:
             text = "LINK LOST — press r to reconnect" if self.backend else "Not connected"
-            banner.update(text)
-            banner.set_class(True, "lost")
+            lost, stale = True, False
+        # Called on every poll: touch the widget only on a change, since each update re-lays out.
+        if (text, lost, stale) != self._banner_shown:
+            self._banner_shown = (text, lost, stale)
+            self.banner.update(text)
+            self.banner.set_class(lost, "lost")
+            self.banner.set_class(stale, "stale")
 
     # ----------------------------------------------------------------- actions
 
@@ -368,10 +375,10 @@ class ProgrammerApp(App[None]):
         tabs = self.tabs
         if tab == "simulator" and self.role != m.Role.SIMULATOR:
             return  # only a simulator-role session on a pump that offers it has this tab
-        # Let go of a field in the pane we leave, or focus would pull its tab back.
-        self.set_focus(None)
-        tabs.active = tab
+        # Let go of a field in the pane we leave, or focus would pull its tab back. Focus moves
+        # straight to the tab bar (once, or not at all when it is there): each move restyles.
         self.set_focus(tabs.query_one(Tabs))
+        tabs.active = tab
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -27,10 +27,12 @@ class Backend:
         self._async = AsyncPumpClient(client)
 
     @classmethod
-    def open(cls, url: str, key: DeviceKey, baud: int = 115200) -> Backend:
+    def open(
+        cls, url: str, key: DeviceKey, baud: int = 115200, handshake_timeout_s: float = 3.0
+    ) -> Backend:
         """Open a pyserial URL or device path; raises OSError/SerialException if absent/busy."""
         port: Port = open_port(url, baud, timeout=0.01)
-        return cls(PumpClient(port, key))
+        return cls(PumpClient(port, key, handshake_timeout_s=handshake_timeout_s))
 
     async def call(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         return await self._async.call(fn, *args, **kwargs)

@@ -7,9 +7,16 @@ built-in "ci" profile hypothesis would otherwise pick when CI=true.
 
 from __future__ import annotations
 
+import gc
 import os
 
+import textual.constants
 from hypothesis import HealthCheck, settings
+
+# The programmer's tab underline slides; the tests look at what is there, not how it got there.
+# Set on the module, not the environment: the snapshot plugin imports textual before this file,
+# and an app reads the level from here when it is created.
+textual.constants.TEXTUAL_ANIMATIONS = "none"  # type: ignore[misc]
 
 settings.register_profile(
     "fast",
@@ -29,3 +36,11 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+
+
+def pytest_collection_finish(session: object) -> None:
+    """Move everything imported while collecting (numpy, textual, dask...) out of the collector's
+    sight: a full collection then walks only what the tests themselves allocate, so a test's
+    time does not depend on which modules the tests before it imported."""
+    gc.collect()
+    gc.freeze()

