@@ -24,7 +24,7 @@ import serial
 
 from firmware_protocol import codec, convert
 from firmware_protocol import messages as m
-from firmware_protocol.frame import Flags, Frame, FrameDecoder
+from firmware_protocol.frame import SECURE, Frame, FrameDecoder
 from firmware_protocol.link import Link, LinkStats
 from firmware_protocol.security import (
     DeviceKey,
@@ -164,7 +164,7 @@ class PumpClient:
         return ok
 
     def _handshake_exchange(self, msg: Any, want: type, cipher: SessionCipher | None = None) -> Any:
-        frame = Frame(Flags(0), 0, 0, 0, 0, m.SPECS[type(msg)].code, codec.encode(msg))
+        frame = Frame(0, 0, 0, 0, 0, m.SPECS[type(msg)].code, codec.encode(msg))
         deadline = self._monotonic() + self.handshake_timeout_s
         resend_at = 0.0
         while True:
@@ -179,7 +179,7 @@ class PumpClient:
             except (OSError, serial.SerialException) as e:
                 raise LinkLostError(f"the port failed: {e}") from None
             for f in self._decoder.feed(data):
-                if f.flags & Flags.SECURE:
+                if f.flags & SECURE:
                     if cipher is None or f.msg_type != m.SPECS[want].code:
                         continue
                     opened = cipher.open(f)
@@ -233,7 +233,7 @@ class PumpClient:
             return
         now = self._monotonic()
         for frame in self._decoder.feed(data):
-            if not frame.flags & Flags.SECURE:
+            if not frame.flags & SECURE:
                 if frame.msg_type == m.SPECS[m.ErrorReply].code:
                     try:
                         err = codec.decode(m.ErrorReply, frame.payload)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from firmware_protocol import cobs
 from firmware_protocol import messages as m
-from firmware_protocol.frame import Flags, FrameError, parse_body
+from firmware_protocol.frame import DATA, FrameError, parse_body
 from firmware_protocol.transport import FaultyPort
 
 MUTATING = {spec.code for spec in m.SPECS.values() if spec.mutating}
@@ -26,7 +26,7 @@ def _header(encoded: bytes) -> tuple[int, int, int, bool] | None:
         frame = parse_body(cobs.decode(encoded.rstrip(b"\x00")))
     except (cobs.CobsError, FrameError):
         return None
-    return frame.session, frame.seq, frame.msg_type, bool(frame.flags & Flags.DATA)
+    return frame.session, frame.seq, frame.msg_type, bool(frame.flags & DATA)
 
 
 class _CommandCounter:

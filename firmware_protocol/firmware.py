@@ -24,7 +24,7 @@ from typing import Any
 from firmware_protocol import codec, convert, handlers
 from firmware_protocol import messages as m
 from firmware_protocol.clock import SimClock
-from firmware_protocol.frame import Flags, Frame, FrameDecoder
+from firmware_protocol.frame import SECURE, Frame, FrameDecoder
 from firmware_protocol.handshake import Handshake, Session
 from firmware_protocol.journal import config_from_json, config_to_json, restore_pump
 from firmware_protocol.reject import RejectError
@@ -200,7 +200,7 @@ class Firmware:
     # ---------------------------------------------------------------- frames
 
     def _on_frame(self, frame: Frame, now: float) -> None:
-        if not frame.flags & Flags.SECURE:
+        if not frame.flags & SECURE:
             if frame.msg_type in HANDSHAKE_TYPES:
                 self._on_handshake(frame, now)
             else:
@@ -231,7 +231,7 @@ class Firmware:
                 s.link.send(m.SPECS[type(reply)].code, codec.encode(reply))
 
     def _reply_plain(self, msg: Any) -> None:
-        self._write(Frame(Flags(0), 0, 0, 0, 0, m.SPECS[type(msg)].code, codec.encode(msg)))
+        self._write(Frame(0, 0, 0, 0, 0, m.SPECS[type(msg)].code, codec.encode(msg)))
 
     def _on_handshake(self, frame: Frame, now: float) -> None:
         cls = m.MESSAGES[frame.msg_type]
@@ -263,7 +263,7 @@ class Firmware:
                 self.max_session_s,
                 self.simulator,
             )
-            frame = Frame(Flags(0), 0, 0, 0, 0, m.SPECS[m.AuthOk].code, codec.encode(ok))
+            frame = Frame(0, 0, 0, 0, 0, m.SPECS[m.AuthOk].code, codec.encode(ok))
             self._write(session.cipher.seal(frame))
 
     # -------------------------------------------------------------- requests

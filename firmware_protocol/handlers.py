@@ -10,13 +10,12 @@ import dataclasses
 import math
 from typing import Any, Protocol
 
-import pumpsim
-from firmware_protocol import convert
+from firmware_protocol import commands, convert
 from firmware_protocol import messages as m
 from firmware_protocol.bulk import log_chunks, trend_chunks
 from firmware_protocol.clock import SimClock
 from firmware_protocol.handshake import Session
-from firmware_protocol.journal import spec_json
+from firmware_protocol.journal import journal_entry
 from firmware_protocol.reject import RejectError
 from firmware_protocol.security import PumpKeys
 from firmware_protocol.store import NvStore
@@ -124,22 +123,10 @@ def read(fw: Device, s: Session, msg: Any) -> list[Any]:
 def stage(fw: Device, s: Session, msg: m.StageProgram) -> m.ProgramReview:
     """Validate and diff a program; keep it staged for this session until confirmed."""
     try:
-        program = convert.program_from_spec(msg.program)
+        review, program = commands.review(fw.pump, msg.program)
     except (ValueError, TypeError) as e:
         raise RejectError(m.WireError.MALFORMED_MESSAGE, str(e)) from None
-    violations = fw.pump.validate(program)
-    old = fw.pump.program
-    mix = fw.pump.status().mix
-    review = m.ProgramReview(
-        0,
-        not violations,
-        convert.violations_to_specs(violations),
-        convert.program_changes(old, program),
-        convert.daily_doses(old, mix),
-        convert.daily_doses(program, mix),
-        () if violations else convert.warnings_to_specs(fw.pump.soft_limit_warnings(program)),
-    )
-    if violations:
+    if program is None:
         return review
     stage_id = fw.new_stage_id()
     s.staged = {stage_id: program}  # staging again replaces what was staged
@@ -147,88 +134,26 @@ def stage(fw: Device, s: Session, msg: m.StageProgram) -> m.ProgramReview:
 
 
 def mutate(fw: Device, s: Session, msg: Any) -> tuple[Any, tuple[str, dict[str, Any]] | None]:
-    """Apply one command to the model; return the reply and the journal entry."""
-    pump = fw.pump
-    txn = msg.txn
-    if isinstance(msg, m.ConfirmProgram):
-        program = s.staged.get(msg.stage_id)
-        if program is None:
-            raise RejectError(m.WireError.STAGE_UNKNOWN, "nothing staged under that id")
-        pump.set_program(program, override_soft_limits=msg.override_soft_limits)
-        s.staged = {}
-        spec = convert.program_to_spec(program)
-        args = {"program": spec_json(spec), "override": msg.override_soft_limits}
-        return m.Done(txn, "program written"), ("program", args)
-    if isinstance(msg, m.ClinicianBolus):
-        b = pump.start_bolus(msg.volume_ml, msg.duration_s)
-        args = {"volume_ml": msg.volume_ml, "duration_s": msg.duration_s}
-        return _bolus_reply(txn, b), ("bolus", args)
-    if isinstance(msg, m.PrimingBolus):
-        b = pump.start_priming_bolus(msg.volume_ml)
-        return _bolus_reply(txn, b), ("priming", {"volume_ml": msg.volume_ml})
-    if isinstance(msg, m.BridgeBolus):
-        return _bolus_reply(txn, pump.start_bridge_bolus()), ("bridge", {})
-    if isinstance(msg, m.CancelBolus):
-        pump.cancel_bolus()
-        return m.Done(txn, "bolus cancelled"), ("cancel_bolus", {})
-    if isinstance(msg, m.PatientBolusRequest):
-        outcome = pump.request_patient_bolus()
-        return m.PatientBolusResult(txn, str(outcome)), ("patient_bolus", {})
-    if isinstance(msg, m.RefillWithdraw):
-        w = pump.withdraw_reservoir()
-        reply = m.WithdrawResult(txn, w.withdrawn_ml, w.expected_ml, w.tolerance_ml, str(w.verdict))
-        return reply, ("withdraw", {})
-    if isinstance(msg, m.RefillFill):
-        return _fill(fw, msg)
-    if isinstance(msg, m.MriEnter):
-        pump.enter_mri_safe_mode()
-        return m.Done(txn, "MRI-safe mode"), ("mri_enter", {})
-    if isinstance(msg, m.MriExit):
-        pump.exit_mri_safe_mode()
-        return m.Done(txn, "MRI-safe mode ended"), ("mri_exit", {})
-    if isinstance(msg, m.AcknowledgeAlarms):
-        kinds = list(msg.kinds) or None
-        cleared = pump.acknowledge_alarms(
-            None if kinds is None else [pumpsim.AlarmKind(k) for k in kinds]
-        )
-        detail = ",".join(str(a.kind) for a in cleared)
-        return m.Done(txn, detail), ("ack_alarms", {"kinds": kinds})
+    """Apply one command to the model; return the reply and the journal entry.
+
+    A pump-changing command is journalled as the request itself (and, for a confirmation, the
+    program it confirmed), so a restart replays it through the same table."""
     if isinstance(msg, m.SetClock):
         if not math.isfinite(msg.clock_offset_s):
             raise RejectError(m.WireError.MALFORMED_MESSAGE, "clock offset must be finite")
         fw.clock_offset_s = msg.clock_offset_s  # committed with the transaction
-        return m.Done(txn, "clock set"), None
-    return _simulate(fw, msg)
-
-
-def _fill(fw: Device, msg: m.RefillFill) -> tuple[Any, tuple[str, dict[str, Any]]]:
-    if len(msg.program) > 1:
-        raise RejectError(m.WireError.MALFORMED_MESSAGE, "at most one program")
-    program = convert.program_from_spec(msg.program[0]) if msg.program else None
-    mix = convert.mix_from_specs(msg.mix)
-    result = fw.pump.fill_reservoir(
-        msg.volume_ml,
-        mix,
-        program,
-        msg.refill_due_at_s,
-        override_soft_limits=msg.override_soft_limits,
-    )
-    bridge = result.bridge_offer
-    reply = m.FillResult(
-        msg.txn,
-        result.volume_ml,
-        ()
-        if bridge is None
-        else (m.BridgeSpec(bridge.volume_ml, bridge.rate_ml_per_day, bridge.duration_s),),
-    )
-    args = {
-        "volume_ml": msg.volume_ml,
-        "mix": [[d.drug, d.mcg_per_ml] for d in msg.mix],
-        "program": spec_json(msg.program[0]) if msg.program else None,
-        "refill_due_at_s": msg.refill_due_at_s,
-        "override": msg.override_soft_limits,
-    }
-    return reply, ("fill", args)
+        return m.Done(msg.txn, "clock set"), None
+    if not commands.changes_the_pump(msg):
+        return _simulate(fw, msg)
+    program = None
+    if isinstance(msg, m.ConfirmProgram):
+        program = s.staged.get(msg.stage_id)
+        if program is None:
+            raise RejectError(m.WireError.STAGE_UNKNOWN, "nothing staged under that id")
+    reply = commands.apply(fw.pump, msg, program)
+    if isinstance(msg, m.ConfirmProgram):
+        s.staged = {}
+    return reply, journal_entry(msg, program)
 
 
 def _simulate(fw: Device, msg: Any) -> tuple[Any, tuple[str, dict[str, Any]] | None]:
@@ -244,15 +169,4 @@ def _simulate(fw: Device, msg: Any) -> tuple[Any, tuple[str, dict[str, Any]] | N
         except ValueError as e:
             raise RejectError(m.WireError.MALFORMED_MESSAGE, str(e)) from None
         return m.Done(msg.txn, "speed set"), None
-    if isinstance(msg, m.SimInjectFault):
-        fault = convert.fault_from_json(msg.fault_json, fw.pump.now_s)
-        fw.pump.inject(fault)
-        return m.Done(msg.txn, "fault scheduled"), (
-            "fault",
-            {"fault": convert.fault_to_json(fault)},
-        )
     raise RejectError(m.WireError.UNKNOWN_MESSAGE, f"no handler for {type(msg).__name__}")
-
-
-def _bolus_reply(txn: int, b: pumpsim.ActiveBolus) -> m.BolusStarted:
-    return m.BolusStarted(txn, str(b.kind), b.volume_ml, b.rate_ml_per_day, b.ends_at_s)

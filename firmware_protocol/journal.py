@@ -13,10 +13,10 @@ import json
 from typing import Any
 
 import pumpsim
-from firmware_protocol import convert
+from firmware_protocol import codec, commands, convert
 from firmware_protocol import messages as m
 from firmware_protocol.store import NvStore
-from pumpsim import Pump, PumpConfig
+from pumpsim import Pump, PumpConfig, TherapyProgram
 
 
 def config_to_json(config: PumpConfig) -> str:
@@ -46,47 +46,28 @@ def spec_from_json(text: str) -> m.ProgramSpec:
     )
 
 
+def journal_entry(msg: Any, program: TherapyProgram | None) -> tuple[str, dict[str, Any]]:
+    """The journal's record of a pump-changing command: the request as it came, and the program
+    a confirmation confirmed (staging lives in a session, which a restart does not keep)."""
+    spec = None if program is None else spec_json(convert.program_to_spec(program))
+    body = codec.encode(msg).hex()
+    return "request", {"type": m.SPECS[type(msg)].code, "body": body, "program": spec}
+
+
 def apply_journal_entry(pump: Pump, op: str, args: dict[str, Any]) -> None:
-    """Apply a journalled command again. The journal holds only what was applied, and an
-    override the clinician gave then holds again (older entries, without one, had none)."""
-    override = bool(args.get("override", False))
-    if op == "program":
-        program = convert.program_from_spec(spec_from_json(args["program"]))
-        pump.set_program(program, override_soft_limits=override)
-    elif op == "bolus":
-        pump.start_bolus(args["volume_ml"], args["duration_s"])
-    elif op == "priming":
-        pump.start_priming_bolus(args["volume_ml"])
-    elif op == "bridge":
-        pump.start_bridge_bolus()
-    elif op == "cancel_bolus":
-        pump.cancel_bolus()
-    elif op == "patient_bolus":
-        pump.request_patient_bolus()
-    elif op == "withdraw":
-        pump.withdraw_reservoir()
-    elif op == "fill":
-        program = args["program"]
-        pump.fill_reservoir(
-            args["volume_ml"],
-            convert.mix_from_specs(tuple(m.DrugSpec(d, c) for d, c in args["mix"])),
-            convert.program_from_spec(spec_from_json(program)) if program else None,
-            args["refill_due_at_s"],
-            override_soft_limits=override,
-        )
-    elif op == "mri_enter":
-        pump.enter_mri_safe_mode()
-    elif op == "mri_exit":
-        pump.exit_mri_safe_mode()
-    elif op == "ack_alarms":
-        kinds = args["kinds"]
-        pump.acknowledge_alarms(None if kinds is None else [pumpsim.AlarmKind(k) for k in kinds])
-    elif op == "interrogate":
+    """Apply a journalled command again, through the same table as when it was first applied."""
+    if op == "interrogate":
         pump.interrogate()
-    elif op == "fault":
-        pump.inject(convert.fault_from_json(args["fault"], pump.now_s))
-    else:  # pragma: no cover - the journal only holds ops written above
-        raise ValueError(f"unknown journal op {op!r}")
+        return
+    if op != "request":
+        raise ValueError(
+            f"journal entry {op!r} was written by an older pumpsim (before commands were "
+            "journalled as requests); start this pump with a new state file"
+        )
+    msg = codec.decode(m.MESSAGES[args["type"]], bytes.fromhex(args["body"]))
+    spec = args.get("program")
+    program = None if spec is None else convert.program_from_spec(spec_from_json(spec))
+    commands.apply(pump, msg, program)
 
 
 def restore_pump(store: NvStore, config: PumpConfig) -> tuple[Pump, int]:

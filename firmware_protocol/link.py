@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from firmware_protocol.frame import Flags, Frame
+from firmware_protocol.frame import ACK, DATA, Frame
 
 SEQ_MOD = 1 << 16
 
@@ -99,7 +99,7 @@ class Link:
 
     def _data_frame(self, seq: int, entry: _Outstanding) -> Frame:
         return Frame(
-            Flags.DATA | Flags.ACK,
+            DATA | ACK,
             0,
             0,
             seq % SEQ_MOD,
@@ -144,7 +144,7 @@ class Link:
             self._ack_due = False
         elif self._ack_due:
             self._ack_due = False
-            out.append(Frame(Flags.ACK, 0, 0, 0, self._expected % SEQ_MOD, 0, b""))
+            out.append(Frame(ACK, 0, 0, 0, self._expected % SEQ_MOD, 0, b""))
         return out
 
     def _retransmit(self, entry: _Outstanding, now: float, out: list[Frame]) -> None:
@@ -171,10 +171,10 @@ class Link:
 
     def receive(self, frame: Frame, now: float) -> list[tuple[int, bytes]]:
         """Take one (already authenticated) frame; return messages now deliverable in order."""
-        if frame.flags & Flags.ACK:
+        if frame.flags & ACK:
             self._on_ack(_unwrap(frame.ack, self._base), now)
         delivered: list[tuple[int, bytes]] = []
-        if not frame.flags & Flags.DATA:
+        if not frame.flags & DATA:
             return delivered
         seq = _unwrap(frame.seq, self._expected)
         self._ack_due = True

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from firmware_protocol.frame import HEADER, MAX_PAYLOAD, Flags, Frame
+from firmware_protocol.frame import HEADER, MAX_PAYLOAD, SECURE, Frame
 from firmware_protocol.messages import Role
 
 KEY_BYTES = 32
@@ -239,7 +239,7 @@ class SessionCipher:
     def seal(self, frame: Frame) -> Frame:
         """A new counter and ciphertext for every transmission, retransmissions included."""
         self._counter += 1
-        flags = frame.flags | Flags.SECURE
+        flags = frame.flags | SECURE
         header = HEADER.pack(
             frame.version,
             int(flags),
@@ -264,7 +264,7 @@ class SessionCipher:
 
     def open(self, frame: Frame) -> Frame | None:
         """The frame with its plaintext payload, or None (counted) if it must be ignored."""
-        if not frame.flags & Flags.SECURE or frame.session != self.session:
+        if not frame.flags & SECURE or frame.session != self.session:
             self.stats.wrong_session += 1
             return None
         if not self._window.fresh(frame.counter):

@@ -66,7 +66,10 @@ class SimPort:
 
     @property
     def in_waiting(self) -> int:
-        self._buffer += self._line.take(self._side)
+        line = self._line
+        queue = line._queues[self._side]
+        if queue and queue[0][0] <= line.clock.now_s:  # asked every turn: mostly nothing new
+            self._buffer += line.take(self._side)
         return len(self._buffer)
 
     def read(self, size: int = 1) -> bytes:

@@ -1,99 +1,157 @@
 """The two ways a scenario reaches a pump: straight onto the model, or through the whole stack.
 
-Both offer the same verbs. The stack driver runs firmware and client on a simulated line on
-virtual time and recovers from line faults the way a programmer must: reconnect, then settle an
-uncertain command by its transaction id, never by sending it again under a new one.
+Both speak in the programmer's requests, built once by the verbs of `Driver`; they differ only in
+how a request is carried out. The model driver applies it to a bare `Pump` through the firmware's
+own command table (firmware_protocol.commands, the one the firmware uses live and for journal
+replay), so the two modes cannot mean different things by the same verb. The stack driver sends it
+through firmware and client on a simulated line on virtual time, and recovers from line faults
+the way a programmer must: reconnect, then settle an uncertain command by its transaction id,
+never by sending it again under a new one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import abc
+import dataclasses
+import itertools
 from typing import Any
 
 import pumpsim
+from firmware_protocol import commands, convert
 from firmware_protocol import messages as m
 from firmware_protocol.client import ClientError, DeviceError, OutcomeUncertainError
-from firmware_protocol.convert import fault_to_json
 from firmware_protocol.firmware import Firmware
 from firmware_protocol.line_faults import LineFaults
 from firmware_protocol.recovery import deliver
 from firmware_protocol.simulated import simulated_pump
-from pumpsim import (
-    Mix,
-    Pump,
-    PumpError,
-    TherapyProgram,
-)
+from pumpsim import Mix, Pump, PumpError, TherapyProgram
 from pumpsim_scenarios.spec import Scenario
 from pumpsim_scenarios.values import Rejected, pump_config
 
 
-class ModelDriver:
-    """Straight onto the model: fastest, no protocol."""
+class Driver(abc.ABC):
+    """The scenario verbs, each as the request(s) a programmer would send."""
 
-    def __init__(self, scenario: Scenario) -> None:
-        self.pump = Pump(pump_config(scenario))
+    @property
+    @abc.abstractmethod
+    def pump(self) -> Pump:
+        """The pump the scenario is judged on."""
+
+    @abc.abstractmethod
+    def send(self, msg: Any) -> Any:
+        """Carry out one request and return the pump's reply; a refusal raises `Rejected`."""
+
+    @abc.abstractmethod
+    def new_txn(self) -> int: ...
 
     @property
     def now_s(self) -> float:
         return self.pump.now_s
 
     def advance(self, to_s: float) -> None:
-        self.pump.advance(max(to_s, self.pump.now_s))
+        gap = to_s - self.now_s
+        if gap > 0:
+            self.send(m.SimAdvance(self.new_txn(), gap))
 
-    def _do(self, fn: Callable[[], Any]) -> Any:
+    def program(self, program: TherapyProgram, override: bool = False) -> None:
+        review = self.send(m.StageProgram(convert.program_to_spec(program)))
+        if not review.accepted:
+            raise Rejected([v.code for v in review.violations] + ["PROGRAM_REJECTED"])
+        self.send(m.ConfirmProgram(self.new_txn(), review.stage_id, override))
+
+    def bolus(self, volume_ml: float, duration_s: float) -> None:
+        self.send(m.ClinicianBolus(self.new_txn(), volume_ml, duration_s))
+
+    def priming(self) -> None:
+        self.send(m.PrimingBolus(self.new_txn(), None))
+
+    def patient_bolus(self) -> str:
+        return str(self.send(m.PatientBolusRequest(self.new_txn())).outcome)
+
+    def withdraw(self) -> tuple[str, float, float]:
+        r = self.send(m.RefillWithdraw(self.new_txn()))
+        return str(r.verdict), r.withdrawn_ml, r.expected_ml
+
+    def fill(
+        self, volume_ml: float, mix: Mix, program: TherapyProgram | None, override: bool = False
+    ) -> None:
+        programs = () if program is None else (convert.program_to_spec(program),)
+        specs = convert.mix_to_specs(mix)
+        self.send(m.RefillFill(self.new_txn(), volume_ml, specs, programs, None, override))
+
+    def mri_enter(self) -> None:
+        self.send(m.MriEnter(self.new_txn()))
+
+    def mri_exit(self) -> None:
+        self.send(m.MriExit(self.new_txn()))
+
+    def interrogate(self) -> None:
+        self.send(m.Interrogate())
+
+    def acknowledge(self) -> None:
+        self.send(m.AcknowledgeAlarms(self.new_txn(), ()))
+
+    def fault(self, fault: pumpsim.Fault) -> None:
+        self.send(m.SimInjectFault(self.new_txn(), convert.fault_to_json(fault)))
+
+    def close(self) -> dict[str, Any]:
+        return {}
+
+
+class ModelDriver(Driver):
+    """Straight onto the model: fastest, no protocol, the firmware's command table."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self._pump = Pump(pump_config(scenario))
+        self._txns = itertools.count(1)
+        self._staged: dict[int, TherapyProgram] = {}
+
+    @property
+    def pump(self) -> Pump:
+        return self._pump
+
+    def new_txn(self) -> int:
+        return next(self._txns)
+
+    def send(self, msg: Any) -> Any:
         try:
-            return fn()
+            return self._carry_out(msg)
         except pumpsim.ProgramRejectedError as e:
             raise Rejected([str(v.code) for v in e.violations] + [str(e.code)]) from None
         except pumpsim.SoftLimitOverrideRequiredError as e:
             raise Rejected([str(w.code) for w in e.warnings] + [str(e.code)]) from None
         except PumpError as e:
             raise Rejected([str(e.code)]) from None
+        except ValueError as e:  # what the firmware answers MALFORMED_MESSAGE
+            raise Rejected([m.WireError.MALFORMED_MESSAGE]) from e
 
-    def program(self, program: TherapyProgram, override: bool = False) -> None:
-        self._do(lambda: self.pump.set_program(program, override_soft_limits=override))
-
-    def bolus(self, volume_ml: float, duration_s: float) -> None:
-        self._do(lambda: self.pump.start_bolus(volume_ml, duration_s))
-
-    def priming(self) -> None:
-        self._do(self.pump.start_priming_bolus)
-
-    def patient_bolus(self) -> str:
-        return str(self.pump.request_patient_bolus())
-
-    def withdraw(self) -> tuple[str, float, float]:
-        r = self._do(self.pump.withdraw_reservoir)
-        return str(r.verdict), r.withdrawn_ml, r.expected_ml
-
-    def fill(
-        self, volume_ml: float, mix: Mix, program: TherapyProgram | None, override: bool = False
-    ) -> None:
-        self._do(
-            lambda: self.pump.fill_reservoir(volume_ml, mix, program, override_soft_limits=override)
-        )
-
-    def mri_enter(self) -> None:
-        self._do(self.pump.enter_mri_safe_mode)
-
-    def mri_exit(self) -> None:
-        self._do(self.pump.exit_mri_safe_mode)
-
-    def interrogate(self) -> None:
-        self.pump.interrogate()
-
-    def acknowledge(self) -> None:
-        self.pump.acknowledge_alarms()
+    def _carry_out(self, msg: Any) -> Any:
+        pump = self.pump
+        if isinstance(msg, m.StageProgram):
+            review, program = commands.review(pump, msg.program)
+            if program is None:
+                return review
+            stage_id = self.new_txn()
+            self._staged = {stage_id: program}  # staging again replaces what was staged
+            return dataclasses.replace(review, stage_id=stage_id)
+        if isinstance(msg, m.ConfirmProgram):
+            return commands.apply(pump, msg, self._staged.pop(msg.stage_id, None))
+        if isinstance(msg, m.SimAdvance):
+            pump.advance(pump.now_s + msg.seconds)
+            return m.Done(msg.txn, "")
+        if isinstance(msg, m.Interrogate):
+            return pump.interrogate()
+        return commands.apply(pump, msg)
 
     def fault(self, fault: pumpsim.Fault) -> None:
-        self._do(lambda: self.pump.inject(fault))
+        # The model takes the fault object itself: it becomes bytes only where it crosses a wire.
+        try:
+            self.pump.inject(fault)
+        except PumpError as e:
+            raise Rejected([str(e.code)]) from None
 
-    def close(self) -> dict[str, Any]:
-        return {}
 
-
-class StackDriver:
+class StackDriver(Driver):
     """Through the whole stack: firmware and client on a simulated line, on virtual time."""
 
     def __init__(self, scenario: Scenario) -> None:
@@ -119,10 +177,6 @@ class StackDriver:
     def pump(self) -> Pump:
         return self.firmware.pump
 
-    @property
-    def now_s(self) -> float:
-        return self.firmware.pump.now_s
-
     def connect(self) -> None:
         for _ in range(30):
             try:
@@ -138,7 +192,10 @@ class StackDriver:
                 continue
         raise RuntimeError("the programmer could not reconnect to the pump")
 
-    def _request(self, msg: Any) -> Any:
+    def new_txn(self) -> int:
+        return self.client.new_txn()
+
+    def send(self, msg: Any) -> Any:
         """Send until it gets through: reconnect, resolve by transaction id, never a new id."""
         if not self.client.connected:
             self.connect()
@@ -169,54 +226,6 @@ class StackDriver:
             self.line.drop_frame_rate = dropping
         self.connect()  # resolves what went missing, by transaction id
 
-    def advance(self, to_s: float) -> None:
-        gap = to_s - self.now_s
-        if gap > 0:
-            self._request(m.SimAdvance(self.client.new_txn(), gap))
-
-    def program(self, program: TherapyProgram, override: bool = False) -> None:
-        review = self._request(m.StageProgram(_spec(program)))
-        if not review.accepted:
-            raise Rejected([v.code for v in review.violations] + ["PROGRAM_REJECTED"])
-        self._request(m.ConfirmProgram(self.client.new_txn(), review.stage_id, override))
-
-    def bolus(self, volume_ml: float, duration_s: float) -> None:
-        self._request(m.ClinicianBolus(self.client.new_txn(), volume_ml, duration_s))
-
-    def priming(self) -> None:
-        self._request(m.PrimingBolus(self.client.new_txn(), None))
-
-    def patient_bolus(self) -> str:
-        return str(self._request(m.PatientBolusRequest(self.client.new_txn())).outcome)
-
-    def withdraw(self) -> tuple[str, float, float]:
-        r = self._request(m.RefillWithdraw(self.client.new_txn()))
-        return str(r.verdict), r.withdrawn_ml, r.expected_ml
-
-    def fill(
-        self, volume_ml: float, mix: Mix, program: TherapyProgram | None, override: bool = False
-    ) -> None:
-        from firmware_protocol.convert import mix_to_specs
-
-        programs = () if program is None else (_spec(program),)
-        txn = self.client.new_txn()
-        self._request(m.RefillFill(txn, volume_ml, mix_to_specs(mix), programs, None, override))
-
-    def mri_enter(self) -> None:
-        self._request(m.MriEnter(self.client.new_txn()))
-
-    def mri_exit(self) -> None:
-        self._request(m.MriExit(self.client.new_txn()))
-
-    def interrogate(self) -> None:
-        self._request(m.Interrogate())
-
-    def acknowledge(self) -> None:
-        self._request(m.AcknowledgeAlarms(self.client.new_txn(), ()))
-
-    def fault(self, fault: pumpsim.Fault) -> None:
-        self._request(m.SimInjectFault(self.client.new_txn(), fault_to_json(fault)))
-
     def link_noise(self, params: dict[str, Any]) -> None:
         self.line.bit_flip_rate = float(params.get("bit_error_rate", 0.0))
         self.line.drop_frame_rate = float(params.get("drop_rate", 0.0))
@@ -241,9 +250,3 @@ class StackDriver:
     def close(self) -> dict[str, Any]:
         lost = self.nothing_lost()
         return {"lost_transactions": len(lost), "acknowledged": len(self.acknowledged)}
-
-
-def _spec(program: TherapyProgram) -> m.ProgramSpec:
-    from firmware_protocol.convert import program_to_spec
-
-    return program_to_spec(program)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Iterator
 
+import pytest
 import textual.constants
 from hypothesis import HealthCheck, settings
 
@@ -38,9 +40,11 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 
-def pytest_collection_finish(session: object) -> None:
-    """Move everything imported while collecting (numpy, textual, dask...) out of the collector's
-    sight: a full collection then walks only what the tests themselves allocate, so a test's
-    time does not depend on which modules the tests before it imported."""
-    gc.collect()
-    gc.freeze()
+@pytest.fixture(autouse=True)
+def _collect_cycles_between_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A Textual app leaves a large graph of cycles behind; collecting it in the teardown keeps
+    the next test from paying for it in the middle of its own run. (Only after the programmer's
+    tests: a full collection after every test would cost more than it saves.)"""
+    yield
+    if request.module.__name__.startswith(("test_tui", "test_training")):
+        gc.collect()

@@ -79,6 +79,7 @@ def _close(client: PumpClient) -> None:
     shutdown before it fails (it does, on a dead peer), then sleeps 0.3 s "in case of quick
     reconnects", which a test that restarts its server three times does not need."""
     port = client.port
+    assert isinstance(port, serial.SerialBase)
     sock = getattr(port, "_socket", None)
     if sock is not None:
         with contextlib.suppress(OSError):

@@ -106,18 +106,17 @@ async def test_flexible_schedule_edited_as_a_table_of_steps(tmp_path: Path) -> N
         await ready(pilot, app)
         pump = app.embedded.firmware.pump  # type: ignore[union-attr]
         await pilot.press("f3")
-        await settle(pilot, app)
+        await until(pilot, app, lambda: app.tabs.active == "program")
         app.query_one("#mode", Select).value = "flexible"
-        await settle(pilot, app)
-        assert "NO_STEPS" in text_of(app, "#violations")
-        for start, end, dose in (("00:00", "08:00", "2"), ("08:00", "24:00", "4")):
+        await until(pilot, app, lambda: "NO_STEPS" in text_of(app, "#violations"))
+        steps = app.query_one("#steps", DataTable)
+        for n, (start, end, dose) in enumerate((("00:00", "08:00", "2"), ("08:00", "24:00", "4"))):
             app.query_one("#step-from", Input).value = start
             app.query_one("#step-to", Input).value = end
             app.query_one("#step-dose", Input).value = dose
             await pilot.click("#add-step")
-            await settle(pilot, app)
-        assert app.query_one("#steps", DataTable).row_count == 2
-        assert "rules are met" in text_of(app, "#violations")
+            await until(pilot, app, lambda n=n: steps.row_count == n + 1)  # type: ignore[misc]
+        await until(pilot, app, lambda: "rules are met" in text_of(app, "#violations"))
         await pilot.click("#review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
         await pilot.click("#confirm")
@@ -157,13 +156,12 @@ async def test_refill_wizard_with_new_concentration_and_bridge(tmp_path: Path) -
         await ready(pilot, app)
         pump = app.embedded.firmware.pump  # type: ignore[union-attr]
         await pilot.press("f5")
-        await settle(pilot, app)
+        await until(pilot, app, lambda: app.tabs.active == "refill")
         await pilot.click("#withdraw")
         await until(pilot, app, lambda: pump.status().refill_in_progress)
         await until(pilot, app, lambda: "within tolerance" in text_of(app, "#verdict"))
         app.query_one("#withdrawn", Input).value = "15"  # the syringe says less than expected
-        await settle(pilot, app)
-        assert "over-infusion suspected" in text_of(app, "#verdict")
+        await until(pilot, app, lambda: "over-infusion suspected" in text_of(app, "#verdict"))
         app.query_one("#fill-conc", Input).value = "5"
         app.query_one("#fill-volume", Input).value = "18"
         await pilot.click("#fill")
@@ -187,12 +185,12 @@ async def test_mri_checklist_safe_mode_and_verified_recovery(tmp_path: Path) -> 
         await ready(pilot, app)
         pump = app.embedded.firmware.pump  # type: ignore[union-attr]
         await pilot.press("f6")
-        await settle(pilot, app)
-        assert app.query_one("#mri-enter", Button).disabled  # checklist not done
+        await until(pilot, app, lambda: app.tabs.active == "mri")
+        enter = app.query_one("#mri-enter", Button)
+        assert enter.disabled  # checklist not done
         for ident in ("mri-screened", "mri-alarms", "mri-plan"):
             app.query_one(f"#{ident}", Checkbox).value = True
-        await settle(pilot, app)
-        assert not app.query_one("#mri-enter", Button).disabled
+        await until(pilot, app, lambda: not enter.disabled)
         await pilot.click("#mri-enter")
         await until(pilot, app, lambda: pump.status().mri is MriPhase.SCANNING)
         await until(pilot, app, lambda: "MRI-SAFE MODE" in text_of(app, "#mri-state"))
