@@ -249,6 +249,11 @@ class Firmware:
                 log.warning("authentication refused: %s (%s)", reply.code, reply.message)
             self._reply_plain(reply)
         if outcome.opened is not None:
+            old = self._session
+            if old is not None and old.session != outcome.opened.session:
+                # One programmer at a time: whoever handshakes now (the same one back on a pty
+                # after vanishing, or another) takes the pump; the old session is over.
+                log.info("session %08x ended: replaced by a new handshake", old.session)
             self._session = outcome.opened
             opened = outcome.opened
             log.info("session %08x opened by %s as %s", opened.session, opened.device, opened.role)

@@ -127,6 +127,7 @@ def stage(fw: Device, s: Session, msg: m.StageProgram) -> m.ProgramReview:
     except (ValueError, TypeError) as e:
         raise RejectError(m.WireError.MALFORMED_MESSAGE, str(e)) from None
     if program is None:
+        s.staged = {}  # what was staged before is no longer what the clinician is looking at
         return review
     stage_id = fw.new_stage_id()
     s.staged = {stage_id: program}  # staging again replaces what was staged

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pumpsim_cli import decode, demo, errors, keys, scenario, serve, swarm
+from pumpsim_cli import decode, demo, errors, keys, scenario, serve, spec, swarm
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser(sub)
     decode.add_parser(sub)
     scenario.add_parser(sub)
+    spec.add_parser(sub)
     swarm.add_parser(sub)
     return parser
 

@@ -75,6 +75,31 @@ def test_unsafe_program_is_refused_by_the_pump_itself() -> None:
         assert b.firmware.pump.status().active_bolus is None
 
 
+def test_staging_follows_the_documented_state_machine() -> None:
+    """docs/protocol.md, section 5: a refused staging drops what was staged; staging again
+    replaces it; only the last staged id confirms, once."""
+    with bench() as b:
+        c = b.client()
+        _implant(c)
+        first = c.stage_program(TherapyProgram(Continuous(0.4)))
+        assert first.accepted
+        refused = c.stage_program(TherapyProgram(Continuous(2.0)))
+        assert not refused.accepted
+        with pytest.raises(DeviceError) as err:
+            c.confirm_program(first.stage_id)
+        assert err.value.code == m.WireError.STAGE_UNKNOWN
+        older = c.stage_program(TherapyProgram(Continuous(0.4)))
+        newer = c.stage_program(TherapyProgram(Continuous(0.6)))
+        with pytest.raises(DeviceError) as err:
+            c.confirm_program(older.stage_id)
+        assert err.value.code == m.WireError.STAGE_UNKNOWN
+        c.confirm_program(newer.stage_id)
+        assert b.firmware.pump.program == TherapyProgram(Continuous(0.6))
+        with pytest.raises(DeviceError) as err:
+            c.confirm_program(newer.stage_id)  # a new transaction, not a retransmission
+        assert err.value.code == m.WireError.STAGE_UNKNOWN
+
+
 def test_a_retransmitted_command_is_applied_once() -> None:
     with bench() as b:
         c = b.client()

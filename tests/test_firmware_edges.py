@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,27 @@ def test_pumpsim_serve_on_a_pty(tmp_path: Path) -> None:
         assert c.interrogate().pump_id == PumpKeys.load(tmp_path / "k" / "pump.keys").pump_id
         c.close()
         port.close()
+
+
+def test_a_programmer_that_vanishes_from_a_pty_frees_the_pump_for_the_next(tmp_path: Path) -> None:
+    """One pump across reopenings of its pty, one programmer at a time: a programmer that closes
+    the port without a Bye leaves nothing the next one has to wait for."""
+    key = tmp_path / "k" / "clinician.key"
+    with pumpsim_serve("--keys", str(tmp_path / "k"), "--log-level", "info") as served:
+        ids = []
+        for goodbye in (False, True):
+            port = serial.Serial(served.address, 115200, timeout=0.01)
+            c = PumpClient(port, DeviceKey.load(key))
+            ids.append(c.connect().session)
+            assert c.read_status().pump_id == PumpKeys.load(tmp_path / "k" / "pump.keys").pump_id
+            if goodbye:
+                c.close()
+            port.close()
+        deadline = time.monotonic() + 5
+        while "said goodbye" not in served.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert f"session {ids[0]:08x} ended: replaced by a new handshake" in served.text
+        assert f"session {ids[1]:08x} ended: the programmer said goodbye" in served.text
 
 
 def test_async_client() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from firmware_protocol import codec, spec
+from firmware_protocol import codec, spec, vectors
 from firmware_protocol import messages as m
 from firmware_protocol.frame import Flags, FrameDecoder
 from firmware_protocol.security import SessionCipher, session_keys
@@ -66,5 +66,5 @@ def test_published_vectors_decode_to_the_documented_messages(vector: dict[str, o
         opened = receiver.open(frame)
         assert opened is not None, "the vector's tag does not verify"
         payload = opened.payload
-    expected = spec.from_jsonable(cls, vector["fields"])
+    expected = vectors.from_jsonable(cls, vector["fields"])
     assert codec.decode(cls, payload) == expected
