@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,14 +54,17 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert "Traceback" in done.stderr
 
 
-def test_the_library_works_from_an_empty_directory(tmp_path: Path) -> None:
-    pumpsim = str(BIN / "pumpsim")
-
+def _pumpsim_in(directory: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [pumpsim, *args], capture_output=True, text=True, timeout=60, cwd=tmp_path
+            [str(BIN / "pumpsim"), *args], capture_output=True, text=True, timeout=60, cwd=directory
         )
 
+    return run
+
+
+def test_the_library_works_from_an_empty_directory(tmp_path: Path) -> None:
+    run = _pumpsim_in(tmp_path)
     listed = run("scenario", "list")
     assert listed.returncode == 0
     assert "motor-stall" in listed.stdout
@@ -69,6 +73,11 @@ def test_the_library_works_from_an_empty_directory(tmp_path: Path) -> None:
     ran = run("scenario", "run", "motor-stall", "pocket-fill", "--workers", "1")
     assert ran.returncode == 0, ran.stderr
     assert "2 passed" in ran.stdout
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+def test_a_new_scenario_is_written_once_and_runs(tmp_path: Path) -> None:
+    run = _pumpsim_in(tmp_path)
     made = run("scenario", "new", "drill")
     assert made.returncode == 0
     assert (tmp_path / "drill.toml").read_text().startswith("# Teaches:")
