@@ -10,6 +10,7 @@ and says whether it acted; the command is never re-sent under a new id.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import struct
 import time
@@ -27,6 +28,7 @@ from firmware_protocol import messages as m
 from firmware_protocol.frame import SECURE, Frame, FrameDecoder
 from firmware_protocol.link import Link, LinkStats
 from firmware_protocol.security import (
+    MAX_PLAINTEXT,
     DeviceKey,
     SessionCipher,
     proof,
@@ -50,6 +52,10 @@ class DeviceError(ClientError):
         self.message = reply.message
         self.violations = reply.violations
         self.reply = reply
+
+
+class RequestTooLargeError(ClientError, ValueError):
+    """The request does not fit one frame (e.g. a schedule with too many steps): nothing sent."""
 
 
 class AuthenticationError(ClientError):
@@ -270,8 +276,14 @@ class PumpClient:
         if not self.connected:
             raise LinkLostError("not connected")
         assert self._link is not None
+        payload = codec.encode(msg)
+        if len(payload) > MAX_PLAINTEXT:
+            raise RequestTooLargeError(
+                f"{type(msg).__name__} takes {len(payload)} bytes; a message holds at most "
+                f"{MAX_PLAINTEXT} (a schedule that long has too many steps to send)"
+            )
         self._inbox.clear()
-        self._link.send(m.SPECS[type(msg)].code, codec.encode(msg))
+        self._link.send(m.SPECS[type(msg)].code, payload)
 
     def request(self, msg: Any) -> Any:
         """Send one request and return its reply; raise DeviceError on the pump's refusal."""
@@ -341,6 +353,13 @@ class PumpClient:
     def read_status(self) -> m.Status:
         reply: m.Status = self.request(m.ReadStatus())
         return reply
+
+    def read_description(self) -> m.PumpDescription:
+        """The pump's configuration and drug library, to check forms the way the pump will."""
+        chunks = self._stream(m.ReadDescription(), lambda c: (len(c.drugs), 0), None)
+        drugs = tuple(d for c in chunks for d in c.drugs)
+        whole: m.PumpDescription = dataclasses.replace(chunks[-1], drugs=drugs, more=False)
+        return whole
 
     def read_log(
         self, since_index: int = 0, max_records: int = 0, progress: ProgressFn | None = None

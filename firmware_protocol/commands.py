@@ -23,11 +23,25 @@ from pumpsim import Pump, TherapyProgram
 Apply = Callable[[Pump, Any, TherapyProgram | None], Any]
 
 
+# The most schedule steps a program may have on this wire: a Status carrying it, with every alarm
+# latched and a three-drug mix, still fits one frame (docs/protocol.md, section 5).
+MAX_WIRE_STEPS = 140
+
+
+def wire_violations(program: TherapyProgram) -> tuple[pumpsim.Violation, ...]:
+    """What the protocol itself cannot carry, whatever the pump's own limits."""
+    basal = program.basal
+    if isinstance(basal, pumpsim.FlexibleSchedule) and len(basal.steps) > MAX_WIRE_STEPS:
+        text = f"{len(basal.steps)} steps; at most {MAX_WIRE_STEPS} travel in one message"
+        return (pumpsim.Violation(pumpsim.ViolationCode.TOO_MANY_STEPS, text, "steps"),)
+    return ()
+
+
 def review(pump: Pump, spec: m.ProgramSpec) -> tuple[m.ProgramReview, TherapyProgram | None]:
     """What staging shows the clinician: refusals, changes, doses and soft-limit warnings; the
     program itself when it may be confirmed (stage id 0: the caller numbers what it keeps)."""
     program = convert.program_from_spec(spec)
-    violations = pump.validate(program)
+    violations = pump.validate(program) + wire_violations(program)
     old = pump.program
     mix = pump.status().mix
     warnings = () if violations else convert.warnings_to_specs(pump.soft_limit_warnings(program))
@@ -76,6 +90,9 @@ def _fill(pump: Pump, msg: m.RefillFill, _: TherapyProgram | None) -> m.FillResu
     if len(msg.program) > 1:
         raise ValueError("at most one program")
     program = convert.program_from_spec(msg.program[0]) if msg.program else None
+    too_long = () if program is None else wire_violations(program)
+    if too_long:
+        raise pumpsim.ProgramRejectedError(too_long)
     result = pump.fill_reservoir(
         msg.volume_ml,
         convert.mix_from_specs(msg.mix),

@@ -157,3 +157,67 @@ def fault_from_json(text: str, now_s: float) -> pumpsim.Fault:
 
 def fault_to_json(fault: pumpsim.Fault) -> str:
     return json.dumps({"kind": type(fault).__name__, **dataclasses.asdict(fault)})
+
+
+def describe(config: pumpsim.PumpConfig, library: pumpsim.DrugLibrary) -> m.PumpDescription:
+    """The pump as a programmer must know it to check a program the way the pump will (in one
+    message; bulk.description_chunks splits it to fit frames)."""
+    drugs = tuple(
+        m.LibraryDrugSpec(
+            d.name,
+            str(d.unit),
+            d.max_concentration_mcg_per_ml,
+            d.max_daily_dose_mcg,
+            d.patient_bolus_allowed,
+            d.soft.max_daily_dose_mcg,
+            d.soft.max_starting_dose_mcg_per_day,
+            d.soft.max_increase_mcg_per_day,
+            None if d.soft.max_increases_per_week is None else float(d.soft.max_increases_per_week),
+        )
+        for d in library.values()
+    )
+    return m.PumpDescription(
+        str(config.variant),
+        config.reservoir_capacity_ml,
+        config.min_rate_ml_per_day,
+        config.max_rate_ml_per_day,
+        config.rate_resolution_ml_per_day,
+        config.max_schedule_steps_per_day,
+        config.default_low_reservoir_alarm_ml,
+        drugs,
+        False,
+    )
+
+
+def described(
+    description: m.PumpDescription,
+) -> tuple[pumpsim.PumpConfig, pumpsim.DrugLibrary]:
+    """The configuration and drug library a description stands for (what validation reads)."""
+    config = pumpsim.PumpConfig(
+        variant=pumpsim.PumpVariant(description.variant),
+        reservoir_capacity_ml=description.reservoir_capacity_ml,
+        min_rate_ml_per_day=description.min_rate_ml_per_day,
+        max_rate_ml_per_day=description.max_rate_ml_per_day,
+        rate_resolution_ml_per_day=description.rate_resolution_ml_per_day,
+        max_schedule_steps_per_day=description.max_schedule_steps_per_day,
+        default_low_reservoir_alarm_ml=description.default_low_reservoir_alarm_ml,
+    )
+    drugs = [
+        pumpsim.Drug(
+            d.drug,
+            pumpsim.MassUnit(d.unit),
+            d.max_concentration_mcg_per_ml,
+            d.max_daily_dose_mcg,
+            d.patient_bolus_allowed,
+            soft=pumpsim.SoftLimits(
+                d.soft_max_daily_dose_mcg,
+                d.soft_max_starting_dose_mcg_per_day,
+                d.soft_max_increase_mcg_per_day,
+                None
+                if d.soft_max_increases_per_week is None
+                else int(d.soft_max_increases_per_week),
+            ),
+        )
+        for d in description.drugs
+    ]
+    return config, pumpsim.DrugLibrary(drugs)

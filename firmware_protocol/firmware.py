@@ -28,7 +28,7 @@ from firmware_protocol.frame import SECURE, Frame, FrameDecoder
 from firmware_protocol.handshake import Handshake, Session
 from firmware_protocol.journal import config_from_json, config_to_json, restore_pump
 from firmware_protocol.reject import RejectError
-from firmware_protocol.security import PumpKeys
+from firmware_protocol.security import MAX_PLAINTEXT, PumpKeys
 from firmware_protocol.store import NvStore
 from firmware_protocol.transport import Port, read_available
 from pumpsim import PumpConfig, PumpError
@@ -228,7 +228,12 @@ class Firmware:
             except Exception as e:  # a bug must not take the device down; say so instead
                 replies = [m.ErrorReply(msg_type, 0, m.WireError.INTERNAL, repr(e), ())]
             for reply in replies:
-                s.link.send(m.SPECS[type(reply)].code, codec.encode(reply))
+                payload = codec.encode(reply)
+                if len(payload) > MAX_PLAINTEXT:  # a reply that cannot fit a frame is a bug:
+                    log.error("%s reply too large (%d bytes)", type(reply).__name__, len(payload))
+                    too_big = m.ErrorReply(msg_type, 0, m.WireError.INTERNAL, "reply too large", ())
+                    reply, payload = too_big, codec.encode(too_big)  # say so, do not go down
+                s.link.send(m.SPECS[type(reply)].code, payload)
 
     def _reply_plain(self, msg: Any) -> None:
         self._write(Frame(0, 0, 0, 0, 0, m.SPECS[type(msg)].code, codec.encode(msg)))

@@ -20,7 +20,10 @@ VERSION = 1
 HEADER = struct.Struct(">BBIIHHHH")  # version, flags, session, counter, seq, ack, type, length
 HEADER_SIZE = HEADER.size  # 18
 CRC_SIZE = 2
-MAX_PAYLOAD = 1024
+# One message per frame, so the largest message sets this: a Status with a long weekly schedule
+# and every alarm latched takes about 4 KB. Bulk reads still come in chunks of about 1 KB
+# (bulk.CHUNK_BYTES), which a noisy line passes far more often than 4 KB ones.
+MAX_PAYLOAD = 4096
 MAX_BODY = HEADER_SIZE + MAX_PAYLOAD + CRC_SIZE
 MAX_ENCODED = MAX_BODY + MAX_BODY // 254 + 1
 DELIMITER = b"\x00"

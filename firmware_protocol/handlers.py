@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from firmware_protocol import commands, convert
 from firmware_protocol import messages as m
-from firmware_protocol.bulk import log_chunks, trend_chunks
+from firmware_protocol.bulk import description_chunks, fit_review, log_chunks, trend_chunks
 from firmware_protocol.clock import SimClock
 from firmware_protocol.handshake import Session
 from firmware_protocol.journal import journal_entry
@@ -85,6 +85,8 @@ def read(fw: Device, s: Session, msg: Any) -> list[Any]:
         return [m.Pong(msg.token, fw.pump.now_s)]
     if isinstance(msg, m.ReadStatus):
         return [status(fw)]
+    if isinstance(msg, m.ReadDescription):
+        return description_chunks(fw.pump)
     if isinstance(msg, m.Interrogate):
         fw.pump.interrogate()
         fw.commit("interrogate", {})
@@ -128,10 +130,10 @@ def stage(fw: Device, s: Session, msg: m.StageProgram) -> m.ProgramReview:
         raise RejectError(m.WireError.MALFORMED_MESSAGE, str(e)) from None
     if program is None:
         s.staged = {}  # what was staged before is no longer what the clinician is looking at
-        return review
+        return fit_review(review)
     stage_id = fw.new_stage_id()
     s.staged = {stage_id: program}  # staging again replaces what was staged
-    return dataclasses.replace(review, stage_id=stage_id)
+    return fit_review(dataclasses.replace(review, stage_id=stage_id))
 
 
 def mutate(fw: Device, s: Session, msg: Any) -> tuple[Any, tuple[str, dict[str, Any]] | None]:

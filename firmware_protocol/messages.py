@@ -143,6 +143,21 @@ class LogRecordSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class LibraryDrugSpec:
+    """One drug of the pump's library: hard limits, and soft limits (absent: none)."""
+
+    drug: str
+    unit: str
+    max_concentration_mcg_per_ml: float
+    max_daily_dose_mcg: float
+    patient_bolus_allowed: bool
+    soft_max_daily_dose_mcg: float | None
+    soft_max_starting_dose_mcg_per_day: float | None
+    soft_max_increase_mcg_per_day: float | None
+    soft_max_increases_per_week: float | None  # a whole number
+
+
+@dataclass(frozen=True, slots=True)
 class BridgeSpec:
     volume_ml: float
     rate_ml_per_day: float
@@ -269,6 +284,25 @@ class Status:
 @message(0x0106)
 class ReadStatus:
     """Status without the side effects of an interrogation (no battery cost, no log record)."""
+
+
+@message(0x0107)
+class ReadDescription:
+    """What the pump is and what it allows: a programmer checks its forms against these, so its
+    verdict and the pump's agree (a 20 mL pump, a valve-gated one, another drug library)."""
+
+
+@message(0x0108, reply=True)
+class PumpDescription:
+    variant: str
+    reservoir_capacity_ml: float
+    min_rate_ml_per_day: float
+    max_rate_ml_per_day: float
+    rate_resolution_ml_per_day: float
+    max_schedule_steps_per_day: U16
+    default_low_reservoir_alarm_ml: float
+    drugs: tuple[LibraryDrugSpec, ...]  # a library fills several: `more` until the last
+    more: bool
 
 
 @message(0x0102, CLINICAL)

@@ -133,6 +133,7 @@ VOCABULARIES: dict[str, tuple[str, list[str]]] = {
         [str(v) for v in pumpsim.RefillVerdict],
     ),
     "log_kind": ("an event log record", [str(k) for k in pumpsim.LogKind]),
+    "mass_unit": ("the unit a drug is dosed in", [str(u) for u in pumpsim.MassUnit]),
     "drug": (
         "drugs of the default library (a pump configured with another library may hold others)",
         list(pumpsim.DEFAULT_LIBRARY),
@@ -163,6 +164,9 @@ FIELD_VOCABULARY: dict[tuple[str, str], str] = {
     ("PatientBolusResult", "outcome"): "patient_bolus_outcome",
     ("WithdrawResult", "verdict"): "refill_verdict",
     ("AcknowledgeAlarms", "kinds"): "alarm_kind",
+    ("PumpDescription", "variant"): "pump_variant",
+    ("LibraryDrugSpec", "drug"): "drug",
+    ("LibraryDrugSpec", "unit"): "mass_unit",
 }
 
 FIELD_JSON: dict[tuple[str, str], str] = {

@@ -31,6 +31,7 @@ from firmware_protocol.client import (
 )
 from firmware_protocol.simulated import SimulatedPump
 from programmer_tui.backend import Backend
+from programmer_tui.checks import PumpRules
 from programmer_tui.panes.bolus import BolusPane
 from programmer_tui.panes.dashboard import DashboardPane
 from programmer_tui.panes.eventlog import EventLogPane
@@ -114,6 +115,7 @@ class ProgrammerApp(App[None]):
         self._last_connect_error = ""
         self.connecting = False
         self._banner_shown: tuple[str, bool, bool] | None = None
+        self.rules = PumpRules()  # replaced by the connected pump's own on connecting
 
     # ------------------------------------------------------------------ layout
 
@@ -196,6 +198,7 @@ class ProgrammerApp(App[None]):
             return False
         self.role = ok.role
         self.link_ok = True
+        self.rules = await self._read_rules(backend)
         self.connecting = True  # no status polls until set-up and recovery are done
         if ok.simulator_available and ok.role == m.Role.SIMULATOR:
             self.tabs.show_tab("simulator")
@@ -207,6 +210,20 @@ class ProgrammerApp(App[None]):
         self.connecting = False
         await self._interrogate(backend)
         return True
+
+    async def _read_rules(self, backend: Backend) -> PumpRules:
+        """The connected pump's configuration and drug library, which the forms check against."""
+        try:
+            description = await backend.call(backend.sync.read_description)
+        except DeviceError:
+            self.notify(
+                "This pump does not describe itself: forms are checked against the defaults; "
+                "the pump still checks everything.",
+                severity="warning",
+                timeout=8,
+            )
+            return PumpRules()
+        return PumpRules.of(description)
 
     async def _demo_setup(self, backend: Backend) -> None:
         """Implant and program the demo pump, if it is new (illustrative values, not advice)."""

@@ -14,6 +14,7 @@ from firmware_protocol.client import (
     DeviceError,
     OutcomeUncertainError,
     PumpClient,
+    RequestTooLargeError,
 )
 from firmware_protocol.field_faults import lose_command, lose_reply
 from firmware_protocol.frame import Flags, Frame, FrameDecoder
@@ -22,7 +23,16 @@ from firmware_protocol.pty_pump import SimulatedPump
 from firmware_protocol.security import DeviceKey
 from firmware_protocol.simulated import SimulatedPump as VirtualPump
 from firmware_protocol.transport import LineFaults
-from pumpsim import Continuous, LogKind, Mix, MotorStall, TherapyProgram
+from pumpsim import (
+    Continuous,
+    FlexibleSchedule,
+    LogKind,
+    Mix,
+    MotorStall,
+    SchedulePeriod,
+    Step,
+    TherapyProgram,
+)
 from pumpsim.units import days, hours
 
 from builders import MORPHINE_10, day_night, patient_bolus
@@ -341,3 +351,54 @@ def test_the_virtual_pump_fixture_answers_like_a_serial_port(virtual_pump: Virtu
     assert client.connect().role == "clinician"
     assert client.interrogate().pump_id == key.pump_id
     assert port.read(1) == b""  # nothing more to read: virtual time passed, no wall time
+
+
+def _week_of(steps: int) -> TherapyProgram:
+    length = 7 * 86400.0 / steps
+    return TherapyProgram(
+        FlexibleSchedule(
+            tuple(Step(k * length, length, 0.1 + (k % 24) / 1000) for k in range(steps)),
+            SchedulePeriod.WEEKLY,
+        )
+    )
+
+
+def test_a_schedule_too_long_for_the_wire_is_refused_with_a_code() -> None:
+    """150 weekly steps are valid to the model, but a Status carrying them might not fit a frame:
+    the pump refuses them at review and in a fill with TOO_MANY_STEPS. 168 do not fit a request
+    at all: the client refuses before anything is sent. The session goes on either way."""
+    with bench() as b:
+        c = b.client()
+        _implant(c)
+        review = c.stage_program(_week_of(150))
+        assert not review.accepted
+        assert [v.code for v in review.violations] == ["TOO_MANY_STEPS"]
+        c.refill_withdraw()
+        with pytest.raises(DeviceError) as err:
+            c.refill_fill(20.0, MORPHINE_10, _week_of(150))
+        assert [v.code for v in err.value.violations] == ["TOO_MANY_STEPS"]
+        with pytest.raises(RequestTooLargeError, match="too many steps"):
+            c.refill_fill(20.0, MORPHINE_10, _week_of(168))
+        c.refill_fill(20.0, MORPHINE_10, _week_of(140))
+        assert len(c.read_status().program.steps) == 140
+
+
+def test_a_long_schedule_change_is_reviewed_within_one_frame() -> None:
+    """140 weekly steps changed one by one list more changes than a frame holds: the review
+    keeps its verdict, says how many changes it left out, and the program is written."""
+    with bench() as b:
+        c = b.client()
+        _implant(c, _week_of(140))
+        basal = _week_of(140).basal
+        assert isinstance(basal, FlexibleSchedule)
+        new = TherapyProgram(
+            FlexibleSchedule(
+                tuple(dataclasses.replace(s, rate_ml_per_day=0.3) for s in basal.steps),
+                SchedulePeriod.WEEKLY,
+            )
+        )
+        review = c.stage_program(new)
+        assert review.accepted
+        assert review.changes[-1].new.endswith("more changes")
+        c.confirm_program(review.stage_id)
+        assert b.firmware.pump.program == new

@@ -9,7 +9,6 @@ from textual.widgets import Button, Input, Label, Select, Static
 from firmware_protocol import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import papp
-from programmer_tui.panes.program import unit_mcg
 from programmer_tui.screens.review import ReviewScreen
 
 
@@ -84,9 +83,9 @@ class BolusPane(VerticalScroll):
         except ValueError:
             summary.update(running + "Enter the dose and the duration.")
             return "", None, None
-        volume = dose * unit_mcg(drug.drug) / drug.mcg_per_ml
+        volume = dose * papp(self).rules.unit_mcg(drug.drug) / drug.mcg_per_ml
         text = (
-            f"{fmt.dose(drug.drug, dose * unit_mcg(drug.drug))} = {volume:.4g} mL "
+            f"{fmt.dose(drug.drug, dose * papp(self).rules.unit_mcg(drug.drug))} = {volume:.4g} mL "
             f"over {minutes:g} min "
             f"({volume * 1440 / minutes if minutes else 0:.3g} mL/day), then back to the program"
         )

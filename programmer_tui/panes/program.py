@@ -16,27 +16,18 @@ from firmware_protocol import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import (
-    DEFAULT_LIBRARY,
     Continuous,
     FlexibleSchedule,
     Mix,
     PatientBolusSettings,
-    PumpConfig,
     Step,
     Stopped,
     TherapyProgram,
     dose_to_rate,
-    validate_program,
 )
 
 if TYPE_CHECKING:
     from programmer_tui.app import ProgrammerApp
-
-RESOLUTION = PumpConfig().rate_resolution_ml_per_day
-
-
-def unit_mcg(drug: str) -> float:
-    return 1000.0 if drug in DEFAULT_LIBRARY and DEFAULT_LIBRARY[drug].unit == "mg" else 1.0
 
 
 class ProgramPane(VerticalScroll):
@@ -128,7 +119,8 @@ class ProgramPane(VerticalScroll):
             + "   (drug and concentration are set at refill)"
         )
         primary = self.primary()
-        unit = DEFAULT_LIBRARY[primary[0]].unit if primary else "mcg"
+        library = self.papp.rules.library
+        unit = library[primary[0]].unit if primary and primary[0] in library else "mcg"
         self.query_one("#dose-label", Label).update(f"Dose per day ({unit})")
         self.query_one("#pb-dose-label", Label).update(f"dose ({unit})")
         if not self.loaded:
@@ -148,7 +140,7 @@ class ProgramPane(VerticalScroll):
         """Fill the form from a program (the one in force, or after a reload)."""
         self.loaded = True
         primary = self.primary()
-        per_ml = primary[1] / unit_mcg(primary[0]) if primary else 0.0
+        per_ml = primary[1] / self.papp.rules.unit_mcg(primary[0]) if primary else 0.0
         basal = program.basal
         mode = self.query_one("#mode", Select)
         self.steps = []
@@ -179,7 +171,9 @@ class ProgramPane(VerticalScroll):
         primary = self.primary()
         if primary is None:
             raise ValueError("the reservoir is empty: refill before programming a dose")
-        conv = dose_to_rate(dose_per_day * unit_mcg(primary[0]), primary[1], RESOLUTION)
+        rules = self.papp.rules
+        resolution = rules.config.rate_resolution_ml_per_day
+        conv = dose_to_rate(dose_per_day * rules.unit_mcg(primary[0]), primary[1], resolution)
         note = (
             f"= {conv.rate_ml_per_day:g} mL/day, delivers "
             f"{fmt.dose(primary[0], conv.dose_mcg_per_day)}/day "
@@ -212,7 +206,8 @@ class ProgramPane(VerticalScroll):
             if self.query_one("#pb-on", Checkbox).value:
                 dose = number("pb-dose", "patient bolus dose")
                 primary = self.primary()
-                volume = dose * unit_mcg(primary[0]) / primary[1] if primary else 0.0
+                unit = self.papp.rules.unit_mcg(primary[0]) if primary else 1.0
+                volume = dose * unit / primary[1] if primary else 0.0
                 pb = PatientBolusSettings(
                     round(volume, 6),
                     number("pb-duration", "bolus duration") * 60,
@@ -240,7 +235,7 @@ class ProgramPane(VerticalScroll):
                 rate_label.update(self._rate(float(self.query_one("#dose", Input).value))[1])
         messages = list(errors)
         if program is not None:
-            violations = validate_program(program, self.mix(), PumpConfig(), DEFAULT_LIBRARY)
+            violations = self.papp.rules.violations(program, self.mix())
             messages += [f"{v.code}: {v.message}" for v in violations]
         box = self.query_one("#violations", Static)
         box.update("\n".join(f"✗ {text}" for text in messages) or "✓ the pump's rules are met")

@@ -9,7 +9,6 @@ from textual.widgets import Button, Input, Label, Select, Static
 from firmware_protocol import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import papp
-from programmer_tui.panes.program import unit_mcg
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import DEFAULT_LIBRARY, Mix
 
@@ -54,7 +53,8 @@ class RefillPane(VerticalScroll):
 
     def _units(self) -> None:
         drug = str(self.query_one("#fill-drug", Select).value)
-        unit = DEFAULT_LIBRARY[drug].unit
+        library = papp(self).rules.library
+        unit = library[drug].unit if drug in library else "mcg"
         self.query_one("#conc-label", Label).update(f"Concentration ({unit}/mL)")
 
     def on_select_changed(self, _event: Select.Changed) -> None:
@@ -111,7 +111,8 @@ class RefillPane(VerticalScroll):
             return
         drug = str(self.query_one("#fill-drug", Select).value)
         try:
-            conc = float(self.query_one("#fill-conc", Input).value) * unit_mcg(drug)
+            per_ml = float(self.query_one("#fill-conc", Input).value)
+            conc = per_ml * papp(self).rules.unit_mcg(drug)
             volume = float(self.query_one("#fill-volume", Input).value)
         except ValueError:
             app.notify("Enter the concentration and the fill volume as numbers.", severity="error")
