@@ -76,6 +76,8 @@ def status(fw: Device) -> m.Status:
         acceleration=fw.clock.acceleration,
         paused=fw.clock.paused,
         simulator_available=fw.simulator,
+        patient_bolus_next_at_s=st.patient_bolus_next_at_s,
+        patient_boluses_left_24h=min(255, st.patient_boluses_left_24h),
     )
 
 

@@ -279,6 +279,8 @@ class Status:
     acceleration: float
     paused: bool
     simulator_available: bool
+    patient_bolus_next_at_s: float | None  # absent: no patient bolus programmed
+    patient_boluses_left_24h: U8
 
 
 @message(0x0106)

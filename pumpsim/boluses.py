@@ -50,6 +50,26 @@ class Boluses:
             return PatientBolusOutcome.DENIED_MAX_PER_24H
         return PatientBolusOutcome.GRANTED
 
+    def availability(
+        self, now: float, settings: PatientBolusSettings | None
+    ) -> tuple[float | None, int]:
+        """(when the next request can be granted at the earliest, grants left in the 24 hours
+        from now), as the patient's handheld shows them; (None, 0) when none are programmed.
+        Only the patient-bolus limits: the basal state (stopped, MRI) is the status's to say."""
+        if settings is None:
+            return None, 0
+        window = [g for g in self.grants if g > now - SECONDS_PER_DAY]
+        left = max(0, settings.max_per_24h - len(window))
+        earliest = now
+        if window:
+            earliest = max(earliest, window[-1] + settings.lockout_s)
+        if left == 0 and window:
+            earliest = max(earliest, window[-settings.max_per_24h] + SECONDS_PER_DAY)
+        if self.running:
+            ends = [b.ends_at_s for b in (self.clinician, self.patient) if b is not None]
+            earliest = max(earliest, *ends)
+        return earliest, left
+
     def grant(self, now: float, settings: PatientBolusSettings) -> ActiveBolus:
         self.grants.append(now)
         self.patient = ActiveBolus(

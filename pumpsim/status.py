@@ -81,6 +81,10 @@ class DeviceStatus:
     last_interrogated_at_s: float | None
     refill_due_at_s: float | None
     log_next_index: int
+    # What the patient's handheld shows: the earliest a bolus request can be granted (None: no
+    # patient bolus programmed) and how many the 24-hour cap still allows.
+    patient_bolus_next_at_s: float | None = None
+    patient_boluses_left_24h: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ def motor_state(c: Core) -> MotorState:
 
 def status(c: Core) -> DeviceStatus:
     res, bat = c.res, c.bat
+    next_at, left = c.bol.availability(c.now, c.therapy.program.patient_bolus)
     return DeviceStatus(
         at_s=c.now,
         variant=c.config.variant,
@@ -59,6 +60,8 @@ def status(c: Core) -> DeviceStatus:
         last_interrogated_at_s=c.ledger.interrogated_at_s,
         refill_due_at_s=res.refill_due_at_s,
         log_next_index=c.ledger.log.next_index,
+        patient_bolus_next_at_s=next_at,
+        patient_boluses_left_24h=left,
     )
 
 

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pumpsim import (
     AlarmKind,
@@ -17,6 +19,7 @@ from pumpsim import (
     Mix,
     NotAllowedNowError,
     PatientBolusOutcome,
+    PatientBolusSettings,
     ProgramRejectedError,
     Pump,
     PumpConfig,
@@ -346,3 +349,30 @@ def test_program_change_mid_bolus_ends_the_bolus_and_is_logged() -> None:
     assert aborted.details["reason"] == "program_changed"
     assert aborted.details["given_ml"] == pytest.approx(0.05)
     assert pump.log.of_kind(LogKind.PROGRAM_CHANGED)[-1].details["avg_rate_ml_per_day"] == 0.5
+
+
+@settings(max_examples=60)
+@given(
+    gaps=st.lists(st.floats(0.0, hours(8)), min_size=1, max_size=25),
+    lockout=st.sampled_from([minutes(10), hours(1), hours(3)]),
+    cap=st.integers(1, 6),
+)
+def test_the_handhelds_countdown_says_exactly_when_a_request_is_granted(
+    gaps: list[float], lockout: float, cap: int
+) -> None:
+    """status().patient_bolus_next_at_s and patient_boluses_left_24h, as the patient's device
+    shows them, agree with what the pump answers to a request at every moment."""
+    pb = PatientBolusSettings(0.01, minutes(10), lockout, cap)
+    pump = Pump()
+    pump.fill_reservoir(20.0, Mix.of(morphine=1000.0), TherapyProgram(Continuous(0.5), pb))
+    for gap in gaps:
+        pump.advance(pump.now_s + gap)
+        status = pump.status()
+        assert status.patient_bolus_next_at_s is not None
+        granted = pump.clone().request_patient_bolus() is PatientBolusOutcome.GRANTED
+        assert granted == (status.patient_bolus_next_at_s <= pump.now_s)
+        if status.patient_boluses_left_24h == 0:
+            assert not granted
+        if granted:
+            pump.request_patient_bolus()
+            assert pump.status().patient_boluses_left_24h == status.patient_boluses_left_24h - 1
