@@ -36,6 +36,7 @@ from programmer_tui.panes.bolus import BolusPane
 from programmer_tui.panes.dashboard import DashboardPane
 from programmer_tui.panes.eventlog import EventLogPane
 from programmer_tui.panes.mri import MriPane
+from programmer_tui.panes.patient import PatientPane
 from programmer_tui.panes.program import ProgramPane
 from programmer_tui.panes.refill import RefillPane
 from programmer_tui.panes.simulator import SimulatorPane
@@ -60,6 +61,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("telemetry", "Telemetry"),
     ("simulator", "Simulator"),
 )
+CLINIC_TABS = tuple(tab for tab, _ in TABS)
 
 # What a worker is given: a coroutine function (called when the worker starts), not a coroutine.
 Job = Callable[[], Coroutine[None, None, object]]
@@ -139,13 +141,17 @@ class ProgrammerApp(App[None]):
                 yield TelemetryPane()
             with TabPane("Simulator", id="simulator"):
                 yield SimulatorPane()
+            with TabPane("My pump", id="patient"):
+                yield PatientPane()
         yield CoalescingFooter()
 
     def on_mount(self) -> None:
         # Kept, because app-level queries look at the active screen (a modal may be on top).
         self.banner = self.query_one("#link-banner", Static)
         self.tabs = self.query_one(TabbedContent)
+        self.patient_pane = self.query_one(PatientPane)
         self.tabs.hide_tab("simulator")
+        self.tabs.hide_tab("patient")
         if self.backend is not None:
             self.connect_backend(self.backend)
         else:
@@ -202,6 +208,7 @@ class ProgrammerApp(App[None]):
         self.connecting = True  # no status polls until set-up and recovery are done
         if ok.simulator_available and ok.role == m.Role.SIMULATOR:
             self.tabs.show_tab("simulator")
+        self._tabs_for_role(ok.role)
         if self.player is not None:
             await backend.call(self.player.setup, backend.sync)
         elif self.demo_setup:
@@ -210,6 +217,32 @@ class ProgrammerApp(App[None]):
         self.connecting = False
         await self._interrogate(backend)
         return True
+
+    def _tabs_for_role(self, role: str) -> None:
+        """A patient key sees the patient's view and nothing else; a clinic key sees the clinic's
+        tabs (and the simulator's, when it has that role)."""
+        patient = role == m.Role.PATIENT
+        for tab in CLINIC_TABS:
+            if tab != "simulator":
+                (self.tabs.hide_tab if patient else self.tabs.show_tab)(tab)
+        if patient:
+            self.tabs.show_tab("patient")
+            self.tabs.active = "patient"
+        else:
+            self.tabs.hide_tab("patient")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.role == m.Role.PATIENT and action in ("interrogate", "acknowledge"):
+            return False  # not a patient's to do: not offered
+        return True
+
+    @on(PatientPane.BolusRequested)
+    def _patient_bolus(self) -> None:
+        backend = self.backend
+        if backend is None:
+            return
+        self.pump_call(backend.sync.patient_bolus, done=self.patient_pane.answered)
 
     async def _read_rules(self, backend: Backend) -> PumpRules:
         """The connected pump's configuration and drug library, which the forms check against."""
@@ -297,14 +330,18 @@ class ProgrammerApp(App[None]):
             self.push_screen(DebriefScreen(player.scenario.name, self.debrief))
 
     async def _interrogate(self, backend: Backend) -> None:
+        # A patient's device may read the status, not interrogate (a clinic's act, logged).
+        read = backend.sync.read_status if self.role == m.Role.PATIENT else backend.sync.interrogate
         try:
-            self._take_status(await backend.call(backend.sync.interrogate))
+            self._take_status(await backend.call(read))
         except LinkLostError:
             self._link_lost()
 
     def _take_status(self, status: m.Status) -> None:
         self.status_received_at = time.monotonic()
         self.status = status
+        if self.role == m.Role.PATIENT:
+            self.patient_pane.show(status)
         self._update_banner()
 
     def _link_lost(self) -> None:
@@ -385,6 +422,9 @@ class ProgrammerApp(App[None]):
             self.start_job(functools.partial(self._interrogate, self.backend), group="pump")
 
     def action_acknowledge(self) -> None:
+        if self.role == m.Role.PATIENT:
+            self.notify("Alarms are cleared at your clinic: please call them.", timeout=6)
+            return
         if self.backend is not None:
             self.pump_call(self.backend.sync.acknowledge_alarms, ())
 
@@ -392,6 +432,8 @@ class ProgrammerApp(App[None]):
         tabs = self.tabs
         if tab == "simulator" and self.role != m.Role.SIMULATOR:
             return  # only a simulator-role session on a pump that offers it has this tab
+        if (self.role == m.Role.PATIENT) != (tab == "patient"):
+            return  # a patient has one view; a clinic has no patient tab
         # Let go of a field in the pane we leave, or focus would pull its tab back. Focus moves
         # straight to the tab bar (once, or not at all when it is there): each move restyles.
         self.set_focus(tabs.query_one(Tabs))

@@ -16,7 +16,16 @@ from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
 from programmer_tui.screens.help import HelpScreen
 from programmer_tui.screens.review import ReviewScreen
-from pumpsim import Continuous, FlexibleSchedule, LogKind, Mix, MriPhase, Stopped, TherapyProgram
+from pumpsim import (
+    Continuous,
+    FlexibleSchedule,
+    LogKind,
+    Mix,
+    MriPhase,
+    PatientBolusSettings,
+    Stopped,
+    TherapyProgram,
+)
 
 from tui_helpers import demo_app, open_review, ready, settle, until
 
@@ -377,3 +386,33 @@ async def test_a_titration_past_a_soft_limit_needs_an_explicit_override(tmp_path
         await until(pilot, app, lambda: pump.program.basal == Continuous(0.288))
         (record,) = pump.log.of_kind(LogKind.SOFT_LIMIT_OVERRIDDEN)
         assert record.details["codes"] == "INCREASE_ABOVE_LIMIT"
+
+
+async def test_a_patient_key_sees_only_the_patient_view(tmp_path: Path) -> None:
+    """As a patient would use it at 80x24: one view; a bolus; a second inside the lockout is
+    refused and the countdown says when; alarms shown; clinic actions not offered."""
+    pump = simulated_pump(seed=11, paused=True)
+    clinic = pump.client(Role.CLINICIAN)
+    pb = PatientBolusSettings(0.01, 600.0, 3600.0, 3)
+    clinic.refill_withdraw()
+    clinic.refill_fill(20.0, Mix.of(morphine=10_000.0), TherapyProgram(Continuous(0.3), pb))
+    clinic.close()
+    backend = Backend(pump.client(Role.PATIENT, connect=False))
+    app = ProgrammerApp(backend, embedded=pump, poll_s=0.25, export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, app, lambda: app.status is not None)
+        assert app.tabs.active == "patient"
+        visible = [t.id for t in app.query("ContentTab") if t.display]
+        assert visible == ["--content-tab-patient"]
+        await until(pilot, app, lambda: "available now" in text_of(app, "#patient-next"))
+        assert "3 of 3" in text_of(app, "#patient-left")
+        await pilot.click("#patient-request")
+        await until(pilot, app, lambda: "granted" in text_of(app, "#patient-answer"))
+        await until(pilot, app, lambda: "2 of 3" in text_of(app, "#patient-left"))
+        await pilot.click("#patient-request")
+        await until(pilot, app, lambda: "Not" in text_of(app, "#patient-answer"))
+        assert "in 1 h 00 min" in text_of(app, "#patient-next")
+        await pilot.press("2", "f3")  # clinic tabs do not exist for a patient
+        assert app.tabs.active == "patient"
+        bolus_grants = pump.firmware.pump.log.of_kind(LogKind.PATIENT_BOLUS_GRANTED)
+        assert len(bolus_grants) == 1
