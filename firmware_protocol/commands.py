@@ -123,6 +123,11 @@ def _done(act: Callable[[Pump], object], text: str) -> Apply:
     return run
 
 
+def _set_clock(pump: Pump, msg: m.SetClock, _: TherapyProgram | None) -> m.Done:
+    pump.record_clock_set(msg.clock_offset_s)  # the firmware keeps the offset itself
+    return m.Done(msg.txn, "clock set")
+
+
 def _fault(pump: Pump, msg: m.SimInjectFault, _: TherapyProgram | None) -> m.Done:
     pump.inject(convert.fault_from_json(msg.fault_json, pump.now_s))
     return m.Done(msg.txn, "fault scheduled")
@@ -144,5 +149,6 @@ _TABLE: dict[type, Apply] = {
     m.MriEnter: _done(Pump.enter_mri_safe_mode, "MRI-safe mode"),
     m.MriExit: _done(Pump.exit_mri_safe_mode, "MRI-safe mode ended"),
     m.AcknowledgeAlarms: _acknowledge,
+    m.SetClock: _set_clock,
     m.SimInjectFault: _fault,
 }

@@ -146,8 +146,9 @@ def mutate(fw: Device, s: Session, msg: Any) -> tuple[Any, tuple[str, dict[str, 
     if isinstance(msg, m.SetClock):
         if not math.isfinite(msg.clock_offset_s):
             raise RejectError(m.WireError.MALFORMED_MESSAGE, "clock offset must be finite")
+        reply = commands.apply(fw.pump, msg)  # logged in the pump's event log
         fw.clock_offset_s = msg.clock_offset_s  # committed with the transaction
-        return m.Done(msg.txn, "clock set"), None
+        return reply, journal_entry(msg, None)
     if not commands.changes_the_pump(msg):
         return _simulate(fw, msg)
     program = None

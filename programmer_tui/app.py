@@ -33,6 +33,7 @@ from firmware_protocol.simulated import SimulatedPump
 from programmer_tui.backend import Backend
 from programmer_tui.checks import PumpRules
 from programmer_tui.panes.bolus import BolusPane
+from programmer_tui.panes.clock import ClockPane
 from programmer_tui.panes.dashboard import DashboardPane
 from programmer_tui.panes.eventlog import EventLogPane
 from programmer_tui.panes.mri import MriPane
@@ -60,6 +61,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("log", "Event log"),
     ("telemetry", "Telemetry"),
     ("simulator", "Simulator"),
+    ("clock", "Clock"),
 )
 CLINIC_TABS = tuple(tab for tab, _ in TABS)
 
@@ -141,6 +143,8 @@ class ProgrammerApp(App[None]):
                 yield TelemetryPane()
             with TabPane("Simulator", id="simulator"):
                 yield SimulatorPane()
+            with TabPane("Clock", id="clock"):
+                yield ClockPane()
             with TabPane("My pump", id="patient"):
                 yield PatientPane()
         yield CoalescingFooter()
@@ -233,9 +237,15 @@ class ProgrammerApp(App[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.role == m.Role.PATIENT and action in ("interrogate", "acknowledge"):
-            return False  # not a patient's to do: not offered
-        return True
+        # Interrogating and acknowledging are not a patient's to do: not offered to one.
+        return not (self.role == m.Role.PATIENT and action in ("interrogate", "acknowledge"))
+
+    @on(ClockPane.SetRequested)
+    def _set_clock(self, event: ClockPane.SetRequested) -> None:
+        backend = self.backend
+        if backend is not None:
+            done = lambda _: self.notify("The pump's clock is set (the pump logged it).")  # noqa: E731
+            self.pump_call(backend.sync.set_clock, event.offset_s, done=done)
 
     @on(PatientPane.BolusRequested)
     def _patient_bolus(self) -> None:

@@ -304,6 +304,13 @@ def exit_mri(c: Core) -> None:
     after_command(c)
 
 
+def record_clock_set(c: Core, offset_s: float) -> None:
+    """The device clock was set (the offset a programmer shows simulated time with): logged."""
+    if not is_finite_number(offset_s):
+        raise InvalidInputError(f"the clock offset must be a finite number, got {offset_s!r}")
+    c.ledger.log.append(c.now, LogKind.CLOCK_SET, offset_s=float(offset_s))
+
+
 def interrogate(c: Core) -> None:
     knot_before_jump(c)
     c.bat.telemetry_session()

@@ -40,6 +40,7 @@ class LogKind(StrEnum):
     END_OF_SERVICE = "end_of_service"
     INTERROGATED = "interrogated"
     SOFT_LIMIT_OVERRIDDEN = "soft_limit_overridden"
+    CLOCK_SET = "clock_set"
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,6 +150,11 @@ class Pump:
         commands.interrogate(self._c)
         return self.status()
 
+    def record_clock_set(self, offset_s: float) -> None:
+        """Log that the device clock was set to show simulated time with `offset_s` (the
+        clock itself belongs to the firmware; the log is the pump's record of who changed what)."""
+        commands.record_clock_set(self._c, offset_s)
+
     def acknowledge_alarms(self, kinds: Iterable[AlarmKind] | None = None) -> tuple[Alarm, ...]:
         """Clear latched alarms (all, or the kinds given); conditions that persist stay known."""
         return commands.acknowledge(self._c, kinds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from firmware_protocol.simulated import simulated_pump
 from firmware_protocol.transport import FaultyPort
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
+from programmer_tui.format import EPOCH
 from programmer_tui.screens.help import HelpScreen
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import (
@@ -416,3 +418,28 @@ async def test_a_patient_key_sees_only_the_patient_view(tmp_path: Path) -> None:
         assert app.tabs.active == "patient"
         bolus_grants = pump.firmware.pump.log.of_kind(LogKind.PATIENT_BOLUS_GRANTED)
         assert len(bolus_grants) == 1
+
+
+async def test_setting_the_clock_is_reviewed_confirmed_and_logged(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware  # type: ignore[union-attr]
+        await pilot.press("f10")
+        await until(pilot, app, lambda: app.tabs.active == "clock")
+        assert "offset +00:00" in text_of(app, "#clock-now")
+        app.query_one("#clock-target", Input).value = "not a date"
+        await pilot.click("#clock-review")
+        await until(pilot, app, lambda: "YYYY-MM-DD" in text_of(app, "#clock-error"))
+        at = app.status.at_s  # type: ignore[union-attr]
+        app.query_one("#clock-target", Input).value = "2026-03-01 09:30"
+        await pilot.click("#clock-review")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("ctrl+y")
+        await until(pilot, app, lambda: pump.clock_offset_s != 0.0)
+        shown = (EPOCH + timedelta(seconds=at + pump.clock_offset_s)).strftime("%Y-%m-%d %H:%M")
+        assert shown == "2026-03-01 09:30"
+        assert (
+            pump.pump.log.of_kind(LogKind.CLOCK_SET)[-1].details["offset_s"] == pump.clock_offset_s
+        )
+        await until(pilot, app, lambda: "2026-03-01 09:3" in text_of(app, "#clock-now"))

@@ -17,7 +17,7 @@ A simulator for engineering, testing and training — **not a medical device**, 
 
 | key | does |
 |---|---|
-| F2-F9, or 1-8 | Dashboard, Program, Bolus, Refill, MRI, Event log, Telemetry, Simulator |
+| F2-F10, or 1-9 | Dashboard, Program, Bolus, Refill, MRI, Event log, Telemetry, Simulator, Clock |
 | i | interrogate the pump now |
 | a | acknowledge alarms |
 | r | reconnect after a lost link |

@@ -1,0 +1,97 @@
+"""Clock: the pump's time as it shows it, and setting it (after a replacement, a time-zone change).
+
+The pump keeps simulated time; its clock is an offset added for display and for the log's dates.
+Setting it is reviewed like any change and written as a transaction; the pump logs it. The pane
+is given each status (`show`) and asks for the change with a message; the app makes the call.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Static
+
+from firmware_protocol import messages as m
+from programmer_tui import format as fmt
+from programmer_tui.screens.review import ReviewScreen
+
+FORMAT = "%Y-%m-%d %H:%M"
+
+
+def offset_text(offset_s: float) -> str:
+    sign = "-" if offset_s < 0 else "+"
+    minutes = round(abs(offset_s) / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return f"{sign}{days} d {hours:02d}:{mins:02d}" if days else f"{sign}{hours:02d}:{mins:02d}"
+
+
+def offset_for(target: str, at_s: float) -> float:
+    """The offset that makes simulated second `at_s` read as `target` (YYYY-MM-DD HH:MM)."""
+    when = datetime.strptime(target.strip(), FORMAT)
+    return (when - fmt.EPOCH).total_seconds() - at_s
+
+
+class ClockPane(Vertical):
+    class SetRequested(Message):
+        """Reviewed and confirmed: set the pump's clock offset."""
+
+        def __init__(self, offset_s: float) -> None:
+            super().__init__()
+            self.offset_s = offset_s
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status: m.Status | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="card"):
+            yield Static("Pump clock", classes="card-title")
+            yield Static("—", id="clock-now")
+        with Horizontal(classes="row"):
+            yield Label("Set to (YYYY-MM-DD HH:MM)")
+            yield Input("", placeholder="2026-03-29 02:00", id="clock-target")
+        yield Static("", id="clock-error")
+        yield Button("Review and set…", variant="primary", id="clock-review")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self.show)
+
+    def show(self, status: m.Status | None) -> None:
+        self.status = status
+        if status is None:
+            return
+        self.query_one("#clock-now", Static).update(
+            f"The pump shows {fmt.when(status.at_s, status.clock_offset_s)}  "
+            f"(offset {offset_text(status.clock_offset_s)} from its running time)"
+        )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "clock-review" or self.status is None:
+            return
+        status = self.status
+        error = self.query_one("#clock-error", Static)
+        try:
+            offset = offset_for(self.query_one("#clock-target", Input).value, status.at_s)
+        except ValueError:
+            error.update("✗ write the date and time as YYYY-MM-DD HH:MM")
+            return
+        error.update("")
+        rows = [
+            (
+                "pump time",
+                fmt.when(status.at_s, status.clock_offset_s),
+                fmt.when(status.at_s, offset),
+            ),
+            ("offset", offset_text(status.clock_offset_s), offset_text(offset)),
+        ]
+        note = "Log dates and the refill date are shown on the new clock; therapy is unchanged."
+
+        def decided(confirmed: bool | None) -> None:
+            if confirmed:
+                self.post_message(self.SetRequested(offset))
+
+        self.app.push_screen(ReviewScreen("Set the pump's clock", rows, note=note), decided)
