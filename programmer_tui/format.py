@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 
 from pumpsim import DEFAULT_LIBRARY
 
-# Simulated second 0 is shown as this date; a clinic sets the device clock with an offset.
-EPOCH = datetime(2026, 1, 1)
+# Simulated second 0 is shown as this date, a Monday at midnight, where the pump's weekly patterns
+# start; a clinic sets the device clock with an offset.
+EPOCH = datetime(2026, 1, 5)
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def when(at_s: float | None, offset_s: float = 0.0) -> str:
@@ -49,6 +51,23 @@ def parse_hhmm(text: str) -> float:
     if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
         raise ValueError(f"{text!r} is not a time of day (hh:mm)")
     return h * 3600.0 + m * 60.0
+
+
+def week_time(seconds: float) -> str:
+    """Seconds into a weekly pattern as 'Tue 08:00' (its end as 'Sun 24:00')."""
+    day, rest = divmod(round(seconds), 86400)
+    if day == 7 and rest == 0:
+        return "Sun 24:00"
+    return f"{DAYS[day % 7]} {hhmm(rest)}"
+
+
+def parse_week_time(text: str) -> float:
+    """'Tue 08:00' -> seconds from Monday 00:00 ('Sun 24:00' is the end of the week)."""
+    name, _, clock = text.strip().partition(" ")
+    matches = [i for i, d in enumerate(DAYS) if d.lower() == name[:3].lower()]
+    if not matches or not clock:
+        raise ValueError(f"{text!r} is not a day and time (e.g. Tue 08:00)")
+    return matches[0] * 86400.0 + parse_hhmm(clock)
 
 
 _FIELD_WORDS = (

@@ -25,6 +25,7 @@ from pumpsim import (
     Mix,
     MriPhase,
     PatientBolusSettings,
+    SchedulePeriod,
     Stopped,
     TherapyProgram,
 )
@@ -264,7 +265,7 @@ async def test_simulator_panel_moves_time_and_only_exists_when_offered(tmp_path:
         await settle(pilot, app)
         await pilot.click("#sim-day")
         await until(pilot, app, lambda: pump.now_s >= before + 86400.0)
-        assert "Simulated clock 2026-01-02" in text_of(app, "#sim-clock")
+        assert "Simulated clock 2026-01-06" in text_of(app, "#sim-clock")
     clinician = demo_app(tmp_path / "c", role=Role.CLINICIAN)
     async with clinician.run_test(size=(120, 45)) as pilot:
         await until(pilot, clinician, lambda: clinician.status is not None)
@@ -443,3 +444,37 @@ async def test_setting_the_clock_is_reviewed_confirmed_and_logged(tmp_path: Path
             pump.pump.log.of_kind(LogKind.CLOCK_SET)[-1].details["offset_s"] == pump.clock_offset_s
         )
         await until(pilot, app, lambda: "2026-03-01 09:3" in text_of(app, "#clock-now"))
+
+
+async def test_a_weekly_schedule_with_a_week_view(tmp_path: Path) -> None:
+    """Weekdays and weekend differ: steps by day and time, the dose of each day shown, and the
+    pump gets a weekly pattern."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("f3")
+        await until(pilot, app, lambda: app.tabs.active == "program")
+        app.query_one("#mode", Select).value = "weekly"
+        await until(pilot, app, lambda: "Week:" in text_of(app, "#week-view"))
+        steps = app.query_one("#steps", DataTable)
+        for n, (start, end, dose) in enumerate(
+            (("Mon 00:00", "Sat 00:00", "3"), ("sat 00:00", "Sun 24:00", "2"))
+        ):
+            app.query_one("#step-from", Input).value = start
+            app.query_one("#step-to", Input).value = end
+            app.query_one("#step-dose", Input).value = dose
+            await pilot.click("#add-step")
+            await until(pilot, app, lambda n=n: steps.row_count == n + 1)  # type: ignore[misc]
+        week = text_of(app, "#week-view")
+        for day in ("Mon 3", "Fri 3", "Sat 2", "Sun 2"):
+            assert day in week
+        await until(pilot, app, lambda: "rules are met" in text_of(app, "#violations"))
+        await pilot.click("#review")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.click("#confirm")
+        await until(pilot, app, lambda: isinstance(pump.program.basal, FlexibleSchedule))
+        basal = pump.program.basal
+        assert isinstance(basal, FlexibleSchedule)
+        assert basal.period is SchedulePeriod.WEEKLY
+        assert [s.rate_ml_per_day for s in basal.steps] == [0.3, 0.2]

@@ -20,6 +20,7 @@ from pumpsim import (
     FlexibleSchedule,
     Mix,
     PatientBolusSettings,
+    SchedulePeriod,
     Step,
     Stopped,
     TherapyProgram,
@@ -49,6 +50,7 @@ class ProgramPane(VerticalScroll):
                 [
                     ("continuous", "continuous"),
                     ("flexible (daily steps)", "flexible"),
+                    ("flexible (weekly steps)", "weekly"),
                     ("stopped", "stopped"),
                 ],
                 value="continuous",
@@ -60,6 +62,7 @@ class ProgramPane(VerticalScroll):
             yield Input("", id="dose", placeholder="e.g. 3")
             yield Static("", id="rate")
         with Vertical(id="flex-box"):
+            yield Static("", id="week-view")
             yield DataTable(id="steps", cursor_type="row")
             with Horizontal(classes="row"):
                 yield Input("", placeholder="from hh:mm", id="step-from")
@@ -148,7 +151,7 @@ class ProgramPane(VerticalScroll):
             mode.value = "continuous"
             self.query_one("#dose", Input).value = f"{basal.rate_ml_per_day * per_ml:.6g}"
         elif isinstance(basal, FlexibleSchedule):
-            mode.value = "flexible"
+            mode.value = "weekly" if basal.period is SchedulePeriod.WEEKLY else "flexible"
             self.steps = [
                 (s.start_s, s.duration_s, s.rate_ml_per_day * per_ml) for s in basal.steps
             ]
@@ -198,9 +201,10 @@ class ProgramPane(VerticalScroll):
         try:
             if mode == "continuous":
                 basal = Continuous(self._rate(number("dose", "dose per day"))[0])
-            elif mode == "flexible":
+            elif mode in ("flexible", "weekly"):
                 basal = FlexibleSchedule(
-                    tuple(Step(s, d, self._rate(dose)[0]) for s, d, dose in self.steps)
+                    tuple(Step(s, d, self._rate(dose)[0]) for s, d, dose in self.steps),
+                    SchedulePeriod.WEEKLY if mode == "weekly" else SchedulePeriod.DAILY,
                 )
             pb = None
             if self.query_one("#pb-on", Checkbox).value:
@@ -227,7 +231,13 @@ class ProgramPane(VerticalScroll):
         program, errors = self.program()
         mode = self.query_one("#mode", Select).value
         self.query_one("#continuous-row").display = mode == "continuous"
-        self.query_one("#flex-box").display = mode == "flexible"
+        self.query_one("#flex-box").display = mode in ("flexible", "weekly")
+        weekly = mode == "weekly"
+        self.query_one("#step-from", Input).placeholder = (
+            "from Mon 08:00" if weekly else "from hh:mm"
+        )
+        self.query_one("#step-to", Input).placeholder = "to Mon 20:00" if weekly else "to hh:mm"
+        self.query_one("#week-view", Static).update(self._week_view() if weekly else "")
         rate_label = self.query_one("#rate", Static)
         rate_label.update("")
         if mode == "continuous" and not errors:
@@ -243,6 +253,25 @@ class ProgramPane(VerticalScroll):
         self.query_one("#review", Button).disabled = bool(messages)
         return program if not messages else None
 
+    def _weekly(self) -> bool:
+        return self.query_one("#mode", Select).value == "weekly"
+
+    def _week_view(self) -> str:
+        """The dose each day of the week gets from the steps (the week starts Monday 00:00)."""
+        primary = self.primary()
+        unit = self.papp.rules.library[primary[0]].unit if primary else ""
+        days = [0.0] * 7
+        for start, duration, dose in self.steps:
+            for d in range(7):
+                overlap = min(start + duration, (d + 1) * 86400.0) - max(start, d * 86400.0)
+                if overlap > 0:
+                    days[d] += dose * overlap / 86400.0
+        return (
+            "Week: "
+            + "  ".join(f"{n} {v:.3g}" for n, v in zip(fmt.DAYS, days, strict=True))
+            + (f" {unit}/day" if unit else "")
+        )
+
     def _redraw_steps(self) -> None:
         table = self.query_one("#steps", DataTable)
         table.clear()
@@ -251,7 +280,8 @@ class ProgramPane(VerticalScroll):
                 rate = f"{self._rate(dose)[0]:g}"
             except ValueError:
                 rate = "?"
-            table.add_row(fmt.hhmm(start), fmt.hhmm(start + duration), f"{dose:g}", rate)
+            show = fmt.week_time if self._weekly() else fmt.hhmm
+            table.add_row(show(start), show(start + duration), f"{dose:g}", rate)
 
     def on_input_changed(self, _event: Input.Changed) -> None:
         if self.loaded:
@@ -279,9 +309,10 @@ class ProgramPane(VerticalScroll):
             self.review()
 
     def _add_step(self) -> None:
+        parse = fmt.parse_week_time if self._weekly() else fmt.parse_hhmm
         try:
-            start = fmt.parse_hhmm(self.query_one("#step-from", Input).value)
-            end = fmt.parse_hhmm(self.query_one("#step-to", Input).value)
+            start = parse(self.query_one("#step-from", Input).value)
+            end = parse(self.query_one("#step-to", Input).value)
             dose = float(self.query_one("#step-dose", Input).value)
         except ValueError as e:
             self.app.notify(f"Step not added: {e}", severity="error")
