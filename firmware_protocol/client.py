@@ -130,6 +130,8 @@ class PumpClient:
         self._cipher: SessionCipher | None = None
         self._link: Link | None = None
         self._inbox: deque[Any] = deque()
+        # Transaction ids of every command the pump acknowledged to this client, in order.
+        self.acknowledged: list[int] = []
         self.session: m.AuthOk | None = None
         port.timeout = POLL_S
 
@@ -297,6 +299,8 @@ class PumpClient:
             raise
         if isinstance(reply, m.ErrorReply):
             raise DeviceError(reply)
+        if mutating:
+            self.acknowledged.append(msg.txn)
         return reply
 
     def _stream(

@@ -116,6 +116,7 @@ class ProgrammerApp(App[None]):
         self.role = ""
         self.player = player
         self.debrief: Debrief | None = None
+        self.refusals: list[str] = []  # every code the pump refused with (the debrief judges them)
         self._last_connect_error = ""
         self.connecting = False
         self._banner_shown: tuple[str, bool, bool] | None = None
@@ -335,9 +336,15 @@ class ProgrammerApp(App[None]):
                 self.notify(f"Scenario fault refused ({e.code}): {e.message}", severity="error")
         if player.over(status.at_s) and not player.finished:
             player.finished = True
-            await backend.call(backend.sync.sim_set_speed, status.acceleration, True)
-            self.debrief = await backend.call(player.debrief, backend.sync)
-            self.push_screen(DebriefScreen(player.scenario.name, self.debrief))
+            # Its own worker: the next status poll replaces this one, and must not cancel it.
+            self.start_job(functools.partial(self._debrief, backend, status), group="debrief")
+
+    async def _debrief(self, backend: Backend, status: m.Status) -> None:
+        player = self.player
+        assert player is not None
+        await backend.call(backend.sync.sim_set_speed, status.acceleration, True)
+        self.debrief = await backend.call(player.debrief, backend.sync, self.refusals)
+        self.push_screen(DebriefScreen(player.scenario.name, self.debrief))
 
     async def _interrogate(self, backend: Backend) -> None:
         # A patient's device may read the status, not interrogate (a clinic's act, logged).
@@ -404,6 +411,7 @@ class ProgrammerApp(App[None]):
             try:
                 result = await backend.call(fn, *args)
             except DeviceError as e:
+                self.refusals += [e.code, *(v.code for v in e.violations)]
                 self.notify(f"Pump refused ({e.code}): {e.message}", severity="error", timeout=8)
                 if failed is not None:
                     failed(e)

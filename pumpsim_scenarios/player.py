@@ -15,10 +15,12 @@ end, with what the scenario expected.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pumpsim
+from firmware_protocol import messages as m
 from firmware_protocol.client import PumpClient
 from pumpsim_scenarios import runner
 from pumpsim_scenarios.spec import Action, Scenario
@@ -86,8 +88,11 @@ class ScenarioPlayer:
     def over(self, now_s: float) -> bool:
         return now_s >= self.scenario.duration_s
 
-    def debrief(self, client: PumpClient) -> Debrief:
-        """Judge the scenario's expectations on what the pump logged and delivered."""
+    def debrief(self, client: PumpClient, refusals: Sequence[str] = ()) -> Debrief:
+        """Judge every expectation as the runner does, with its words: on what the pump logged
+        and delivered, the codes it refused the trainee's commands with (`refusals`: a trainee's
+        command is not tied to a timeline entry, so any refusal with the code counts), and the
+        transactions the pump acknowledged to this programmer, asked of the pump by id."""
         records = client.read_log().records
         details = [(r, json.loads(r.details_json)) for r in records]
         alarms = [(str(d["alarm"]), r.at_s) for r, d in details if r.kind == "alarm_raised"]
@@ -100,15 +105,23 @@ class ScenarioPlayer:
         # Doses up to the scenario's end, however far the accelerated clock ran past it.
         trend = client.read_trend(0.0, self.scenario.duration_s)
         sc = self.scenario
-        result = runner.ScenarioResult(sc.id, sc.path, sc.name, "training", {}, sc.seed, False, [])
+        # Training runs through the whole stack: firmware, link and client.
+        result = runner.ScenarioResult(sc.id, sc.path, sc.name, "stack", {}, sc.seed, False, [])
         result.alarms = alarms
         result.verdicts = verdicts
         result.delivered_mcg = {d: float(v.sum()) for d, v in trend.delivered_mcg.items()}
-        extra: dict[str, Any] = {}
+        result.rejections = {
+            int(e.params["timeline_index"]): list(refusals)
+            for e in sc.expectations
+            if e.kind == "rejected"
+        }
+        lost = [txn for txn in client.acknowledged if not client.request(m.TxnQuery(txn)).known]
+        extra: dict[str, Any] = {
+            "lost_transactions": len(lost),
+            "acknowledged": len(client.acknowledged),
+        }
         lines = []
         for e in self.scenario.expectations:
-            if e.kind in ("rejected", "nothing_lost"):
-                continue  # about scripted commands and the link, not the trainee
             judged = runner.judge(e, result, self.scenario, extra)
             lines.append((judged.passed, judged.message))
         return Debrief(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from firmware_protocol.client import DeviceError
 from firmware_protocol.messages import Role
 from firmware_protocol.simulated import simulated_pump
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
 from programmer_tui.screens.debrief import DebriefScreen
-from pumpsim import MotorStall
+from pumpsim import Continuous, MotorStall, TherapyProgram
 from pumpsim_scenarios import runner, spec
 from pumpsim_scenarios.player import ScenarioPlayer
 
@@ -75,3 +78,58 @@ async def test_faults_appear_on_time_and_the_debrief_judges_the_trainee(tmp_path
         assert debrief.delivered["morphine"] > 0
         assert app.status is not None
         assert model.now_s >= scenario.duration_s
+
+
+TITRATION = """\
+# Teaches: a ziconotide jump past the label needs an explicit override.
+[scenario]
+name = "titration-drill"
+duration_days = 1
+mode = "stack"
+
+[initial]
+drug = "ziconotide"
+concentration_mcg_per_ml = 25
+fill_ml = 20
+program = { mode = "continuous", dose_mcg_per_day = 2.4 }
+
+[[timeline]]
+at_days = 0.5
+action = "program"
+mode = "continuous"
+dose_mcg_per_day = 7.2
+
+[[expect]]
+kind = "rejected"
+timeline_index = 0
+code = "SOFT_LIMIT_OVERRIDE_REQUIRED"
+
+[[expect]]
+kind = "nothing_lost"
+"""
+
+
+def test_the_debrief_judges_refusals_and_lost_transactions_in_the_runners_words(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "titration.toml"
+    path.write_text(TITRATION)
+    scenario = spec.load(path)[0]
+    pump = simulated_pump(seed=scenario.seed, paused=True, config=runner.pump_config(scenario))
+    client = pump.client(Role.SIMULATOR)
+    player = ScenarioPlayer(scenario, acceleration=1.0)
+    player.setup(client)
+    refusals: list[str] = []
+    review = client.stage_program(TherapyProgram(Continuous(7.2 / 25)))  # the trainee's jump
+    with pytest.raises(DeviceError) as refused:
+        client.confirm_program(review.stage_id)
+    refusals += [refused.value.code, *(v.code for v in refused.value.violations)]
+    client.sim_advance(scenario.duration_s)
+    debrief = player.debrief(client, refusals)
+    words = {line for _, line in debrief.lines}
+    assert all(ok for ok, _ in debrief.lines)
+    assert any(w.startswith("timeline[0] rejected with") for w in words)
+    assert any(w.endswith(f"lost of {len(client.acknowledged)}") for w in words)
+    assert len(client.acknowledged) >= 4  # the set-up's commands and the advance
+    # Without the refusal the same expectation fails, in the runner's words.
+    assert not player.debrief(client, []).lines[0][0]
