@@ -7,6 +7,8 @@ first screen update written after the app acted on it (Textual's headless driver
 adds its own drawing time). Measured by wrapping the app's display call, because the test pilot's
 own waits (about 80 ms a keypress even for an empty app) would swamp the figure. Animations are off
 (TEXTUAL_ANIMATIONS=none): the tab underline's slide is decoration, painted after the content.
+The same run measures a bare Textual app with the same tabs, header and footer and trivial content
+(`baseline_*`), so the `*_over_baseline` ratios hold on any machine.
 The last line printed is one JSON object. Run: python bench/tui_bench.py
 """
 
@@ -22,17 +24,55 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events
-from textual.widgets import Static
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from firmware_protocol.messages import Role
 from firmware_protocol.simulated import simulated_pump
-from programmer_tui.app import ProgrammerApp
+from programmer_tui.app import TABS, ProgrammerApp
 from programmer_tui.backend import Backend
 
 PRESSES = 100
+
+
+async def _key_to_paint(app: Any, pilot: Any, show_tab: Any) -> list[float]:
+    """Median-worthy samples: posting F3/F2 until the screen is written after the switch."""
+    painted: list[float] = []
+    acted: list[float] = []
+    display = app._display
+
+    def timed_display(screen: Any, renderable: Any) -> None:
+        painted.append(time.perf_counter())
+        display(screen, renderable)
+
+    def timed_show_tab(tab: str) -> None:
+        show_tab(tab)
+        acted.append(time.perf_counter())
+
+    app._display = timed_display
+    app.action_show_tab = timed_show_tab
+    timings = []
+    for i in range(PRESSES):
+        key = "f3" if i % 2 == 0 else "f2"
+        t0 = time.perf_counter()
+        app.post_message(events.Key(key, None))
+        while not (acted and acted[-1] > t0 and painted and painted[-1] > acted[-1]):
+            await asyncio.sleep(0.0002)
+        timings.append(painted[-1] - t0)
+        await pilot.pause(0.02)
+    return timings
+
+
+def _summary(prefix: str, startup_s: float, timings: list[float]) -> dict[str, float]:
+    return {
+        f"{prefix}startup_s": round(startup_s, 3),
+        f"{prefix}key_to_paint_ms": round(statistics.median(timings) * 1000, 2),
+        f"{prefix}key_to_paint_p95_ms": round(sorted(timings)[int(0.95 * PRESSES)] * 1000, 2),
+    }
 
 
 async def measure() -> dict[str, float]:
@@ -45,37 +85,43 @@ async def measure() -> dict[str, float]:
         while app.status is None or app.status.pump_id not in str(identity.render()):
             await asyncio.sleep(0.001)
         startup_s = time.perf_counter() - started
+        timings = await _key_to_paint(app, pilot, app.action_show_tab)
+    return {**_summary("", startup_s, timings), "presses": PRESSES}
 
-        painted: list[float] = []
-        acted: list[float] = []
-        display = app._display
-        show_tab = app.action_show_tab
 
-        def timed_display(screen: Any, renderable: Any) -> None:
-            painted.append(time.perf_counter())
-            display(screen, renderable)
+class BareApp(App[None]):
+    """Bare Textual with the programmer's chrome and tabs and trivial content: the baseline."""
 
-        def timed_show_tab(tab: str) -> None:
-            show_tab(tab)
-            acted.append(time.perf_counter())
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        *[
+            Binding(f"f{n + 1}", f"show_tab('{tab}')", title, show=False, priority=True)
+            for n, (tab, title) in enumerate(TABS, 1)
+        ],
+        Binding("q", "quit", "Quit"),
+    ]
 
-        app._display = timed_display  # type: ignore[method-assign]
-        app.action_show_tab = timed_show_tab  # type: ignore[method-assign]
-        timings = []
-        for i in range(PRESSES):
-            key = "f3" if i % 2 == 0 else "f2"
-            t0 = time.perf_counter()
-            app.post_message(events.Key(key, None))
-            while not (acted and acted[-1] > t0 and painted and painted[-1] > acted[-1]):
-                await asyncio.sleep(0.0002)
-            timings.append(painted[-1] - t0)
-            await pilot.pause(0.02)
-    return {
-        "startup_s": round(startup_s, 3),
-        "key_to_paint_ms": round(statistics.median(timings) * 1000, 2),
-        "key_to_paint_p95_ms": round(sorted(timings)[int(0.95 * PRESSES)] * 1000, 2),
-        "presses": PRESSES,
-    }
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="tabs"):
+            for tab, title in TABS:
+                with TabPane(title, id=tab):
+                    yield Static(f"{title}: trivial content", id=f"content-{tab}")
+        yield Footer()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+
+async def measure_baseline() -> dict[str, float]:
+    started = time.perf_counter()
+    app = BareApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.query("#content-dashboard"):
+            await asyncio.sleep(0.001)
+        await pilot.pause(0)
+        startup_s = time.perf_counter() - started
+        timings = await _key_to_paint(app, pilot, app.action_show_tab)
+    return _summary("baseline_", startup_s, timings)
 
 
 def import_seconds() -> float:
@@ -89,7 +135,12 @@ def import_seconds() -> float:
 
 def main() -> None:
     result = asyncio.run(measure())
+    result.update(asyncio.run(measure_baseline()))
     result["import_s"] = import_seconds()
+    for name in ("key_to_paint_ms", "key_to_paint_p95_ms", "startup_s"):
+        result[f"{name.removesuffix('_ms').removesuffix('_s')}_over_baseline"] = round(
+            result[name] / result[f"baseline_{name}"], 2
+        )
     print(json.dumps(result), flush=True)
 
 
