@@ -42,7 +42,7 @@ from programmer_tui.panes.program import ProgramPane
 from programmer_tui.panes.refill import RefillPane
 from programmer_tui.panes.simulator import SimulatorPane
 from programmer_tui.panes.telemetry import TelemetryPane
-from programmer_tui.screens.connect import ConnectRequest, ConnectScreen
+from programmer_tui.screens.connect import ConnectRequest, ConnectScreen, describe_open_error
 from programmer_tui.screens.debrief import DebriefScreen
 from programmer_tui.screens.help import HelpScreen
 from programmer_tui.training import Debrief, ScenarioPlayer
@@ -178,7 +178,7 @@ class ProgrammerApp(App[None]):
                 request.url, request.key(), request.baud, request.handshake_timeout_s
             )
         except Exception as e:  # absent, busy, unreadable key: say which
-            screen = ConnectScreen(request, error=_describe_open_error(e))
+            screen = ConnectScreen(request, error=describe_open_error(e))
             self.push_screen(screen, self._on_connect_request)
             return
         self.backend = backend
@@ -483,15 +483,3 @@ class ProgrammerApp(App[None]):
 
 def _bind(app: ProgrammerApp, tab: str) -> Callable[[], None]:
     return lambda: app.action_show_tab(tab)
-
-
-def _describe_open_error(e: Exception) -> str:
-    text = str(e)
-    if isinstance(e, FileNotFoundError) or "No such file" in text or "Errno 2]" in text:
-        return f"The port does not exist: {text}"
-    lowered = text.lower()
-    if "lock" in lowered or "busy" in lowered or "resource temporarily" in lowered:
-        return f"The port is busy (another program has it open): {text}"
-    if isinstance(e, ValueError | OSError) and "key" in lowered:
-        return f"The key file is not usable: {text}"
-    return f"Could not open the port: {text}"

@@ -79,3 +79,15 @@ class ConnectScreen(Screen[ConnectRequest | None]):
         self.dismiss(
             replace(self.defaults, url=url, role=str(role), key_file=key_file, baud=int(str(baud)))
         )
+
+
+def describe_open_error(e: Exception) -> str:
+    text = str(e)
+    if isinstance(e, FileNotFoundError) or "No such file" in text or "Errno 2]" in text:
+        return f"The port does not exist: {text}"
+    lowered = text.lower()
+    if "lock" in lowered or "busy" in lowered or "resource temporarily" in lowered:
+        return f"The port is busy (another program has it open): {text}"
+    if isinstance(e, ValueError | OSError) and "key" in lowered:
+        return f"The key file is not usable: {text}"
+    return f"Could not open the port: {text}"
