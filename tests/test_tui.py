@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
 from firmware_protocol.field_faults import lose_reply
@@ -31,6 +32,20 @@ from pumpsim import (
 )
 
 from tui_helpers import demo_app, open_review, ready, settle, until
+
+
+async def add_steps(
+    pilot: Pilot[None], app: ProgrammerApp, steps: list[tuple[str, str, str]]
+) -> None:
+    """Type each (from, to, dose) step into the Program tab and add it, as a clinician would."""
+    table = app.query_one("#steps", DataTable)
+    for start, end, dose in steps:
+        rows = table.row_count
+        app.query_one("#step-from", Input).value = start
+        app.query_one("#step-to", Input).value = end
+        app.query_one("#step-dose", Input).value = dose
+        await pilot.click("#add-step")
+        await until(pilot, app, lambda rows=rows: table.row_count == rows + 1)  # type: ignore[misc]
 
 
 def text_of(app: object, selector: str) -> str:
@@ -121,13 +136,8 @@ async def test_flexible_schedule_edited_as_a_table_of_steps(tmp_path: Path) -> N
         await until(pilot, app, lambda: app.tabs.active == "program")
         app.query_one("#mode", Select).value = "flexible"
         await until(pilot, app, lambda: "NO_STEPS" in text_of(app, "#violations"))
-        steps = app.query_one("#steps", DataTable)
-        for n, (start, end, dose) in enumerate((("00:00", "08:00", "2"), ("08:00", "24:00", "4"))):
-            app.query_one("#step-from", Input).value = start
-            app.query_one("#step-to", Input).value = end
-            app.query_one("#step-dose", Input).value = dose
-            await pilot.click("#add-step")
-            await until(pilot, app, lambda n=n: steps.row_count == n + 1)  # type: ignore[misc]
+        await add_steps(pilot, app, [("00:00", "08:00", "2"), ("08:00", "24:00", "4")])
+        assert app.query_one("#steps", DataTable).row_count == 2
         await until(pilot, app, lambda: "rules are met" in text_of(app, "#violations"))
         await pilot.click("#review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
@@ -457,15 +467,9 @@ async def test_a_weekly_schedule_with_a_week_view(tmp_path: Path) -> None:
         await until(pilot, app, lambda: app.tabs.active == "program")
         app.query_one("#mode", Select).value = "weekly"
         await until(pilot, app, lambda: "Week:" in text_of(app, "#week-view"))
-        steps = app.query_one("#steps", DataTable)
-        for n, (start, end, dose) in enumerate(
-            (("Mon 00:00", "Sat 00:00", "3"), ("sat 00:00", "Sun 24:00", "2"))
-        ):
-            app.query_one("#step-from", Input).value = start
-            app.query_one("#step-to", Input).value = end
-            app.query_one("#step-dose", Input).value = dose
-            await pilot.click("#add-step")
-            await until(pilot, app, lambda n=n: steps.row_count == n + 1)  # type: ignore[misc]
+        await add_steps(
+            pilot, app, [("Mon 00:00", "Sat 00:00", "3"), ("sat 00:00", "Sun 24:00", "2")]
+        )
         week = text_of(app, "#week-view")
         for day in ("Mon 3", "Fri 3", "Sat 2", "Sun 2"):
             assert day in week
