@@ -155,6 +155,9 @@ class ProgrammerApp(App[None]):
         self.banner = self.query_one("#link-banner", Static)
         self.tabs = self.query_one(TabbedContent)
         self.patient_pane = self.query_one(PatientPane)
+        # 80x24 first: borderless one-line fields and buttons, so a form and its actions fit.
+        for widget in self.query("Input, Select, Button"):
+            widget.compact = True  # type: ignore[attr-defined]
         self.tabs.hide_tab("simulator")
         self.tabs.hide_tab("patient")
         if self.backend is not None:

@@ -31,7 +31,7 @@ from pumpsim import (
     TherapyProgram,
 )
 
-from tui_helpers import demo_app, open_review, ready, settle, until
+from tui_helpers import click_button, demo_app, open_review, ready, settle, until
 
 
 async def add_steps(
@@ -422,7 +422,7 @@ async def test_a_patient_key_sees_only_the_patient_view(tmp_path: Path) -> None:
         await pilot.click("#patient-request")
         await until(pilot, app, lambda: "granted" in text_of(app, "#patient-answer"))
         await until(pilot, app, lambda: "2 of 3" in text_of(app, "#patient-left"))
-        await pilot.click("#patient-request")
+        await click_button(pilot, app, "#patient-request")
         await until(pilot, app, lambda: "Not" in text_of(app, "#patient-answer"))
         assert "in 1 h 00 min" in text_of(app, "#patient-next")
         await pilot.press("2", "f3")  # clinic tabs do not exist for a patient
@@ -440,11 +440,11 @@ async def test_setting_the_clock_is_reviewed_confirmed_and_logged(tmp_path: Path
         await until(pilot, app, lambda: app.tabs.active == "clock")
         assert "offset +00:00" in text_of(app, "#clock-now")
         app.query_one("#clock-target", Input).value = "not a date"
-        await pilot.click("#clock-review")
+        await click_button(pilot, app, "#clock-review")
         await until(pilot, app, lambda: "YYYY-MM-DD" in text_of(app, "#clock-error"))
         at = app.status.at_s  # type: ignore[union-attr]
         app.query_one("#clock-target", Input).value = "2026-03-01 09:30"
-        await pilot.click("#clock-review")
+        await click_button(pilot, app, "#clock-review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
         await pilot.press("ctrl+y")
         await until(pilot, app, lambda: pump.clock_offset_s != 0.0)

@@ -1,4 +1,4 @@
-"""Screenshots of the main screens at 80x24 and at a large size (pytest-textual-snapshot).
+"""Screenshots of the main screens at 80x24 and 120x40 (pytest-textual-snapshot).
 
 The pump is the embedded simulator with a fixed identity and a paused clock, so a screen only
 changes when the programmer does. Update on purpose with: ./run test --snapshot-update
@@ -16,7 +16,7 @@ from textual.widgets import Input
 
 from tui_helpers import demo_app, ready, settle
 
-SIZES = [(80, 24), (160, 50)]
+SIZES = [(80, 24), (120, 40)]
 
 
 def _before(app: Any, keys: tuple[str, ...]) -> Callable[[Pilot[None]], Awaitable[None]]:

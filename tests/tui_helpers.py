@@ -71,3 +71,13 @@ async def open_review(
     await settle(pilot, app)
     await pilot.click(button)
     await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+
+
+async def click_button(pilot: Pilot[None], app: ProgrammerApp, selector: str) -> None:
+    """Click a button as a person would: not again while it still shows the last press (a
+    Textual button ignores a press for the 0.2 s it shows the previous one)."""
+    from textual.widgets import Button
+
+    button = app.query_one(selector, Button)
+    await until(pilot, app, lambda: not button.has_class("-active"))
+    await pilot.click(selector)

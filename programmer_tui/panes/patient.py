@@ -49,16 +49,11 @@ class PatientPane(VerticalScroll):
             yield Static("Alarms", classes="card-title")
             yield Static("none", id="patient-alarms")
 
-    _pending: m.Status | None = None
-
-    def on_mount(self) -> None:
-        if self._pending is not None:
-            self.show(self._pending)
-
     def show(self, status: m.Status) -> None:
-        """Everything on the pane from one status (kept until the pane is mounted)."""
-        if not self.is_mounted:
-            self._pending = status
+        """Everything on the pane from one status; one that arrives before the pane's widgets
+        are there is shown as soon as they are."""
+        if not self.query("#patient-alarms"):
+            self.call_after_refresh(self.show, status)
             return
         next_at = status.patient_bolus_next_at_s
         button = self.query_one("#patient-request", Button)
