@@ -130,12 +130,17 @@ class ModelDriver(Driver):
         if isinstance(msg, m.StageProgram):
             review, program = commands.review(pump, msg.program)
             if program is None:
+                self._staged = {}  # as the firmware does: a refused staging drops the last one
                 return review
             stage_id = self.new_txn()
             self._staged = {stage_id: program}  # staging again replaces what was staged
             return dataclasses.replace(review, stage_id=stage_id)
         if isinstance(msg, m.ConfirmProgram):
-            return commands.apply(pump, msg, self._staged.pop(msg.stage_id, None))
+            if msg.stage_id not in self._staged:
+                raise Rejected([m.WireError.STAGE_UNKNOWN])
+            reply = commands.apply(pump, msg, self._staged[msg.stage_id])
+            self._staged = {}  # written: nothing staged (a refusal leaves it staged)
+            return reply
         if isinstance(msg, m.SimAdvance):
             pump.advance(pump.now_s + msg.seconds)
             return m.Done(msg.txn, "")
