@@ -183,6 +183,10 @@ class PumpClient:
                 if now >= resend_at:
                     self.port.write(frame.encode())
                     resend_at = now + 0.5
+                # Wait for bytes until the next resend at most, and never not at all: a timeout
+                # of 0 left over from the link (its timer was due) made this loop spin without
+                # time passing, for ever on virtual time (swarm seed 4869).
+                self.port.timeout = max(0.001, min(POLL_S, resend_at - now, deadline - now))
                 data = read_available(self.port)
             except (OSError, serial.SerialException) as e:
                 raise LinkLostError(f"the port failed: {e}") from None

@@ -65,3 +65,12 @@ def test_the_command_writes_its_report_and_says_how_to_reproduce(tmp_path: Path)
     assert planted.returncode == 1
     assert "reproduce: pumpsim swarm --seeds 1 --first-seed" in planted.stdout
     assert "shortest failing life" in planted.stdout
+
+
+def test_a_reconnection_after_a_timer_fell_due_still_lets_time_pass() -> None:
+    """Seed 4869 used to hang for ever: the client's handshake inherited a read timeout of 0
+    from its link (a timer was due when the line died) and looped without virtual time moving.
+    A hang is a failure of its own kind, which the invariants cannot see; this life must end."""
+    result = swarm.run_seed(4869)
+    assert result.violations == []
+    assert result.acknowledged > 0
