@@ -2,7 +2,7 @@
 
 The firmware applies a live command through it, replays its journal through it after a restart,
 and the scenario runner's model mode drives a bare `Pump` through it, so the three cannot drift
-apart. Pure: a pump and a message in, a reply out; the model's own errors (PumpError) propagate,
+apart. (SetClock is here for its log record; the offset itself is the firmware's.) Pure: a pump and a message in, a reply out; the model's own errors (PumpError) propagate,
 and so does ValueError for a message the model cannot read. What belongs to the firmware and not
 to the pump (its clock, sessions, staging ids) stays in handlers.py.
 
