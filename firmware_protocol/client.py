@@ -25,6 +25,14 @@ import serial
 
 from firmware_protocol import codec, convert
 from firmware_protocol import messages as m
+from firmware_protocol.client_errors import (
+    AuthenticationError,
+    ClientError,
+    DeviceError,
+    LinkLostError,
+    OutcomeUncertainError,
+    RequestTooLargeError,
+)
 from firmware_protocol.frame import SECURE, Frame, FrameDecoder
 from firmware_protocol.link import Link, LinkStats
 from firmware_protocol.security import (
@@ -38,49 +46,17 @@ from firmware_protocol.security import (
 from firmware_protocol.transport import Port, read_available
 from pumpsim import Fault, Mix, TherapyProgram
 
-
-class ClientError(Exception):
-    pass
-
-
-class DeviceError(ClientError):
-    """The pump refused: `code` is its error code, `violations` every rule broken."""
-
-    def __init__(self, reply: m.ErrorReply) -> None:
-        super().__init__(f"{reply.code}: {reply.message}")
-        self.code = reply.code
-        self.message = reply.message
-        self.violations = reply.violations
-        self.reply = reply
-
-
-class RequestTooLargeError(ClientError, ValueError):
-    """The request does not fit one frame (e.g. a schedule with too many steps): nothing sent."""
-
-
-class AuthenticationError(ClientError):
-    def __init__(self, code: str, message: str, retry_after_s: float = 0.0) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.retry_after_s = retry_after_s
-
-
-class LinkLostError(ClientError):
-    """The pump stopped answering (out of range, cable out, too much noise)."""
-
-
-@dataclass
-class OutcomeUncertainError(ClientError):
-    """A command went out and no reply came back: it may or may not have been applied."""
-
-    txn: int
-    request: Any
-
-    def __str__(self) -> str:
-        return (
-            f"outcome of {type(self.request).__name__} (txn {self.txn:016x}) unknown: "
-            "reconnect and resolve() it"
-        )
+__all__ = [  # the errors are re-exported: callers catch client.DeviceError and the like
+    "AuthenticationError",
+    "ClientError",
+    "DeviceError",
+    "LinkLostError",
+    "LogPage",
+    "OutcomeUncertainError",
+    "PumpClient",
+    "RequestTooLargeError",
+    "Trend",
+]
 
 
 @dataclass(frozen=True)

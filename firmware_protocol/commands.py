@@ -2,9 +2,10 @@
 
 The firmware applies a live command through it, replays its journal through it after a restart,
 and the scenario runner's model mode drives a bare `Pump` through it, so the three cannot drift
-apart. (SetClock is here for its log record; the offset itself is the firmware's.) Pure: a pump and a message in, a reply out; the model's own errors (PumpError) propagate,
+apart. Pure: a pump and a message in, a reply out; the model's own errors (PumpError) propagate,
 and so does ValueError for a message the model cannot read. What belongs to the firmware and not
-to the pump (its clock, sessions, staging ids) stays in handlers.py.
+to the pump (its clock, sessions, staging ids) stays in handlers.py; SetClock is here only for the
+record the pump logs of it.
 
 (The swarm's oracle, pumpsim_scenarios/oracle.py, deliberately does not use this table: it is an
 independent witness of what the firmware should have done.)
