@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from firmware_protocol import messages as m
 from pumpsim import DEFAULT_LIBRARY
 
 # Simulated second 0 is shown as this date, a Monday at midnight, where the pump's weekly patterns
@@ -23,6 +25,11 @@ def day(at_s: float | None, offset_s: float = 0.0) -> str:
     if at_s is None:
         return "—"
     return (EPOCH + timedelta(seconds=at_s + offset_s)).strftime("%Y-%m-%d")
+
+
+def by_urgency(alarms: Iterable[m.AlarmSpec]) -> list[m.AlarmSpec]:
+    """Critical alarms first, then the rest, each oldest first: the order every view lists them."""
+    return sorted(alarms, key=lambda a: (a.severity != "critical", a.raised_at_s))
 
 
 def dose(drug: str, mcg: float) -> str:

@@ -116,7 +116,7 @@ class DashboardPane(VerticalScroll):
                 else ""
             )
         )
-        alarms = sorted(status.alarms, key=lambda a: (a.severity != "critical", a.raised_at_s))
+        alarms = fmt.by_urgency(status.alarms)
         text = "\n".join(
             f"{'CRITICAL' if a.severity == 'critical' else 'non-critical'}  "
             f"{a.kind.replace('_', ' ')}  since {fmt.when(a.raised_at_s, off)}"

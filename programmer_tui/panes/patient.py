@@ -74,7 +74,7 @@ class PatientPane(VerticalScroll):
         self.query_one("#patient-next", Static).update(nxt)
         self.query_one("#patient-left", Static).update(left)
         button.disabled = next_at is None
-        alarms = sorted(status.alarms, key=lambda a: (a.severity != "critical", a.raised_at_s))
+        alarms = fmt.by_urgency(status.alarms)
         text = "\n".join(
             f"{'CRITICAL' if a.severity == 'critical' else 'Warning'}: "
             f"{a.kind.replace('_', ' ')} - call your clinic"

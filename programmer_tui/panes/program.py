@@ -257,7 +257,10 @@ class ProgramPane(VerticalScroll):
         return self.query_one("#mode", Select).value == "weekly"
 
     def _week_view(self) -> str:
-        """The dose each day of the week gets from the steps (the week starts Monday 00:00)."""
+        """The dose each day of the week gets from the steps (the week starts Monday 00:00).
+
+        Summed here rather than by the model's `daily_volumes_ml`: that reads a whole, valid
+        schedule, and this shows the steps while they are still being typed (gaps and all)."""
         primary = self.primary()
         unit = self.papp.rules.library[primary[0]].unit if primary else ""
         days = [0.0] * 7
