@@ -44,7 +44,7 @@ async def add_steps(
         app.query_one("#step-from", Input).value = start
         app.query_one("#step-to", Input).value = end
         app.query_one("#step-dose", Input).value = dose
-        await pilot.click("#add-step")
+        await click_button(pilot, app, "#add-step")
         await until(pilot, app, lambda rows=rows: table.row_count == rows + 1)  # type: ignore[misc]
 
 
@@ -77,7 +77,7 @@ async def test_alarms_show_by_severity_and_are_acknowledged(tmp_path: Path) -> N
         pump = app.embedded.firmware.pump  # type: ignore[union-attr]
         await pilot.press("f9")  # the simulator tab
         app.query_one("#sim-fault", Select).value = "motor stall (2 h)"
-        await pilot.click("#sim-inject")
+        await click_button(pilot, app, "#sim-inject")
         await until(pilot, app, lambda: bool(app.status and app.status.alarms))
         await pilot.press("f2")
         await settle(pilot, app)
@@ -85,7 +85,7 @@ async def test_alarms_show_by_severity_and_are_acknowledged(tmp_path: Path) -> N
         assert "CRITICAL  motor stall" in str(alarms.render())
         assert alarms.has_class("critical")
         assert [a.kind for a in pump.alarms] == ["motor_stall"]
-        await pilot.click("#ack")
+        await click_button(pilot, app, "#ack")
         await until(pilot, app, lambda: pump.alarms == ())
         await until(pilot, app, lambda: text_of(app, "#alarms") == "none")
 
@@ -105,7 +105,7 @@ async def test_program_change_is_validated_reviewed_and_confirmed(tmp_path: Path
         dose.value = "4.25"
         await until(pilot, app, lambda: "0.425 mL/day" in text_of(app, "#rate"))
         assert "rules are met" in text_of(app, "#violations")
-        await pilot.click("#review")
+        await click_button(pilot, app, "#review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
         table = app.screen.query_one(DataTable)
         cells = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
@@ -139,9 +139,9 @@ async def test_flexible_schedule_edited_as_a_table_of_steps(tmp_path: Path) -> N
         await add_steps(pilot, app, [("00:00", "08:00", "2"), ("08:00", "24:00", "4")])
         assert app.query_one("#steps", DataTable).row_count == 2
         await until(pilot, app, lambda: "rules are met" in text_of(app, "#violations"))
-        await pilot.click("#review")
+        await click_button(pilot, app, "#review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
-        await pilot.click("#confirm")
+        await click_button(pilot, app, "#confirm")
         await until(pilot, app, lambda: isinstance(pump.program.basal, FlexibleSchedule))
         basal = pump.program.basal
         assert isinstance(basal, FlexibleSchedule)
@@ -159,7 +159,7 @@ async def test_clinician_bolus_with_review(tmp_path: Path) -> None:
         app.query_one("#bolus-minutes", Input).value = "30"
         await settle(pilot, app)
         assert "0.05 mL over 30 min" in text_of(app, "#bolus-summary")
-        await pilot.click("#bolus-review")
+        await click_button(pilot, app, "#bolus-review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
         await pilot.press("ctrl+y")
         await until(pilot, app, lambda: pump.status().active_bolus is not None)
@@ -168,7 +168,7 @@ async def test_clinician_bolus_with_review(tmp_path: Path) -> None:
         assert bolus.kind == "clinician"
         assert bolus.volume_ml == pytest.approx(0.05)
         await until(pilot, app, lambda: "Running: clinician" in text_of(app, "#bolus-summary"))
-        await pilot.click("#bolus-cancel")
+        await click_button(pilot, app, "#bolus-cancel")
         await until(pilot, app, lambda: pump.status().active_bolus is None)
 
 
@@ -179,14 +179,14 @@ async def test_refill_wizard_with_new_concentration_and_bridge(tmp_path: Path) -
         pump = app.embedded.firmware.pump  # type: ignore[union-attr]
         await pilot.press("f5")
         await until(pilot, app, lambda: app.tabs.active == "refill")
-        await pilot.click("#withdraw")
+        await click_button(pilot, app, "#withdraw")
         await until(pilot, app, lambda: pump.status().refill_in_progress)
         await until(pilot, app, lambda: "within tolerance" in text_of(app, "#verdict"))
         app.query_one("#withdrawn", Input).value = "15"  # the syringe says less than expected
         await until(pilot, app, lambda: "over-infusion suspected" in text_of(app, "#verdict"))
         app.query_one("#fill-conc", Input).value = "5"
         app.query_one("#fill-volume", Input).value = "18"
-        await pilot.click("#fill")
+        await click_button(pilot, app, "#fill")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
         await pilot.press("ctrl+y")
         await until(pilot, app, lambda: not pump.status().refill_in_progress)
@@ -194,7 +194,7 @@ async def test_refill_wizard_with_new_concentration_and_bridge(tmp_path: Path) -
         assert pump.status().reservoir_ml == pytest.approx(18.0)
         await until(pilot, app, lambda: app.query_one("#bridge", Button).display)
         assert "bridge bolus would push" in text_of(app, "#fill-result")
-        await pilot.click("#bridge")
+        await click_button(pilot, app, "#bridge")
         await until(pilot, app, lambda: pump.status().active_bolus is not None)
         bolus = pump.status().active_bolus
         assert bolus is not None
@@ -213,13 +213,13 @@ async def test_mri_checklist_safe_mode_and_verified_recovery(tmp_path: Path) -> 
         for ident in ("mri-screened", "mri-alarms", "mri-plan"):
             app.query_one(f"#{ident}", Checkbox).value = True
         await until(pilot, app, lambda: not enter.disabled)
-        await pilot.click("#mri-enter")
+        await click_button(pilot, app, "#mri-enter")
         await until(pilot, app, lambda: pump.status().mri is MriPhase.SCANNING)
         await until(pilot, app, lambda: "MRI-SAFE MODE" in text_of(app, "#mri-state"))
-        await pilot.click("#mri-exit")
+        await click_button(pilot, app, "#mri-exit")
         await until(pilot, app, lambda: pump.status().mri is MriPhase.RECOVERING)
         await app.backend.call(app.backend.sync.sim_advance, 3 * 3600.0)  # type: ignore[union-attr]
-        await pilot.click("#mri-verify")
+        await click_button(pilot, app, "#mri-verify")
         await until(pilot, app, lambda: "motor_stall_recovery" in text_of(app, "#mri-events"))
         assert pump.status().mri is MriPhase.OFF
         assert "Infusing normally" in text_of(app, "#mri-state")
@@ -233,14 +233,14 @@ async def test_event_log_filters_pages_and_exports(tmp_path: Path) -> None:
         pump_count = len(pump.log)
         await pilot.press("f7")
         await settle(pilot, app)
-        await pilot.click("#log-download")
+        await click_button(pilot, app, "#log-download")
         table = app.query_one("#log-table", DataTable)
         await until(pilot, app, lambda: table.row_count > 0)
         assert table.row_count == pump_count
         app.query_one("#log-kind", Select).value = "reservoir_filled"
         await settle(pilot, app)
         assert table.row_count == 1
-        await pilot.click("#log-export")
+        await click_button(pilot, app, "#log-export")
         await settle(pilot, app)
         exported = next(tmp_path.glob("*-event-log.csv"))
         with exported.open(newline="") as f:
@@ -258,7 +258,7 @@ async def test_telemetry_downloads_and_plots_a_window(tmp_path: Path) -> None:
         await settle(pilot, app)
         await pilot.press("f8")
         await settle(pilot, app)
-        await pilot.click("#trend-download")
+        await click_button(pilot, app, "#trend-download")
         await until(pilot, app, lambda: "hours" in text_of(app, "#trend-summary"))
         summary = text_of(app, "#trend-summary")
         assert summary.startswith("168 hours")
@@ -273,7 +273,7 @@ async def test_simulator_panel_moves_time_and_only_exists_when_offered(tmp_path:
         before = pump.now_s
         await pilot.press("f9")
         await settle(pilot, app)
-        await pilot.click("#sim-day")
+        await click_button(pilot, app, "#sim-day")
         await until(pilot, app, lambda: pump.now_s >= before + 86400.0)
         assert "Simulated clock 2026-01-06" in text_of(app, "#sim-clock")
     clinician = demo_app(tmp_path / "c", role=Role.CLINICIAN)
@@ -419,7 +419,7 @@ async def test_a_patient_key_sees_only_the_patient_view(tmp_path: Path) -> None:
         assert visible == ["--content-tab-patient"]
         await until(pilot, app, lambda: "available now" in text_of(app, "#patient-next"))
         assert "3 of 3" in text_of(app, "#patient-left")
-        await pilot.click("#patient-request")
+        await click_button(pilot, app, "#patient-request")
         await until(pilot, app, lambda: "granted" in text_of(app, "#patient-answer"))
         await until(pilot, app, lambda: "2 of 3" in text_of(app, "#patient-left"))
         await click_button(pilot, app, "#patient-request")
@@ -474,9 +474,9 @@ async def test_a_weekly_schedule_with_a_week_view(tmp_path: Path) -> None:
         for day in ("Mon 3", "Fri 3", "Sat 2", "Sun 2"):
             assert day in week
         await until(pilot, app, lambda: "rules are met" in text_of(app, "#violations"))
-        await pilot.click("#review")
+        await click_button(pilot, app, "#review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
-        await pilot.click("#confirm")
+        await click_button(pilot, app, "#confirm")
         await until(pilot, app, lambda: isinstance(pump.program.basal, FlexibleSchedule))
         basal = pump.program.basal
         assert isinstance(basal, FlexibleSchedule)

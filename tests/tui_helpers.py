@@ -78,6 +78,6 @@ async def click_button(pilot: Pilot[None], app: ProgrammerApp, selector: str) ->
     Textual button ignores a press for the 0.2 s it shows the previous one)."""
     from textual.widgets import Button
 
-    button = app.query_one(selector, Button)
+    button = app.screen.query_one(selector, Button)
     await until(pilot, app, lambda: not button.has_class("-active"))
     await pilot.click(selector)
