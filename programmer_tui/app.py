@@ -10,6 +10,7 @@ never sent twice.
 from __future__ import annotations
 
 import functools
+import gc
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
@@ -358,6 +359,8 @@ class ProgrammerApp(App[None]):
             self._link_lost()
 
     def _take_status(self, status: m.Status) -> None:
+        if self.status is None:
+            self.call_after_refresh(_settle_heap)
         self.status_received_at = time.monotonic()
         self.status = status
         if self.role == m.Role.PATIENT:
@@ -472,6 +475,7 @@ class ProgrammerApp(App[None]):
         yield SystemCommand("Reconnect", "Authenticate again", self.action_reconnect)
 
     async def on_unmount(self) -> None:
+        gc.unfreeze()
         if self.embedded is not None:
             self.embedded.close()
 
@@ -482,6 +486,14 @@ class ProgrammerApp(App[None]):
             refresh = getattr(child, "on_shown", None)
             if refresh is not None:
                 refresh()
+
+
+def _settle_heap() -> None:
+    """Once the screens are built: collect, then freeze what is left (the widget tree, the drug
+    library, imported modules) out of the collector's sight. Without it, every full collection walks
+    that whole tree while a key waits to be painted: 50-60 ms pauses, every few tab switches."""
+    gc.collect()
+    gc.freeze()
 
 
 def _bind(app: ProgrammerApp, tab: str) -> Callable[[], None]:
