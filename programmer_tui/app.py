@@ -1,7 +1,8 @@
 """The programmer application: a link banner, one tab per workflow, and the pump's status.
 
-The app holds the connection and the latest status; panes read `app.status` and ask the app to
-run pump calls (`app.pump_call`), which go to a worker so the UI never waits on the line. Errors
+The app holds the connection and the latest status. It hands the pane on screen a view of the pump
+and runs the pump calls panes ask for (`panes.common`), in a worker so the UI never waits on the
+line. Errors
 come back as notifications: a refusal shows the pump's code, a lost link shows a banner with a way
 to reconnect, and a command whose reply was lost is resolved by transaction id after reconnecting,
 never sent twice.
@@ -35,6 +36,7 @@ from programmer_tui.backend import Backend
 from programmer_tui.checks import PumpRules
 from programmer_tui.panes.bolus import BolusPane
 from programmer_tui.panes.clock import ClockPane
+from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.panes.dashboard import DashboardPane
 from programmer_tui.panes.eventlog import EventLogPane
 from programmer_tui.panes.mri import MriPane
@@ -122,6 +124,7 @@ class ProgrammerApp(App[None]):
         self.connecting = False
         self._banner_shown: tuple[str, bool, bool] | None = None
         self.rules = PumpRules()  # replaced by the connected pump's own on connecting
+        self.view = PumpView()
 
     # ------------------------------------------------------------------ layout
 
@@ -140,7 +143,7 @@ class ProgrammerApp(App[None]):
             with TabPane("MRI", id="mri"):
                 yield MriPane()
             with TabPane("Event log", id="log"):
-                yield EventLogPane()
+                yield EventLogPane(self.export_dir)
             with TabPane("Telemetry", id="telemetry"):
                 yield TelemetryPane()
             with TabPane("Simulator", id="simulator"):
@@ -155,7 +158,12 @@ class ProgrammerApp(App[None]):
         # Kept, because app-level queries look at the active screen (a modal may be on top).
         self.banner = self.query_one("#link-banner", Static)
         self.tabs = self.query_one(TabbedContent)
-        self.patient_pane = self.query_one(PatientPane)
+        self.panes: dict[str, Pane] = {
+            str(tab.id): pane
+            for tab in self.query(TabPane)
+            for pane in tab.children
+            if isinstance(pane, Pane)
+        }
         # 80x24 first: borderless one-line fields and buttons, so a form and its actions fit.
         for widget in self.query("Input, Select, Button"):
             widget.compact = True  # type: ignore[attr-defined]
@@ -245,19 +253,15 @@ class ProgrammerApp(App[None]):
         # Interrogating and acknowledging are not a patient's to do: not offered to one.
         return not (self.role == m.Role.PATIENT and action in ("interrogate", "acknowledge"))
 
-    @on(ClockPane.SetRequested)
-    def _set_clock(self, event: ClockPane.SetRequested) -> None:
-        backend = self.backend
-        if backend is not None:
-            done = lambda _: self.notify("The pump's clock is set (the pump logged it).")  # noqa: E731
-            self.pump_call(backend.sync.set_clock, event.offset_s, done=done)
-
-    @on(PatientPane.BolusRequested)
-    def _patient_bolus(self) -> None:
+    @on(PumpCall)
+    def _pump_call(self, event: PumpCall) -> None:
         backend = self.backend
         if backend is None:
+            self.notify("Not connected to a pump.", severity="error")
             return
-        self.pump_call(backend.sync.patient_bolus, done=self.patient_pane.answered)
+        self.pump_call(
+            event.call, backend.sync, done=event.done, failed=event.failed, refresh=event.refresh
+        )
 
     async def _read_rules(self, backend: Backend) -> PumpRules:
         """The connected pump's configuration and drug library, which the forms check against."""
@@ -363,8 +367,6 @@ class ProgrammerApp(App[None]):
             self.call_after_refresh(_settle_heap)
         self.status_received_at = time.monotonic()
         self.status = status
-        if self.role == m.Role.PATIENT:
-            self.patient_pane.show(status)
         self._update_banner()
 
     def _link_lost(self) -> None:
@@ -396,6 +398,16 @@ class ProgrammerApp(App[None]):
             self.banner.update(text)
             self.banner.set_class(lost, "lost")
             self.banner.set_class(stale, "stale")
+        view = PumpView(self.status, self.rules, self.stale)
+        if view != self.view:
+            self.view = view
+            self._show_active()
+
+    def _show_active(self) -> None:
+        """The pane on screen gets the new view; a hidden one gets it when it is shown."""
+        pane = self.panes.get(self.tabs.active)
+        if pane is not None and pane.view is not self.view:
+            pane.show(self.view)
 
     # ----------------------------------------------------------------- actions
 
@@ -480,12 +492,8 @@ class ProgrammerApp(App[None]):
             self.embedded.close()
 
     @on(TabbedContent.TabActivated)
-    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
-        pane = event.pane
-        for child in pane.children:
-            refresh = getattr(child, "on_shown", None)
-            if refresh is not None:
-                refresh()
+    def _tab_changed(self) -> None:
+        self._show_active()
 
 
 def _settle_heap() -> None:

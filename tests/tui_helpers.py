@@ -6,7 +6,9 @@ import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -23,7 +25,7 @@ def demo_app(tmp_path: Path, *, role: Role = Role.SIMULATOR, seed: int = 7) -> P
     return ProgrammerApp(backend, embedded=pump, demo_setup=True, poll_s=0.25, export_dir=tmp_path)
 
 
-async def _workers_done(app: ProgrammerApp) -> None:
+async def _workers_done(app: App[Any]) -> None:
     # An exclusive status poll may be cancelled by a newer one: that is not a failure.
     with contextlib.suppress(WorkerCancelled):
         await app.workers.wait_for_complete()
@@ -37,7 +39,7 @@ async def settle(pilot: Pilot[None], app: ProgrammerApp, rounds: int = 2) -> Non
 
 
 async def until(
-    pilot: Pilot[None], app: ProgrammerApp, check: Callable[[], bool], timeout: float = 15.0
+    pilot: Pilot[None], app: App[Any], check: Callable[[], bool], timeout: float = 15.0
 ) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -73,7 +75,7 @@ async def open_review(
     await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
 
 
-async def click_button(pilot: Pilot[None], app: ProgrammerApp, selector: str) -> None:
+async def click_button(pilot: Pilot[None], app: App[Any], selector: str) -> None:
     """Click a button as a person would: not again while it still shows the last press (a
     Textual button ignores a press for the 0.2 s it shows the previous one)."""
     from textual.widgets import Button

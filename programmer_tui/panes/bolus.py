@@ -8,11 +8,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from firmware_protocol import messages as m
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import papp
+from programmer_tui.panes.common import Pane, PumpView
 from programmer_tui.screens.review import ReviewScreen
 
 
-class BolusPane(VerticalScroll):
+class BolusPane(Pane, VerticalScroll):
     can_focus = False  # tab goes straight to the fields; they scroll into view
 
     def compose(self) -> ComposeResult:
@@ -38,15 +38,12 @@ class BolusPane(VerticalScroll):
             yield Button("Review and give…", variant="primary", id="bolus-review")
             yield Button("Cancel running bolus", variant="error", id="bolus-cancel")
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "status", self._status_changed)
-
-    def _status_changed(self, _status: m.Status | None) -> None:
+    def shown(self, view: PumpView) -> None:
         self.summarise()
 
     def summarise(self) -> tuple[str, float | None, float | None]:
         """(what will happen, volume mL, duration s) for the form as it stands."""
-        status = papp(self).status
+        status = self.view.status
         kind = str(self.query_one("#bolus-kind", Select).value)
         self.query_one("#bolus-dose-row").display = kind == "clinician"
         summary = self.query_one("#bolus-summary", Static)
@@ -83,9 +80,10 @@ class BolusPane(VerticalScroll):
         except ValueError:
             summary.update(running + "Enter the dose and the duration.")
             return "", None, None
-        volume = dose * papp(self).rules.unit_mcg(drug.drug) / drug.mcg_per_ml
+        unit_mcg = self.view.rules.unit_mcg(drug.drug)
+        volume = dose * unit_mcg / drug.mcg_per_ml
         text = (
-            f"{fmt.dose(drug.drug, dose * papp(self).rules.unit_mcg(drug.drug))} = {volume:.4g} mL "
+            f"{fmt.dose(drug.drug, dose * unit_mcg)} = {volume:.4g} mL "
             f"over {minutes:g} min "
             f"({volume * 1440 / minutes if minutes else 0:.3g} mL/day), then back to the program"
         )
@@ -99,38 +97,34 @@ class BolusPane(VerticalScroll):
         self.summarise()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        app = papp(self)
-        backend = app.backend
-        if backend is None:
-            return
         if event.button.id == "bolus-cancel":
-            app.pump_call(backend.sync.cancel_bolus)
+            self.call_pump(lambda pump: pump.cancel_bolus())
             return
         kind = str(self.query_one("#bolus-kind", Select).value)
         text, volume, duration = self.summarise()
         if kind == "clinician" and (volume is None or duration is None):
-            app.notify("Enter a dose and a duration first.", severity="error")
+            self.notify("Enter a dose and a duration first.", severity="error")
             return
-        status = app.status
+        status = self.view.status
 
         def decided(confirmed: bool | None) -> None:
             if not confirmed:
                 return
 
             def done(b: m.BolusStarted) -> None:
-                app.notify(f"{b.kind} bolus: {b.volume_ml:.4g} mL until {fmt.when(b.ends_at_s)}")
+                self.notify(f"{b.kind} bolus: {b.volume_ml:.4g} mL until {fmt.when(b.ends_at_s)}")
 
-            if kind == "clinician":
-                app.pump_call(backend.sync.clinician_bolus, volume, duration, done=done)
+            if kind == "clinician" and volume is not None and duration is not None:
+                self.call_pump(lambda pump: pump.clinician_bolus(volume, duration), done=done)
             elif kind == "priming":
-                app.pump_call(backend.sync.priming_bolus, None, done=done)
+                self.call_pump(lambda pump: pump.priming_bolus(None), done=done)
             else:
-                app.pump_call(backend.sync.bridge_bolus, done=done)
+                self.call_pump(lambda pump: pump.bridge_bolus(), done=done)
 
         rows = [("bolus", "none", f"{kind}: {text}")]
         if status is not None:
             rows.append(("program in force", _mode(status), _mode(status)))
-        app.push_screen(ReviewScreen(f"Review the {kind} bolus", rows), decided)
+        self.app.push_screen(ReviewScreen(f"Review the {kind} bolus", rows), decided)
 
 
 def _mode(status: m.Status) -> str:

@@ -1,8 +1,7 @@
 """Clock: the pump's time as it shows it, and setting it (after a replacement, a time-zone change).
 
 The pump keeps simulated time; its clock is an offset added for display and for the log's dates.
-Setting it is reviewed like any change and written as a transaction; the pump logs it. The pane
-is given each status (`show`) and asks for the change with a message; the app makes the call.
+Setting it is reviewed like any change and written as a transaction; the pump logs it.
 """
 
 from __future__ import annotations
@@ -11,11 +10,10 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from firmware_protocol import messages as m
 from programmer_tui import format as fmt
+from programmer_tui.panes.common import Pane, PumpView
 from programmer_tui.screens.review import ReviewScreen
 
 FORMAT = "%Y-%m-%d %H:%M"
@@ -35,18 +33,7 @@ def offset_for(target: str, at_s: float) -> float:
     return (when - fmt.EPOCH).total_seconds() - at_s
 
 
-class ClockPane(Vertical):
-    class SetRequested(Message):
-        """Reviewed and confirmed: set the pump's clock offset."""
-
-        def __init__(self, offset_s: float) -> None:
-            super().__init__()
-            self.offset_s = offset_s
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.status: m.Status | None = None
-
+class ClockPane(Pane, Vertical):
     def compose(self) -> ComposeResult:
         with Vertical(classes="card"):
             yield Static("Pump clock", classes="card-title")
@@ -57,11 +44,8 @@ class ClockPane(Vertical):
         yield Static("", id="clock-error")
         yield Button("Review and set…", variant="primary", id="clock-review")
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "status", self.show)
-
-    def show(self, status: m.Status | None) -> None:
-        self.status = status
+    def shown(self, view: PumpView) -> None:
+        status = view.status
         if status is None:
             return
         self.query_one("#clock-now", Static).update(
@@ -70,9 +54,9 @@ class ClockPane(Vertical):
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id != "clock-review" or self.status is None:
+        status = self.view.status
+        if event.button.id != "clock-review" or status is None:
             return
-        status = self.status
         error = self.query_one("#clock-error", Static)
         try:
             offset = offset_for(self.query_one("#clock-target", Input).value, status.at_s)
@@ -92,6 +76,7 @@ class ClockPane(Vertical):
 
         def decided(confirmed: bool | None) -> None:
             if confirmed:
-                self.post_message(self.SetRequested(offset))
+                done = lambda _: self.notify("The pump's clock is set (the pump logged it).")  # noqa: E731
+                self.call_pump(lambda pump: pump.set_clock(offset), done=done)
 
         self.app.push_screen(ReviewScreen("Set the pump's clock", rows, note=note), decided)

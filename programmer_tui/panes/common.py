@@ -1,14 +1,78 @@
-"""What every pane shares: typed access to the app."""
+"""What the app and its panes say to each other.
+
+A pane never reaches into the app. The app hands the pane on screen a `PumpView` (the latest
+status, whether it is stale, the connected pump's rules) when something changes, and hands it to
+a hidden pane when that pane is shown, so a status poll repaints one pane, not ten. A pane asks
+for a pump call with a `PumpCall` message; the app runs it in a worker (the UI never waits on the
+line), reports refusals and a lost link itself, and answers through the callbacks the message
+carries. This is how Textual's own examples wire a widget to its app, and it lets a pane be read
+without the app: everything it shows comes in through `show`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from textual.widget import Widget
+from textual.message import Message
 
-if TYPE_CHECKING:
-    from programmer_tui.app import ProgrammerApp
+from firmware_protocol import messages as m
+from firmware_protocol.client import DeviceError, PumpClient
+from programmer_tui.checks import PumpRules
 
 
-def papp(widget: Widget) -> ProgrammerApp:
-    return cast("ProgrammerApp", widget.app)
+@dataclass(frozen=True)
+class PumpView:
+    """All a pane is told about the pump."""
+
+    status: m.Status | None = None
+    rules: PumpRules = field(default_factory=PumpRules)
+    stale: bool = True
+
+
+class PumpCall(Message):
+    """Ask the app to make one client call: `call` is given the client, on a worker thread.
+
+    `done` gets the result and `failed` the pump's refusal, both on the UI's thread; with
+    `refresh` the app reads the status afterwards (a call that changes nothing leaves it out)."""
+
+    def __init__(
+        self,
+        call: Callable[[PumpClient], Any],
+        *,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[DeviceError], None] | None = None,
+        refresh: bool = True,
+    ) -> None:
+        super().__init__()
+        self.call = call
+        self.done = done
+        self.failed = failed
+        self.refresh = refresh
+
+
+class Pane:
+    """Mixed into each pane's container: the view it was last given, and the way to ask for a
+    call. A pane overrides `shown` to draw a new view."""
+
+    view: PumpView = PumpView()
+
+    def show(self, view: PumpView) -> None:
+        self.view = view
+        self.shown(view)
+
+    def shown(self, view: PumpView) -> None:
+        """Draw `view` (called only when the pane is on screen, or about to be)."""
+
+    def call_pump(
+        self,
+        call: Callable[[PumpClient], Any],
+        *,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[DeviceError], None] | None = None,
+        refresh: bool = True,
+    ) -> None:
+        self.post_message(  # type: ignore[attr-defined]
+            PumpCall(call, done=done, failed=failed, refresh=refresh)
+        )

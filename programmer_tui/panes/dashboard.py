@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ProgressBar, Static
 
 from firmware_protocol import messages as m
 from programmer_tui import format as fmt
-
-if TYPE_CHECKING:
-    from programmer_tui.app import ProgrammerApp
+from programmer_tui.panes.common import Pane, PumpView
 
 
 def therapy_line(status: m.Status) -> str:
@@ -41,7 +37,7 @@ def mix_line(status: m.Status) -> str:
     return " + ".join(f"{d.drug} {fmt.concentration(d.drug, d.mcg_per_ml)}" for d in status.mix)
 
 
-class DashboardPane(VerticalScroll):
+class DashboardPane(Pane, VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="stale-marker")
         with Horizontal(id="dash-top"):
@@ -67,20 +63,16 @@ class DashboardPane(VerticalScroll):
         with Vertical(classes="card", id="alarm-card"):
             yield Static("Alarms", classes="card-title")
             yield Static("none", id="alarms")
-            yield Button("Acknowledge alarms (a)", id="ack", variant="warning")
+            yield Button(
+                "Acknowledge alarms (a)", id="ack", variant="warning", action="app.acknowledge"
+            )
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "status", self.show)
-
-    @property
-    def papp(self) -> ProgrammerApp:
-        return cast("ProgrammerApp", self.app)
-
-    def show(self, status: m.Status | None) -> None:
+    def shown(self, view: PumpView) -> None:
+        status = view.status
         if status is None:
             return
         off = status.clock_offset_s
-        stale = self.papp.stale
+        stale = view.stale
         marker = self.query_one("#stale-marker", Static)
         marker.update("STALE — last status is old; press i to interrogate" if stale else "")
         marker.set_class(stale, "stale")
@@ -127,7 +119,3 @@ class DashboardPane(VerticalScroll):
         widget.set_class(any(a.severity == "critical" for a in alarms), "critical")
         widget.set_class(bool(alarms) and all(a.severity != "critical" for a in alarms), "warning")
         self.query_one("#ack", Button).disabled = not alarms
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ack":
-            self.papp.action_acknowledge()

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
 
 from firmware_protocol import messages as m
+from firmware_protocol.client import LogPage
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import papp
+from programmer_tui.panes.common import Pane
 from pumpsim import LogKind
 from pumpsim.units import SECONDS_PER_DAY
 
 PAGE = 100
 
 
-class EventLogPane(Vertical):
-    def __init__(self) -> None:
+class EventLogPane(Pane, Vertical):
+    def __init__(self, export_dir: Path) -> None:
         super().__init__()
+        self.export_dir = export_dir
         self.records: list[m.LogRecordSpec] = []
         self.page = 0
 
@@ -83,17 +86,15 @@ class EventLogPane(Vertical):
         self.show_page()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        app = papp(self)
-        backend = app.backend
-        if event.button.id == "log-download" and backend is not None:
+        if event.button.id == "log-download":
             bar = self.query_one("#log-progress", ProgressBar)
             bar.update(total=None, progress=0)
 
             def progress(done: int, total: int) -> None:
                 self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
 
-            app.pump_call(
-                backend.sync.read_log, 0, 0, progress, done=self._downloaded, refresh=False
+            self.call_pump(
+                lambda pump: pump.read_log(0, 0, progress), done=self._downloaded, refresh=False
             )
         elif event.button.id == "log-next":
             self.page += 1
@@ -104,20 +105,19 @@ class EventLogPane(Vertical):
         elif event.button.id == "log-export":
             self.export()
 
-    def _downloaded(self, page: object) -> None:
-        self.records = list(getattr(page, "records", ()))
+    def _downloaded(self, page: LogPage) -> None:
+        self.records = list(page.records)
         bar = self.query_one("#log-progress", ProgressBar)
         bar.update(total=1, progress=1)
         self.page = 0
         self.show_page()
 
     def export(self) -> None:
-        app = papp(self)
-        pump = app.status.pump_id if app.status else "pump"
-        path = app.export_dir / f"{pump}-event-log.csv"
+        status = self.view.status
+        path = self.export_dir / f"{status.pump_id if status else 'pump'}-event-log.csv"
         with path.open("w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["index", "sim_time_s", "time", "kind", "details"])
             for r in sorted(self.filtered(), key=lambda r: r.index):
                 writer.writerow([r.index, r.at_s, fmt.when(r.at_s), r.kind, r.details_json])
-        app.notify(f"Exported {len(self.filtered())} records to {path}")
+        self.notify(f"Exported {len(self.filtered())} records to {path}")

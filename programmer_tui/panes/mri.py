@@ -6,9 +6,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
-from firmware_protocol import messages as m
+from firmware_protocol.client import LogPage
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import papp
+from programmer_tui.panes.common import Pane, PumpView
 
 CHECKLIST = (
     ("mri-screened", "Patient screened for the scan; radiology told about the pump"),
@@ -18,7 +18,7 @@ CHECKLIST = (
 )
 
 
-class MriPane(VerticalScroll):
+class MriPane(Pane, VerticalScroll):
     can_focus = False  # tab goes straight to the fields; they scroll into view
 
     def compose(self) -> ComposeResult:
@@ -32,11 +32,10 @@ class MriPane(VerticalScroll):
         yield Static("", id="mri-events")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "status", self._show)
         self._checklist()
 
     def _checklist(self) -> None:
-        status = papp(self).status
+        status = self.view.status
         valve = status is not None and status.variant == "valve_gated"
         needed = [c for c, _ in CHECKLIST if c != "mri-valve" or valve]
         done = all(self.query_one(f"#{c}", Checkbox).value for c in needed)
@@ -46,7 +45,8 @@ class MriPane(VerticalScroll):
     def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
         self._checklist()
 
-    def _show(self, status: m.Status | None) -> None:
+    def shown(self, view: PumpView) -> None:
+        status = view.status
         if status is None:
             return
         self._checklist()
@@ -64,20 +64,18 @@ class MriPane(VerticalScroll):
         self.query_one("#mri-exit", Button).disabled = status.mri != "scanning"
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        app = papp(self)
-        backend = app.backend
-        if backend is None:
-            return
         if event.button.id == "mri-enter":
-            app.pump_call(backend.sync.mri_enter, done=lambda _d: app.notify("MRI-safe mode on."))
+            on = lambda _d: self.notify("MRI-safe mode on.")  # noqa: E731
+            self.call_pump(lambda pump: pump.mri_enter(), done=on)
         elif event.button.id == "mri-exit":
-            app.pump_call(backend.sync.mri_exit)
+            self.call_pump(lambda pump: pump.mri_exit())
         elif event.button.id == "mri-verify":
-            app.action_interrogate()
-            app.pump_call(backend.sync.read_log, 0, 0, done=self._events, refresh=False)
+            # An interrogation is what resumes a pump that latched an alarm during the scan.
+            self.call_pump(lambda pump: pump.interrogate())
+            self.call_pump(lambda pump: pump.read_log(0, 0), done=self._events, refresh=False)
 
-    def _events(self, page: object) -> None:
-        records = getattr(page, "records", ())
+    def _events(self, page: LogPage) -> None:
+        records = page.records
         wanted = {
             "mri_entered",
             "mri_exited",

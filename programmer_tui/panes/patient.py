@@ -2,19 +2,16 @@
 ask for a bolus, see when the next one is allowed and how many the day still holds, see alarms.
 Nothing else: a patient key can do nothing else, so nothing else is offered.
 
-The pane is given each status as it arrives (`show`) and asks for a bolus with a message; the app
-makes the call and hands the answer back (`answered`). It never reaches into the app.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Button, Static
 
-from firmware_protocol import messages as m
 from programmer_tui import format as fmt
+from programmer_tui.panes.common import Pane, PumpView
 
 OUTCOMES = {
     "granted": "Bolus granted: it is running now.",
@@ -32,11 +29,8 @@ def wait_text(seconds: float) -> str:
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
 
 
-class PatientPane(VerticalScroll):
+class PatientPane(Pane, VerticalScroll):
     can_focus = False
-
-    class BolusRequested(Message):
-        """The patient pressed the bolus button."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="card"):
@@ -49,11 +43,9 @@ class PatientPane(VerticalScroll):
             yield Static("Alarms", classes="card-title")
             yield Static("none", id="patient-alarms")
 
-    def show(self, status: m.Status) -> None:
-        """Everything on the pane from one status; one that arrives before the pane's widgets
-        are there is shown as soon as they are."""
-        if not self.query("#patient-alarms"):
-            self.call_after_refresh(self.show, status)
+    def shown(self, view: PumpView) -> None:
+        status = view.status
+        if status is None:
             return
         next_at = status.patient_bolus_next_at_s
         button = self.query_one("#patient-request", Button)
@@ -89,4 +81,4 @@ class PatientPane(VerticalScroll):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "patient-request":
-            self.post_message(self.BolusRequested())
+            self.call_pump(lambda pump: pump.patient_bolus(), done=self.answered)

@@ -4,8 +4,6 @@ own rules checked while typing, and a review before anything is written."""
 from __future__ import annotations
 
 import contextlib
-import functools
-from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -14,6 +12,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, S
 from firmware_protocol import convert
 from firmware_protocol import messages as m
 from programmer_tui import format as fmt
+from programmer_tui.panes.common import Pane, PumpView
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import (
     Continuous,
@@ -27,11 +26,8 @@ from pumpsim import (
     dose_to_rate,
 )
 
-if TYPE_CHECKING:
-    from programmer_tui.app import ProgrammerApp
 
-
-class ProgramPane(VerticalScroll):
+class ProgramPane(Pane, VerticalScroll):
     """A form for the whole program; `program()` turns it into a TherapyProgram or errors."""
 
     can_focus = False  # tab goes straight to the fields; they scroll into view
@@ -89,26 +85,22 @@ class ProgramPane(VerticalScroll):
             yield Button("Review and write…", variant="primary", id="review")
             yield Button("Reload from pump", id="reload")
 
-    @property
-    def papp(self) -> ProgrammerApp:
-        return cast("ProgrammerApp", self.app)
-
     def on_mount(self) -> None:
         table = self.query_one("#steps", DataTable)
         table.add_columns("from", "to", "dose/day", "mL/day")
-        self.watch(self.app, "status", self._status_changed)
 
     # ----------------------------------------------------------------- status
 
     def mix(self) -> Mix:
-        status = self.papp.status
+        status = self.view.status
         return convert.mix_from_specs(status.mix) if status else Mix()
 
     def primary(self) -> tuple[str, float] | None:
         primary = self.mix().primary
         return (primary.drug, primary.mcg_per_ml) if primary else None
 
-    def _status_changed(self, status: m.Status | None) -> None:
+    def shown(self, view: PumpView) -> None:
+        status = view.status
         if status is None:
             return
         self.query_one("#prog-mix", Static).update(
@@ -122,7 +114,7 @@ class ProgramPane(VerticalScroll):
             + "   (drug and concentration are set at refill)"
         )
         primary = self.primary()
-        library = self.papp.rules.library
+        library = view.rules.library
         unit = library[primary[0]].unit if primary and primary[0] in library else "mcg"
         self.query_one("#dose-label", Label).update(f"Dose per day ({unit})")
         self.query_one("#pb-dose-label", Label).update(f"dose ({unit})")
@@ -143,7 +135,7 @@ class ProgramPane(VerticalScroll):
         """Fill the form from a program (the one in force, or after a reload)."""
         self.loaded = True
         primary = self.primary()
-        per_ml = primary[1] / self.papp.rules.unit_mcg(primary[0]) if primary else 0.0
+        per_ml = primary[1] / self.view.rules.unit_mcg(primary[0]) if primary else 0.0
         basal = program.basal
         mode = self.query_one("#mode", Select)
         self.steps = []
@@ -174,7 +166,7 @@ class ProgramPane(VerticalScroll):
         primary = self.primary()
         if primary is None:
             raise ValueError("the reservoir is empty: refill before programming a dose")
-        rules = self.papp.rules
+        rules = self.view.rules
         resolution = rules.config.rate_resolution_ml_per_day
         conv = dose_to_rate(dose_per_day * rules.unit_mcg(primary[0]), primary[1], resolution)
         note = (
@@ -210,7 +202,7 @@ class ProgramPane(VerticalScroll):
             if self.query_one("#pb-on", Checkbox).value:
                 dose = number("pb-dose", "patient bolus dose")
                 primary = self.primary()
-                unit = self.papp.rules.unit_mcg(primary[0]) if primary else 1.0
+                unit = self.view.rules.unit_mcg(primary[0]) if primary else 1.0
                 volume = dose * unit / primary[1] if primary else 0.0
                 pb = PatientBolusSettings(
                     round(volume, 6),
@@ -245,7 +237,7 @@ class ProgramPane(VerticalScroll):
                 rate_label.update(self._rate(float(self.query_one("#dose", Input).value))[1])
         messages = list(errors)
         if program is not None:
-            violations = self.papp.rules.violations(program, self.mix())
+            violations = self.view.rules.violations(program, self.mix())
             messages += [f"{v.code}: {v.message}" for v in violations]
         box = self.query_one("#violations", Static)
         box.update("\n".join(f"✗ {text}" for text in messages) or "✓ the pump's rules are met")
@@ -262,7 +254,7 @@ class ProgramPane(VerticalScroll):
         Summed here rather than by the model's `daily_volumes_ml`: that reads a whole, valid
         schedule, and this shows the steps while they are still being typed (gaps and all)."""
         primary = self.primary()
-        unit = self.papp.rules.library[primary[0]].unit if primary else ""
+        unit = self.view.rules.library[primary[0]].unit if primary else ""
         days = [0.0] * 7
         for start, duration, dose in self.steps:
             for d in range(7):
@@ -305,9 +297,9 @@ class ProgramPane(VerticalScroll):
             self.steps.pop()
             self._redraw_steps()
             self.validate()
-        elif event.button.id == "reload" and self.papp.status is not None:
-            self.load(convert.program_from_spec(self.papp.status.program))
-            self.source = self.papp.status.program
+        elif event.button.id == "reload" and self.view.status is not None:
+            self.load(convert.program_from_spec(self.view.status.program))
+            self.source = self.view.status.program
         elif event.button.id == "review":
             self.review()
 
@@ -332,10 +324,10 @@ class ProgramPane(VerticalScroll):
 
     def review(self) -> None:
         program = self.validate()
-        backend = self.papp.backend
-        if program is None or backend is None:
-            return
-        self.papp.pump_call(backend.sync.stage_program, program, done=self._reviewed, refresh=False)
+        if program is not None:
+            self.call_pump(
+                lambda pump: pump.stage_program(program), done=self._reviewed, refresh=False
+            )
 
     def _reviewed(self, review: m.ProgramReview) -> None:
         if not review.accepted:
@@ -359,16 +351,16 @@ class ProgramPane(VerticalScroll):
         warnings = [f"{w.code}: {w.message}" for w in review.warnings]
 
         def decided(confirmed: bool | None) -> None:
-            backend = self.papp.backend
-            if confirmed and backend is not None:
+            if confirmed:
                 written = "Program written to the pump"
                 if warnings:
                     written += " (soft limits overridden; the pump logged it)"
-                confirm = functools.partial(
-                    backend.sync.confirm_program, override_soft_limits=bool(warnings)
-                )
-                self.papp.pump_call(
-                    confirm, review.stage_id, done=lambda _done: self.app.notify(written + ".")
+                override = bool(warnings)
+                self.call_pump(
+                    lambda pump: pump.confirm_program(
+                        review.stage_id, override_soft_limits=override
+                    ),
+                    done=lambda _done: self.notify(written + "."),
                 )
 
         screen = ReviewScreen("Review the new program", rows, warnings=warnings)

@@ -1,4 +1,6 @@
-"""Refill wizard: withdraw and compare, fill with the new drug, offer the bridge bolus."""
+"""Refill wizard: withdraw and compare, fill with the new drug, offer the bridge bolus.
+
+The drugs offered are the connected pump's library (the pump refuses any other)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from firmware_protocol import messages as m
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import papp
+from programmer_tui.checks import PumpRules
+from programmer_tui.panes.common import Pane, PumpView
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import DEFAULT_LIBRARY, Mix
 
@@ -19,8 +22,14 @@ VERDICTS = {
 }
 
 
-class RefillPane(VerticalScroll):
+class RefillPane(Pane, VerticalScroll):
     can_focus = False  # tab goes straight to the fields; they scroll into view
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.withdrawal: m.WithdrawResult | None = None
+        self.filled = False  # a fill is done: say when the next one is due, once the status has it
+        self.drugs_of: PumpRules | None = None  # whose library the drug list shows
 
     def compose(self) -> ComposeResult:
         yield Static("Step 1 — empty the reservoir and compare", classes="card-title")
@@ -51,9 +60,25 @@ class RefillPane(VerticalScroll):
         self.query_one("#bridge", Button).display = False
         self._units()
 
+    def shown(self, view: PumpView) -> None:
+        if view.rules is not self.drugs_of:
+            self.drugs_of = view.rules
+            select = self.query_one("#fill-drug", Select)
+            chosen = select.value
+            select.set_options([(d, d) for d in view.rules.library])
+            if chosen in view.rules.library:
+                select.value = chosen
+        if self.filled and view.status is not None and not view.status.refill_in_progress:
+            self.filled = False
+            widget = self.query_one("#fill-result", Static)
+            widget.update(
+                f"{widget.render()}\nNext refill due (low-reservoir alarm) around "
+                f"{fmt.day(view.status.projected_low_reservoir_at_s, view.status.clock_offset_s)}."
+            )
+
     def _units(self) -> None:
         drug = str(self.query_one("#fill-drug", Select).value)
-        library = papp(self).rules.library
+        library = self.view.rules.library
         unit = library[drug].unit if drug in library else "mcg"
         self.query_one("#conc-label", Label).update(f"Concentration ({unit}/mL)")
 
@@ -61,11 +86,13 @@ class RefillPane(VerticalScroll):
         self._units()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "withdrawn" and getattr(self, "expected", None) is not None:
+        if event.input.id == "withdrawn" and self.withdrawal is not None:
             self._show_discrepancy()
 
     def _show_discrepancy(self) -> None:
-        result: m.WithdrawResult = self.withdrawal
+        result = self.withdrawal
+        if result is None:
+            return
         try:
             measured = float(self.query_one("#withdrawn", Input).value)
         except ValueError:
@@ -86,36 +113,29 @@ class RefillPane(VerticalScroll):
         widget.set_class(result.verdict != "within_tolerance", "warning")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        app = papp(self)
-        backend = app.backend
-        if backend is None:
-            return
         if event.button.id == "withdraw":
-            app.pump_call(backend.sync.refill_withdraw, done=self._withdrawn)
+            self.call_pump(lambda pump: pump.refill_withdraw(), done=self._withdrawn)
         elif event.button.id == "fill":
             self._review_fill()
         elif event.button.id == "bridge":
-            app.pump_call(backend.sync.bridge_bolus, done=lambda _b: self._bridged())
+            self.call_pump(lambda pump: pump.bridge_bolus(), done=lambda _b: self._bridged())
 
     def _withdrawn(self, result: m.WithdrawResult) -> None:
         self.withdrawal = result
-        self.expected = result.expected_ml
         self.query_one("#withdrawn", Input).value = f"{result.withdrawn_ml:.2f}"
         self._show_discrepancy()
 
     def _review_fill(self) -> None:
-        app = papp(self)
-        backend = app.backend
-        status = app.status
-        if backend is None or status is None:
+        status = self.view.status
+        if status is None:
             return
         drug = str(self.query_one("#fill-drug", Select).value)
         try:
             per_ml = float(self.query_one("#fill-conc", Input).value)
-            conc = per_ml * papp(self).rules.unit_mcg(drug)
+            conc = per_ml * self.view.rules.unit_mcg(drug)
             volume = float(self.query_one("#fill-volume", Input).value)
         except ValueError:
-            app.notify("Enter the concentration and the fill volume as numbers.", severity="error")
+            self.notify("Enter the concentration and the fill volume as numbers.", severity="error")
             return
         mix = Mix.of(**{drug: conc})
         old = (
@@ -130,12 +150,11 @@ class RefillPane(VerticalScroll):
 
         def decided(confirmed: bool | None) -> None:
             if confirmed:
-                app.pump_call(backend.sync.refill_fill, volume, mix, done=self._filled)
+                self.call_pump(lambda pump: pump.refill_fill(volume, mix), done=self._filled)
 
-        app.push_screen(ReviewScreen("Review the refill", rows), decided)
+        self.app.push_screen(ReviewScreen("Review the refill", rows), decided)
 
     def _filled(self, result: m.FillResult) -> None:
-        app = papp(self)
         text = f"Filled {result.volume_ml:g} mL."
         bridge = self.query_one("#bridge", Button)
         if result.bridge:
@@ -147,18 +166,9 @@ class RefillPane(VerticalScroll):
             )
         bridge.display = bool(result.bridge)
         self.query_one("#fill-result", Static).update(text)
-        app.notify("Reservoir filled.")
-        self.call_after_refresh(self._projection)
-
-    def _projection(self) -> None:
-        status = papp(self).status
-        if status is not None:
-            widget = self.query_one("#fill-result", Static)
-            widget.update(
-                f"{widget.render()}\nNext refill due (low-reservoir alarm) around "
-                f"{fmt.day(status.projected_low_reservoir_at_s, status.clock_offset_s)}."
-            )
+        self.notify("Reservoir filled.")
+        self.filled = True  # the status read after the fill carries the projection
 
     def _bridged(self) -> None:
         self.query_one("#bridge", Button).display = False
-        papp(self).notify("Bridge bolus started.")
+        self.notify("Bridge bolus started.")

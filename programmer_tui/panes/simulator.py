@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Select, Static
 
-from programmer_tui.panes.common import papp
+from programmer_tui import format as fmt
+from programmer_tui.panes.common import Pane, PumpView
 from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 SPEEDS = (
@@ -41,7 +42,7 @@ FAULTS: dict[str, dict[str, object]] = {
 }
 
 
-class SimulatorPane(VerticalScroll):
+class SimulatorPane(Pane, VerticalScroll):
     can_focus = False  # tab goes straight to the fields; they scroll into view
 
     def compose(self) -> ComposeResult:
@@ -66,26 +67,16 @@ class SimulatorPane(VerticalScroll):
             )
             yield Button("Inject now", id="sim-inject", variant="error")
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "status", self._show)
-
-    def _show(self, status: object) -> None:
-        if status is None:
+    def shown(self, view: PumpView) -> None:
+        s = view.status
+        if s is None:
             return
-        from programmer_tui import format as fmt
-
-        s = papp(self).status
-        assert s is not None
         self.query_one("#sim-clock", Static).update(
             f"Simulated clock {fmt.when(s.at_s, s.clock_offset_s)} · "
             f"{'PAUSED' if s.paused else f'{s.acceleration:g}x'}"
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        app = papp(self)
-        backend = app.backend
-        if backend is None:
-            return
         ident = event.button.id
         speed = float(str(self.query_one("#sim-speed", Select).value))
         jumps = {
@@ -93,21 +84,19 @@ class SimulatorPane(VerticalScroll):
             "sim-day": SECONDS_PER_DAY,
             "sim-month": 30 * SECONDS_PER_DAY,
         }
+        current = self.view.status.acceleration if self.view.status else 1.0
         if ident in jumps:
-            app.pump_call(backend.sync.sim_advance, jumps[ident])
+            seconds = jumps[ident]
+            self.call_pump(lambda pump: pump.sim_advance(seconds))
         elif ident == "sim-set-speed":
-            app.pump_call(backend.sync.sim_set_speed, speed, False)
-        elif ident == "sim-pause":
-            status = app.status
-            app.pump_call(backend.sync.sim_set_speed, status.acceleration if status else 1.0, True)
-        elif ident == "sim-resume":
-            status = app.status
-            app.pump_call(backend.sync.sim_set_speed, status.acceleration if status else 1.0, False)
+            self.call_pump(lambda pump: pump.sim_set_speed(speed, False))
+        elif ident in ("sim-pause", "sim-resume"):
+            paused = ident == "sim-pause"
+            self.call_pump(lambda pump: pump.sim_set_speed(current, paused))
         elif ident == "sim-inject":
             name = str(self.query_one("#sim-fault", Select).value)
-            fault: dict[str, object] = {**FAULTS[name], "in_s": 0}
-            app.pump_call(
-                backend.sync.sim_inject_fault,
-                json.dumps(fault),
-                done=lambda _d: app.notify(f"Fault injected: {name}"),
+            fault = json.dumps({**FAULTS[name], "in_s": 0})
+            self.call_pump(
+                lambda pump: pump.sim_inject_fault(fault),
+                done=lambda _d: self.notify(f"Fault injected: {name}"),
             )

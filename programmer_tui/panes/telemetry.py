@@ -8,13 +8,13 @@ from textual.widgets import Button, ProgressBar, Select, Static
 from textual_plotext import PlotextPlot
 
 from firmware_protocol.client import Trend
-from programmer_tui.panes.common import papp
+from programmer_tui.panes.common import Pane
 from pumpsim.units import SECONDS_PER_DAY
 
 WINDOWS = ((1, "last day"), (7, "last week"), (30, "last 30 days"), (90, "last 90 days"))
 
 
-class TelemetryPane(Vertical):
+class TelemetryPane(Pane, Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
             yield Select(
@@ -28,12 +28,11 @@ class TelemetryPane(Vertical):
         yield PlotextPlot(id="plot-battery")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        app = papp(self)
-        backend = app.backend
-        if event.button.id != "trend-download" or backend is None or app.status is None:
+        status = self.view.status
+        if event.button.id != "trend-download" or status is None:
             return
         days = int(str(self.query_one("#trend-window", Select).value))
-        end = app.status.at_s
+        end = status.at_s
         start = max(0.0, end - days * SECONDS_PER_DAY)
         bar = self.query_one("#trend-progress", ProgressBar)
         bar.update(total=None, progress=0)
@@ -41,7 +40,9 @@ class TelemetryPane(Vertical):
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
 
-        app.pump_call(backend.sync.read_trend, start, end, progress, done=self.plot, refresh=False)
+        self.call_pump(
+            lambda pump: pump.read_trend(start, end, progress), done=self.plot, refresh=False
+        )
 
     def plot(self, trend: Trend) -> None:
         self.query_one("#trend-progress", ProgressBar).update(total=1, progress=1)
