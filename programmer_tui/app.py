@@ -34,6 +34,7 @@ from firmware_protocol.client import (
 from firmware_protocol.simulated import SimulatedPump
 from programmer_tui.backend import Backend
 from programmer_tui.checks import PumpRules
+from programmer_tui.demo import set_up_demo_pump
 from programmer_tui.panes.bolus import BolusPane
 from programmer_tui.panes.clock import ClockPane
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
@@ -48,7 +49,7 @@ from programmer_tui.panes.telemetry import TelemetryPane
 from programmer_tui.screens.connect import ConnectRequest, ConnectScreen, describe_open_error
 from programmer_tui.screens.debrief import DebriefScreen
 from programmer_tui.screens.help import HelpScreen
-from programmer_tui.training import Debrief, ScenarioPlayer
+from programmer_tui.training import Debrief, ScenarioPlayer, inject_due_faults
 from programmer_tui.widgets.footer import CoalescingFooter
 
 R = TypeVar("R")
@@ -229,7 +230,7 @@ class ProgrammerApp(App[None]):
         if self.player is not None:
             await backend.call(self.player.setup, backend.sync)
         elif self.demo_setup:
-            await self._demo_setup(backend)
+            await backend.call(set_up_demo_pump, backend.sync)
         await self._resolve_pending(backend)
         self.connecting = False
         await self._interrogate(backend)
@@ -277,20 +278,6 @@ class ProgrammerApp(App[None]):
             return PumpRules()
         return PumpRules.of(description)
 
-    async def _demo_setup(self, backend: Backend) -> None:
-        """Implant and program the demo pump, if it is new (illustrative values, not advice)."""
-        from pumpsim import Continuous, Mix, PatientBolusSettings, TherapyProgram
-
-        status = await backend.call(backend.sync.read_status)
-        if not status.refill_in_progress:
-            return
-        await backend.call(backend.sync.refill_withdraw)
-        program = TherapyProgram(
-            Continuous(0.3), PatientBolusSettings(0.01, 600.0, 10800.0, 4), 2.0
-        )
-        await backend.call(backend.sync.refill_fill, 20.0, Mix.of(morphine=10_000.0), program)
-        await backend.call(backend.sync.priming_bolus, None)
-
     async def _resolve_pending(self, backend: Backend) -> None:
         while self.pending_uncertain:
             uncertain = self.pending_uncertain[0]
@@ -335,13 +322,8 @@ class ProgrammerApp(App[None]):
         """Training: inject the scenario's faults when due; debrief when its time is up."""
         player = self.player
         assert player is not None
-        for action in player.due_faults(status.at_s):
-            try:
-                await backend.call(player.inject, backend.sync, action)
-                self.notify("Something has changed in the pump…", timeout=4)
-            except DeviceError as e:
-                player.injected.append(action.index)  # do not retry a fault the pump refuses
-                self.notify(f"Scenario fault refused ({e.code}): {e.message}", severity="error")
+        for note in await backend.call(inject_due_faults, player, backend.sync, status.at_s):
+            self.notify(note, timeout=6)
         if player.over(status.at_s) and not player.finished:
             player.finished = True
             # Its own worker: the next status poll replaces this one, and must not cancel it.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from firmware_protocol.client import DeviceError
+
 
 class Debrief(Protocol):
     lines: list[tuple[bool, str]]
@@ -30,3 +32,17 @@ class ScenarioPlayer(Protocol):
     def inject(self, client: Any, action: Any) -> None: ...
     def over(self, now_s: float) -> bool: ...
     def debrief(self, client: Any, refusals: list[str]) -> Debrief: ...
+
+
+def inject_due_faults(player: ScenarioPlayer, client: Any, now_s: float) -> list[str]:
+    """Inject the scenario's faults that are due (run on the client's worker thread); returns
+    what to tell the trainee. A fault the pump refuses is not tried again."""
+    notes = []
+    for action in player.due_faults(now_s):
+        try:
+            player.inject(client, action)
+            notes.append("Something has changed in the pump…")
+        except DeviceError as e:
+            player.injected.append(action.index)
+            notes.append(f"Scenario fault refused ({e.code}): {e.message}")
+    return notes
