@@ -92,6 +92,11 @@ class ProgrammerApp(App[None]):
             for n, (tab, title) in enumerate(TABS, 1)
         ],
         Binding("q", "quit", "Quit"),
+        # Focus moves as the app reads the key, so the keys typed after it reach the new field.
+        # As Textual's screen binding, keys already queued behind a Tab went to the widget being
+        # left: a fast "Tab Tab 7" lost the 7, and a digit there can be a tab shortcut instead.
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     status: reactive[m.Status | None] = reactive(None)
