@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from textual import events
 from textual.widgets import Input
 
@@ -24,3 +26,21 @@ async def test_a_burst_of_keys_after_tab_reaches_the_next_field(tmp_path: Path) 
             app.post_message(events.Key(key, character))
         await until(pilot, app, lambda: app.focused is dose and dose.value == "12")
         assert app.tabs.active == "program"  # the digits were typed, not taken as tab shortcuts
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_tab_walks_each_form_in_reading_order(tmp_path: Path, size: tuple[int, int]) -> None:
+    """Top to bottom, left to right: the order a person reads a form in and expects Tab to take."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot, app)
+        for tab in ("program", "bolus", "refill", "mri", "log", "telemetry", "simulator", "clock"):
+            app.action_show_tab(tab)
+            await settle(pilot, app)
+            places = [
+                (w.region.y, w.region.x, w.id)
+                for w in app.screen.focus_chain
+                if w.region.height and w.id and not w.id.startswith("--")
+            ]
+            assert len(places) >= 2, tab
+            assert places == sorted(places), tab
