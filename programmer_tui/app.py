@@ -403,7 +403,7 @@ class ProgrammerApp(App[None]):
         fn: Callable[..., R],
         *args: Any,
         done: Callable[[R], None] | None = None,
-        failed: Callable[[DeviceError], None] | None = None,
+        failed: Callable[[DeviceError], bool] | None = None,
         refresh: bool = True,
     ) -> None:
         """Run one client call in a worker; report errors; then refresh the status."""
@@ -417,9 +417,10 @@ class ProgrammerApp(App[None]):
                 result = await backend.call(fn, *args)
             except DeviceError as e:
                 self.refusals += [e.code, *(v.code for v in e.violations)]
-                self.notify(f"Pump refused ({e.code}): {e.message}", severity="error", timeout=8)
-                if failed is not None:
-                    failed(e)
+                if failed is None or not failed(e):
+                    self.notify(
+                        f"Pump refused ({e.code}): {e.message}", severity="error", timeout=8
+                    )
                 return
             except OutcomeUncertainError as e:
                 self.pending_uncertain.append(e)

@@ -32,6 +32,13 @@ def by_urgency(alarms: Iterable[m.AlarmSpec]) -> list[m.AlarmSpec]:
     return sorted(alarms, key=lambda a: (a.severity != "critical", a.raised_at_s))
 
 
+def program_mode(program: m.ProgramSpec) -> str:
+    """A program in a few words: its mode, and its rate when that is one number."""
+    if program.mode == "continuous":
+        return f"continuous {program.rate_ml_per_day:g} mL/day"
+    return f"flexible, {program.period}" if program.mode == "flexible" else program.mode
+
+
 def dose(drug: str, mcg: float) -> str:
     unit = DEFAULT_LIBRARY[drug].unit if drug in DEFAULT_LIBRARY else "mcg"
     value = mcg / 1000 if unit == "mg" else mcg

@@ -476,9 +476,18 @@ async def test_a_weekly_schedule_with_a_week_view(tmp_path: Path) -> None:
         await until(pilot, app, lambda: "rules are met" in text_of(app, "#violations"))
         await click_button(pilot, app, "#review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        assert ("step 2 (mg/day)", "", "Sat 00:00-Sun 24:00 2") in review.rows
         await click_button(pilot, app, "#confirm")
         await until(pilot, app, lambda: isinstance(pump.program.basal, FlexibleSchedule))
         basal = pump.program.basal
         assert isinstance(basal, FlexibleSchedule)
         assert basal.period is SchedulePeriod.WEEKLY
         assert [s.rate_ml_per_day for s in basal.steps] == [0.3, 0.2]
+        await until(
+            pilot, app, lambda: app.status is not None and app.status.program.mode == "flexible"
+        )
+        await settle(pilot, app)
+        said = [n.message for n in app._notifications]
+        assert not [n for n in said if "changed while you were editing" in n], said

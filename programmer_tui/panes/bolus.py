@@ -123,10 +123,11 @@ class BolusPane(Pane, VerticalScroll):
 
         rows = [("bolus", "none", f"{kind}: {text}")]
         if status is not None:
-            rows.append(("program in force", _mode(status), _mode(status)))
+            rows.append(
+                (
+                    "program in force",
+                    fmt.program_mode(status.program),
+                    fmt.program_mode(status.program),
+                )
+            )
         self.app.push_screen(ReviewScreen(f"Review the {kind} bolus", rows), decided)
-
-
-def _mode(status: m.Status) -> str:
-    p = status.program
-    return p.mode if p.mode != "continuous" else f"continuous {p.rate_ml_per_day:g} mL/day"

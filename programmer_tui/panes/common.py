@@ -34,7 +34,8 @@ class PumpView:
 class PumpCall(Message):
     """Ask the app to make one client call: `call` is given the client, on a worker thread.
 
-    `done` gets the result and `failed` the pump's refusal, both on the UI's thread; with
+    `done` gets the result and `failed` the pump's refusal, both on the UI's thread (`failed`
+    returns True when it has told the user itself; otherwise the app shows the refusal). With
     `refresh` the app reads the status afterwards (a call that changes nothing leaves it out)."""
 
     def __init__(
@@ -42,7 +43,7 @@ class PumpCall(Message):
         call: Callable[[PumpClient], Any],
         *,
         done: Callable[[Any], None] | None = None,
-        failed: Callable[[DeviceError], None] | None = None,
+        failed: Callable[[DeviceError], bool] | None = None,
         refresh: bool = True,
     ) -> None:
         super().__init__()
@@ -70,7 +71,7 @@ class Pane:
         call: Callable[[PumpClient], Any],
         *,
         done: Callable[[Any], None] | None = None,
-        failed: Callable[[DeviceError], None] | None = None,
+        failed: Callable[[DeviceError], bool] | None = None,
         refresh: bool = True,
     ) -> None:
         self.post_message(  # type: ignore[attr-defined]

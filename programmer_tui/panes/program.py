@@ -123,13 +123,20 @@ class ProgramPane(Pane, VerticalScroll):
             self.source = status.program
         elif status.program != self.source and self.source is not None:
             # The pump's program changed (a refill, a reset, another programmer): follow it,
-            # unless the clinician has started editing, who is told instead.
+            # unless the clinician has started editing, who is told instead. A form that holds
+            # what the pump now runs was just written from here: nothing to say.
             form, _ = self.program()
+            now = convert.program_from_spec(status.program)
             if form == convert.program_from_spec(self.source):
-                self.load(convert.program_from_spec(status.program))
-            else:
-                self.app.notify("The pump's program changed while you were editing it.")
+                self.load(now)
+            elif form != now:
+                self.notify("The pump's program changed while you were editing it.")
             self.source = status.program
+
+    def _in_force(self) -> TherapyProgram:
+        status = self.view.status
+        assert status is not None
+        return convert.program_from_spec(status.program)
 
     def load(self, program: TherapyProgram) -> None:
         """Fill the form from a program (the one in force, or after a reload)."""
@@ -326,22 +333,60 @@ class ProgramPane(Pane, VerticalScroll):
         program = self.validate()
         if program is not None:
             self.call_pump(
-                lambda pump: pump.stage_program(program), done=self._reviewed, refresh=False
+                lambda pump: pump.stage_program(program),
+                done=lambda review: self._reviewed(review, program),
+                refresh=False,
             )
 
-    def _reviewed(self, review: m.ProgramReview) -> None:
+    def _step_lines(self, basal: Stopped | Continuous | FlexibleSchedule) -> list[str]:
+        """Each step as a clinician reads it: when, and its dose a day (unit in the row label)."""
+        primary = self.primary()
+        library = self.view.rules.library
+        if not isinstance(basal, FlexibleSchedule) or primary is None or primary[0] not in library:
+            return []
+        drug = library[primary[0]]
+        show = fmt.week_time if basal.period is SchedulePeriod.WEEKLY else fmt.hhmm
+        return [
+            f"{show(s.start_s)}-{show(s.end_s)} "
+            f"{drug.to_display(s.rate_ml_per_day * primary[1]):.4g}"
+            for s in basal.steps
+        ]
+
+    def _reviewed(self, review: m.ProgramReview, program: TherapyProgram) -> None:
         if not review.accepted:
             text = "; ".join(f"{v.code}: {v.message}" for v in review.violations)
             self.query_one("#violations", Static).update(f"The pump refuses: {text}")
             self.app.notify(f"The pump refuses the program: {text}", severity="error")
             return
-        rows = [(fmt.field_label(c.field), c.old, c.new) for c in review.changes]
+        # Steps read as steps (Mon 00:00-Thu 00:00 2.4), not as their fields' numbers; the
+        # top-level rate means nothing once the program is not continuous.
+        hidden = (
+            ("steps",) if isinstance(program.basal, Continuous) else ("steps", "rate_ml_per_day")
+        )
+        rows = [
+            (fmt.field_label(c.field), c.old, c.new)
+            for c in review.changes
+            if not c.field.startswith(hidden)
+        ]
+        if any(c.field.startswith("steps") for c in review.changes):
+            was = self._step_lines(self._in_force().basal) if self.view.status else []
+            now = self._step_lines(program.basal)
+            primary = self.primary()
+            unit = self.view.rules.library[primary[0]].unit if primary else ""
+            for i in range(max(len(was), len(now))):
+                rows.append(
+                    (
+                        f"step {i + 1} ({unit}/day)",
+                        was[i] if i < len(was) else "",
+                        now[i] if i < len(now) else "",
+                    )
+                )
         old = {d.drug: d.mcg for d in review.old_daily}
         new = {d.drug: d.mcg for d in review.new_daily}
         for drug in sorted(set(old) | set(new)):
             rows.append(
                 (
-                    f"{drug} per day (average)",
+                    f"{drug} a day (average)",
                     fmt.dose(drug, old.get(drug, 0.0)),
                     fmt.dose(drug, new.get(drug, 0.0)),
                 )

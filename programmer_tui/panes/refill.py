@@ -4,16 +4,21 @@ The drugs offered are the connected pump's library (the pump refuses any other).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
+from firmware_protocol import convert
 from firmware_protocol import messages as m
+from firmware_protocol.client import DeviceError
 from programmer_tui import format as fmt
 from programmer_tui.checks import PumpRules
 from programmer_tui.panes.common import Pane, PumpView
 from programmer_tui.screens.review import ReviewScreen
-from pumpsim import DEFAULT_LIBRARY, Mix
+from pumpsim import DEFAULT_LIBRARY, Continuous, Mix, TherapyProgram, dose_to_rate
+from pumpsim.program import average_rate_ml_per_day
 
 VERDICTS = {
     "within_tolerance": "within tolerance",
@@ -52,6 +57,8 @@ class RefillPane(Pane, VerticalScroll):
         with Horizontal(classes="row"):
             yield Label("Fill volume (mL)")
             yield Input("20", id="fill-volume")
+            yield Label("New dose/day", id="fill-dose-label")
+            yield Input("", placeholder="keep the program", id="fill-dose")
         yield Button("Review and fill…", id="fill", variant="primary")
         yield Static("", id="fill-result")
         yield Button("Give the bridge bolus", id="bridge", variant="warning")
@@ -81,6 +88,7 @@ class RefillPane(Pane, VerticalScroll):
         library = self.view.rules.library
         unit = library[drug].unit if drug in library else "mcg"
         self.query_one("#conc-label", Label).update(f"Concentration ({unit}/mL)")
+        self.query_one("#fill-dose-label", Label).update(f"New dose/day ({unit})")
 
     def on_select_changed(self, _event: Select.Changed) -> None:
         self._units()
@@ -130,29 +138,82 @@ class RefillPane(Pane, VerticalScroll):
         if status is None:
             return
         drug = str(self.query_one("#fill-drug", Select).value)
+        rules = self.view.rules
+        dose_text = self.query_one("#fill-dose", Input).value.strip()
         try:
             per_ml = float(self.query_one("#fill-conc", Input).value)
-            conc = per_ml * self.view.rules.unit_mcg(drug)
+            conc = per_ml * rules.unit_mcg(drug)
             volume = float(self.query_one("#fill-volume", Input).value)
+            dose = float(dose_text) * rules.unit_mcg(drug) if dose_text else None
         except ValueError:
-            self.notify("Enter the concentration and the fill volume as numbers.", severity="error")
+            self.notify("Enter the concentration, volume and dose as numbers.", severity="error")
             return
         mix = Mix.of(**{drug: conc})
+        program = None
+        if dose is not None and conc > 0:
+            # A new drug starts on its own dose: continuous, and no patient bolus until one is
+            # set for it on the Program tab (the old one's volume would be another drug's dose).
+            resolution = rules.config.rate_resolution_ml_per_day
+            rate = dose_to_rate(dose, conc, resolution).rate_ml_per_day
+            program = TherapyProgram(Continuous(rate), None, status.program.low_reservoir_alarm_ml)
         old = (
             " + ".join(f"{d.drug} {fmt.concentration(d.drug, d.mcg_per_ml)}" for d in status.mix)
             or "—"
         )
+        # Without a new dose the program keeps its rate in mL/day, and what it delivers follows
+        # the new concentration.
+        old_ml_per_day = average_rate_ml_per_day(convert.program_from_spec(status.program).basal)
+        ml_per_day = old_ml_per_day if program is None else average_rate_ml_per_day(program.basal)
+        was = " + ".join(
+            f"{d.drug} {fmt.dose(d.drug, old_ml_per_day * d.mcg_per_ml)}" for d in status.mix
+        )
         rows = [
             ("drug", old, f"{drug} {fmt.concentration(drug, conc)}"),
             ("reservoir", f"{status.reservoir_ml:.2f} mL", f"{volume:g} mL"),
-            ("program", status.program.mode, status.program.mode),
+            ("dose a day", was or "—", f"{drug} {fmt.dose(drug, ml_per_day * conc)}"),
         ]
+        in_force = fmt.program_mode(status.program)
+        same_drug = [(d.drug, d.mcg_per_ml) for d in status.mix] == [(drug, conc)]
+        note = ""
+        if program is not None:
+            rows.append(("program", in_force, f"continuous {ml_per_day:g} mL/day"))
+            rows.append(("patient bolus", "on" if status.program.patient_bolus else "off", "off"))
+        elif not same_drug and ml_per_day > 0:
+            note = (
+                f"The program in force ({in_force}) keeps its rate, so with this fill it delivers "
+                "the new dose a day shown. Give a dose here, or reprogram on the Program tab, if "
+                "that is not intended."
+            )
+
+        def fill(override: bool) -> None:
+            self.call_pump(
+                lambda pump: pump.refill_fill(volume, mix, program, override_soft_limits=override),
+                done=self._filled,
+                failed=lambda e: self._fill_refused(e, rows, fill),
+            )
 
         def decided(confirmed: bool | None) -> None:
             if confirmed:
-                self.call_pump(lambda pump: pump.refill_fill(volume, mix), done=self._filled)
+                fill(False)
 
-        self.app.push_screen(ReviewScreen("Review the refill", rows), decided)
+        self.app.push_screen(ReviewScreen("Review the refill", rows, note=note), decided)
+
+    def _fill_refused(
+        self, error: DeviceError, rows: list[tuple[str, str, str]], fill: Callable[[bool], None]
+    ) -> bool:
+        """Past a soft limit the pump asks for an explicit override: show its warnings, and fill
+        again with the override only if the clinician ticks it and confirms."""
+        if error.code != "SOFT_LIMIT_OVERRIDE_REQUIRED":
+            return False  # the app shows the refusal
+        warnings = [f"{v.code}: {v.message}" for v in error.violations]
+
+        def decided(confirmed: bool | None) -> None:
+            if confirmed:
+                fill(True)
+
+        screen = ReviewScreen("The refill passes a soft limit", rows, warnings=warnings)
+        self.app.push_screen(screen, decided)
+        return True
 
     def _filled(self, result: m.FillResult) -> None:
         text = f"Filled {result.volume_ml:g} mL."
