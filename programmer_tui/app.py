@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -35,6 +35,7 @@ from firmware_protocol.simulated import SimulatedPump
 from programmer_tui.backend import Backend
 from programmer_tui.checks import PumpRules
 from programmer_tui.demo import set_up_demo_pump
+from programmer_tui.keys import OneKeyAtATimeApp
 from programmer_tui.panes.bolus import BolusPane
 from programmer_tui.panes.clock import ClockPane
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
@@ -73,7 +74,7 @@ CLINIC_TABS = tuple(tab for tab, _ in TABS)
 Job = Callable[[], Coroutine[None, None, object]]
 
 
-class ProgrammerApp(App[None]):
+class ProgrammerApp(OneKeyAtATimeApp):
     CSS_PATH = "programmer.tcss"
     TITLE = "Pump programmer"
     SUB_TITLE = "simulator for training and testing, not a medical device"
@@ -92,11 +93,6 @@ class ProgrammerApp(App[None]):
             for n, (tab, title) in enumerate(TABS, 1)
         ],
         Binding("q", "quit", "Quit"),
-        # Focus moves as the app reads the key, so the keys typed after it reach the new field.
-        # As Textual's screen binding, keys already queued behind a Tab went to the widget being
-        # left: a fast "Tab Tab 7" lost the 7, and a digit there can be a tab shortcut instead.
-        Binding("tab", "focus_next", show=False, priority=True),
-        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     status: reactive[m.Status | None] = reactive(None)

@@ -101,7 +101,9 @@ async def test_program_change_is_validated_reviewed_and_confirmed(tmp_path: Path
         await until(pilot, app, lambda: dose.value == "3")  # 0.3 mL/day of 10 mg/mL, in mg/day
         dose.value = "40"  # over morphine's daily limit
         await until(pilot, app, lambda: "DAILY_DOSE_OVER_LIMIT" in text_of(app, "#violations"))
-        assert app.query_one("#review", Button).disabled
+        await click_button(pilot, app, "#review")  # refused here, not sent to the pump
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ReviewScreen)
         dose.value = "4.25"
         await until(pilot, app, lambda: "0.425 mL/day" in text_of(app, "#rate"))
         assert "rules are met" in text_of(app, "#violations")
@@ -208,11 +210,11 @@ async def test_mri_checklist_safe_mode_and_verified_recovery(tmp_path: Path) -> 
         pump = app.embedded.firmware.pump  # type: ignore[union-attr]
         await pilot.press("f6")
         await until(pilot, app, lambda: app.tabs.active == "mri")
-        enter = app.query_one("#mri-enter", Button)
-        assert enter.disabled  # checklist not done
+        await click_button(pilot, app, "#mri-enter")  # the checklist is not done
+        await settle(pilot, app)
+        assert pump.status().mri is MriPhase.OFF
         for ident in ("mri-screened", "mri-alarms", "mri-plan"):
             app.query_one(f"#{ident}", Checkbox).value = True
-        await until(pilot, app, lambda: not enter.disabled)
         await click_button(pilot, app, "#mri-enter")
         await until(pilot, app, lambda: pump.status().mri is MriPhase.SCANNING)
         await until(pilot, app, lambda: "MRI-SAFE MODE" in text_of(app, "#mri-state"))

@@ -50,6 +50,10 @@ class EventLogPane(Pane, Vertical):
     def on_mount(self) -> None:
         self.query_one("#log-table", DataTable).add_columns("#", "time", "kind", "details")
 
+    def _offset(self) -> float:
+        """Times are shown on the pump's clock as it is set now (the log keeps running time)."""
+        return self.view.status.clock_offset_s if self.view.status else 0.0
+
     def filtered(self) -> list[m.LogRecordSpec]:
         kind = str(self.query_one("#log-kind", Select).value)
         try:
@@ -72,7 +76,7 @@ class EventLogPane(Pane, Vertical):
         table.clear()
         for r in rows[self.page * PAGE : (self.page + 1) * PAGE]:
             details = ", ".join(f"{k}={v}" for k, v in json.loads(r.details_json).items())
-            table.add_row(str(r.index), fmt.when(r.at_s), r.kind, details)
+            table.add_row(str(r.index), fmt.when(r.at_s, self._offset()), r.kind, details)
         self.query_one("#log-page", Static).update(
             f"page {self.page + 1}/{pages} · {len(rows)} records"
         )
@@ -119,5 +123,6 @@ class EventLogPane(Pane, Vertical):
             writer = csv.writer(f)
             writer.writerow(["index", "sim_time_s", "time", "kind", "details"])
             for r in sorted(self.filtered(), key=lambda r: r.index):
-                writer.writerow([r.index, r.at_s, fmt.when(r.at_s), r.kind, r.details_json])
+                when = fmt.when(r.at_s, self._offset())
+                writer.writerow([r.index, r.at_s, when, r.kind, r.details_json])
         self.notify(f"Exported {len(self.filtered())} records to {path}")

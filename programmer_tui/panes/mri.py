@@ -25,7 +25,7 @@ class MriPane(Pane, VerticalScroll):
         yield Static("Before the scan", classes="card-title")
         for ident, label in CHECKLIST:
             yield Checkbox(label, id=ident)
-        yield Button("Enter MRI-safe mode", id="mri-enter", variant="warning")
+        yield Button("Enter MRI-safe mode", id="mri-enter")
         yield Static("", id="mri-state")
         yield Button("Scan complete: leave MRI-safe mode", id="mri-exit")
         yield Button("Interrogate and verify infusion resumed", id="mri-verify")
@@ -34,13 +34,25 @@ class MriPane(Pane, VerticalScroll):
     def on_mount(self) -> None:
         self._checklist()
 
-    def _checklist(self) -> None:
+    def _missing(self) -> list[str]:
+        """The checklist items not yet ticked (the valve's only on a valve-gated pump)."""
         status = self.view.status
         valve = status is not None and status.variant == "valve_gated"
-        needed = [c for c, _ in CHECKLIST if c != "mri-valve" or valve]
-        done = all(self.query_one(f"#{c}", Checkbox).value for c in needed)
+        return [
+            label
+            for ident, label in CHECKLIST
+            if (ident != "mri-valve" or valve) and not self.query_one(f"#{ident}", Checkbox).value
+        ]
+
+    def _checklist(self) -> None:
+        # Not disabled while the list is incomplete: a disabled button drops out of the Tab
+        # order, and keys typed ahead ("space, tab, enter") would land on the next button. It
+        # looks ready only when the list is done, and checks the list again when pressed.
+        status = self.view.status
         scanning = status is not None and status.mri != "off"
-        self.query_one("#mri-enter", Button).disabled = not done or scanning
+        enter = self.query_one("#mri-enter", Button)
+        enter.disabled = scanning
+        enter.variant = "default" if self._missing() else "warning"
 
     def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
         self._checklist()
@@ -65,6 +77,10 @@ class MriPane(Pane, VerticalScroll):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "mri-enter":
+            missing = self._missing()
+            if missing:
+                self.notify("Before MRI-safe mode: " + "; ".join(missing), severity="warning")
+                return
             on = lambda _d: self.notify("MRI-safe mode on.")  # noqa: E731
             self.call_pump(lambda pump: pump.mri_enter(), done=on)
         elif event.button.id == "mri-exit":
@@ -83,5 +99,6 @@ class MriPane(Pane, VerticalScroll):
             "motor_stall_recovery",
             "interrogated",
         }
-        lines = [f"{fmt.when(r.at_s)}  {r.kind}" for r in records if r.kind in wanted][-8:]
+        offset = self.view.status.clock_offset_s if self.view.status else 0.0
+        lines = [f"{fmt.when(r.at_s, offset)}  {r.kind}" for r in records if r.kind in wanted][-8:]
         self.query_one("#mri-events", Static).update("Recovery events:\n" + "\n".join(lines))

@@ -249,7 +249,9 @@ class ProgramPane(Pane, VerticalScroll):
         box = self.query_one("#violations", Static)
         box.update("\n".join(f"✗ {text}" for text in messages) or "✓ the pump's rules are met")
         box.set_class(bool(messages), "critical")
-        self.query_one("#review", Button).disabled = bool(messages)
+        # Looks ready only when the pump's rules are met; not disabled, so that Tab order does
+        # not change under keys typed ahead, and pressing it checks again (see `review`).
+        self.query_one("#review", Button).variant = "default" if messages else "primary"
         return program if not messages else None
 
     def _weekly(self) -> bool:
@@ -331,7 +333,9 @@ class ProgramPane(Pane, VerticalScroll):
 
     def review(self) -> None:
         program = self.validate()
-        if program is not None:
+        if program is None:
+            self.notify("Not sent: the problems listed above come first.", severity="warning")
+        else:
             self.call_pump(
                 lambda pump: pump.stage_program(program),
                 done=lambda review: self._reviewed(review, program),
