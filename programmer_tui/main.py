@@ -23,7 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--demo", action="store_true", help="start an embedded simulated pump")
     p.add_argument("--port", help="pyserial URL or device path of a pump")
-    p.add_argument("--role", choices=[r.value for r in Role], default="clinician")
+    p.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        help="the key's role (default: clinician; the demo pump: simulator). With --demo and "
+        "another role, the demo pump is set up first, then the programmer connects in that role "
+        "(--demo --role patient: the patient's view)",
+    )
     p.add_argument("--key", help="device key file (from pumpsim pair / pumpsim serve)")
     p.add_argument("--baud", type=int, default=115200)
     p.add_argument(
@@ -67,10 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         pump = simulated_pump(
             seed=None, realtime=True, paused=False, acceleration=args.acceleration
         )
-        backend = Backend(pump.client(Role.SIMULATOR, connect=False, reply_timeout_s=10.0))
-        ProgrammerApp(backend, embedded=pump, demo_setup=True).run()
+        role = Role(args.role or Role.SIMULATOR)
+        if role is not Role.SIMULATOR:
+            from programmer_tui.demo import set_up_demo_pump
+
+            set_up_demo_pump(pump.client(Role.SIMULATOR, reply_timeout_s=10.0))
+        backend = Backend(pump.client(role, connect=False, reply_timeout_s=10.0))
+        ProgrammerApp(backend, embedded=pump, demo_setup=role is Role.SIMULATOR).run()
         return 0
-    defaults = ConnectRequest(args.port, args.role, args.key or "", args.baud)
+    defaults = ConnectRequest(args.port, args.role or Role.CLINICIAN, args.key or "", args.baud)
     if args.key:
         try:
             backend = Backend.open(args.port, defaults.key(), args.baud)

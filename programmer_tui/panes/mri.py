@@ -20,6 +20,7 @@ CHECKLIST = (
 
 class MriPane(Pane, VerticalScroll):
     can_focus = False  # tab goes straight to the fields; they scroll into view
+    phase = "off"  # the MRI phase last shown
 
     def compose(self) -> ComposeResult:
         yield Static("Before the scan", classes="card-title")
@@ -74,6 +75,13 @@ class MriPane(Pane, VerticalScroll):
         widget.update(f"{text}  motor {status.motor}")
         widget.set_class(status.mri != "off", "warning")
         self.query_one("#mri-exit", Button).disabled = status.mri != "scanning"
+        if status.mri != self.phase:
+            # The next step of the procedure gets the focus (the button just pressed has gone
+            # disabled, which would leave the keyboard nowhere).
+            self.phase = status.mri
+            step = "#mri-exit" if status.mri == "scanning" else "#mri-verify"
+            if self.phase != "off" or isinstance(self.app.focused, Button):
+                self.query_one(step, Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "mri-enter":
