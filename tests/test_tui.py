@@ -163,6 +163,8 @@ async def test_clinician_bolus_with_review(tmp_path: Path) -> None:
         assert "0.05 mL over 30 min" in text_of(app, "#bolus-summary")
         await click_button(pilot, app, "#bolus-review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        assert ("dose", "", "0.5 mg") in app.screen.rows  # type: ignore[attr-defined]
+        assert ("over", "", "30 min (2.4 mL/day)") in app.screen.rows  # type: ignore[attr-defined]
         await pilot.press("ctrl+y")
         await until(pilot, app, lambda: pump.status().active_bolus is not None)
         bolus = pump.status().active_bolus

@@ -49,11 +49,8 @@ class BolusPane(Pane, VerticalScroll):
         summary = self.query_one("#bolus-summary", Static)
         if status is None:
             return "", None, None
-        running = (
-            f"Running: {status.bolus_kind} bolus until {fmt.when(status.bolus_ends_at_s)}\n"
-            if status.bolus_kind
-            else ""
-        )
+        ends = fmt.when(status.bolus_ends_at_s, status.clock_offset_s)
+        running = f"Running: {status.bolus_kind} bolus until {ends}\n" if status.bolus_kind else ""
         if kind == "priming":
             text = (
                 "Fills tubing and catheter at the pump's fastest rate (after implant or revision)."
@@ -112,7 +109,8 @@ class BolusPane(Pane, VerticalScroll):
                 return
 
             def done(b: m.BolusStarted) -> None:
-                self.notify(f"{b.kind} bolus: {b.volume_ml:.4g} mL until {fmt.when(b.ends_at_s)}")
+                ends = fmt.when(b.ends_at_s, status.clock_offset_s if status else 0.0)
+                self.notify(f"{b.kind} bolus: {b.volume_ml:.4g} mL until {ends}")
 
             if kind == "clinician" and volume is not None and duration is not None:
                 self.call_pump(lambda pump: pump.clinician_bolus(volume, duration), done=done)
@@ -121,13 +119,18 @@ class BolusPane(Pane, VerticalScroll):
             else:
                 self.call_pump(lambda pump: pump.bridge_bolus(), done=done)
 
-        rows = [("bolus", "none", f"{kind}: {text}")]
+        # Short rows, so that the review fits 80 columns; what a kind of bolus does in the note.
+        rows = [("bolus", "none", f"{kind} bolus")]
+        note = text
+        if kind == "clinician" and volume is not None and duration is not None and status:
+            drug = status.mix[0]
+            rows += [
+                ("dose", "", fmt.dose(drug.drug, volume * drug.mcg_per_ml)),
+                ("volume", "", f"{volume:.4g} mL"),
+                ("over", "", f"{duration / 60:g} min ({volume * 86400 / duration:.3g} mL/day)"),
+            ]
+            note = "Then back to the program in force."
         if status is not None:
-            rows.append(
-                (
-                    "program in force",
-                    fmt.program_mode(status.program),
-                    fmt.program_mode(status.program),
-                )
-            )
-        self.app.push_screen(ReviewScreen(f"Review the {kind} bolus", rows), decided)
+            mode = fmt.program_mode(status.program)
+            rows.append(("program", mode, mode))
+        self.app.push_screen(ReviewScreen(f"Review the {kind} bolus", rows, note=note), decided)
