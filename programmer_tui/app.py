@@ -2,10 +2,9 @@
 
 The app holds the connection and the latest status. It hands the pane on screen a view of the pump
 and runs the pump calls panes ask for (`panes.common`), in a worker so the UI never waits on the
-line. Errors
-come back as notifications: a refusal shows the pump's code, a lost link shows a banner with a way
-to reconnect, and a command whose reply was lost is resolved by transaction id after reconnecting,
-never sent twice.
+line. Errors come back as notifications: a refusal shows the pump's code, a lost link shows a
+banner with a way to reconnect, and a command whose reply was lost is resolved by transaction id
+after reconnecting, never sent twice. Keys are read one at a time (`keys`).
 """
 
 from __future__ import annotations
@@ -307,7 +306,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
             self.start_job(
                 functools.partial(self._poll, self.backend), exclusive=True, group="poll"
             )
-        self._update_banner()
+        self._show_state()
 
     async def _poll(self, backend: Backend) -> None:
         try:
@@ -350,13 +349,13 @@ class ProgrammerApp(OneKeyAtATimeApp):
             self.call_after_refresh(_settle_heap)
         self.status_received_at = time.monotonic()
         self.status = status
-        self._update_banner()
+        self._show_state()
 
     def _link_lost(self) -> None:
         if self.link_ok:
             self.notify("Link lost. Press r to reconnect.", severity="error", timeout=8)
         self.link_ok = False
-        self._update_banner()
+        self._show_state()
 
     @property
     def stale(self) -> bool:
@@ -364,7 +363,9 @@ class ProgrammerApp(OneKeyAtATimeApp):
             return True
         return time.monotonic() - self.status_received_at > STALE_AFTER_S or not self.link_ok
 
-    def _update_banner(self) -> None:
+    def _show_state(self) -> None:
+        """The link banner, and the pane on screen, from the latest status (called on each poll:
+        each touches its widgets only on a change)."""
         status = self.status
         if self.link_ok and status is not None:
             text = (
