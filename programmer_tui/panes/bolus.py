@@ -8,7 +8,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from firmware_protocol import messages as m
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import Pane, PumpView
+from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
 
 
@@ -95,7 +95,7 @@ class BolusPane(Pane, VerticalScroll):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "bolus-cancel":
-            self.call_pump(lambda pump: pump.cancel_bolus())
+            self.post_message(PumpCall(lambda pump: pump.cancel_bolus()))
             return
         kind = str(self.query_one("#bolus-kind", Select).value)
         text, volume, duration = self.summarise()
@@ -113,11 +113,13 @@ class BolusPane(Pane, VerticalScroll):
                 self.notify(f"{b.kind} bolus: {b.volume_ml:.4g} mL until {ends}")
 
             if kind == "clinician" and volume is not None and duration is not None:
-                self.call_pump(lambda pump: pump.clinician_bolus(volume, duration), done=done)
+                self.post_message(
+                    PumpCall(lambda pump: pump.clinician_bolus(volume, duration), done=done)
+                )
             elif kind == "priming":
-                self.call_pump(lambda pump: pump.priming_bolus(None), done=done)
+                self.post_message(PumpCall(lambda pump: pump.priming_bolus(None), done=done))
             else:
-                self.call_pump(lambda pump: pump.bridge_bolus(), done=done)
+                self.post_message(PumpCall(lambda pump: pump.bridge_bolus(), done=done))
 
         # Short rows, so that the review fits 80 columns; what a kind of bolus does in the note.
         rows = [("bolus", "none", f"{kind} bolus")]

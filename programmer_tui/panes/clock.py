@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import Pane, PumpView
+from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
 
 FORMAT = "%Y-%m-%d %H:%M"
@@ -77,6 +77,6 @@ class ClockPane(Pane, Vertical):
         def decided(confirmed: bool | None) -> None:
             if confirmed:
                 done = lambda _: self.notify("The pump's clock is set (the pump logged it).")  # noqa: E731
-                self.call_pump(lambda pump: pump.set_clock(offset), done=done)
+                self.post_message(PumpCall(lambda pump: pump.set_clock(offset), done=done))
 
         self.app.push_screen(ReviewScreen("Set the pump's clock", rows, note=note), decided)

@@ -54,8 +54,8 @@ class PumpCall(Message):
 
 
 class Pane:
-    """Mixed into each pane's container: the view it was last given, and the way to ask for a
-    call. A pane overrides `shown` to draw a new view."""
+    """Mixed into each pane's container: the view it was last given. A pane overrides `shown` to
+    draw a new view, and posts a `PumpCall` to have the pump do something."""
 
     view: PumpView = PumpView()
 
@@ -65,15 +65,3 @@ class Pane:
 
     def shown(self, view: PumpView) -> None:
         """Draw `view` (called only when the pane is on screen, or about to be)."""
-
-    def call_pump(
-        self,
-        call: Callable[[PumpClient], Any],
-        *,
-        done: Callable[[Any], None] | None = None,
-        failed: Callable[[DeviceError], bool] | None = None,
-        refresh: bool = True,
-    ) -> None:
-        self.post_message(  # type: ignore[attr-defined]
-            PumpCall(call, done=done, failed=failed, refresh=refresh)
-        )

@@ -13,7 +13,7 @@ from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select
 from firmware_protocol import messages as m
 from firmware_protocol.client import LogPage
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import Pane
+from programmer_tui.panes.common import Pane, PumpCall
 from pumpsim import LogKind
 from pumpsim.units import SECONDS_PER_DAY
 
@@ -97,8 +97,10 @@ class EventLogPane(Pane, Vertical):
             def progress(done: int, total: int) -> None:
                 self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
 
-            self.call_pump(
-                lambda pump: pump.read_log(0, 0, progress), done=self._downloaded, refresh=False
+            self.post_message(
+                PumpCall(
+                    lambda pump: pump.read_log(0, 0, progress), done=self._downloaded, refresh=False
+                )
             )
         elif event.button.id == "log-next":
             self.page += 1

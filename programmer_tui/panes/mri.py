@@ -8,7 +8,7 @@ from textual.widgets import Button, Checkbox, Static
 
 from firmware_protocol.client import LogPage
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import Pane, PumpView
+from programmer_tui.panes.common import Pane, PumpCall, PumpView
 
 CHECKLIST = (
     ("mri-screened", "Patient screened for the scan; radiology told about the pump"),
@@ -90,13 +90,15 @@ class MriPane(Pane, VerticalScroll):
                 self.notify("Before MRI-safe mode: " + "; ".join(missing), severity="warning")
                 return
             on = lambda _d: self.notify("MRI-safe mode on.")  # noqa: E731
-            self.call_pump(lambda pump: pump.mri_enter(), done=on)
+            self.post_message(PumpCall(lambda pump: pump.mri_enter(), done=on))
         elif event.button.id == "mri-exit":
-            self.call_pump(lambda pump: pump.mri_exit())
+            self.post_message(PumpCall(lambda pump: pump.mri_exit()))
         elif event.button.id == "mri-verify":
             # An interrogation is what resumes a pump that latched an alarm during the scan.
-            self.call_pump(lambda pump: pump.interrogate())
-            self.call_pump(lambda pump: pump.read_log(0, 0), done=self._events, refresh=False)
+            self.post_message(PumpCall(lambda pump: pump.interrogate()))
+            self.post_message(
+                PumpCall(lambda pump: pump.read_log(0, 0), done=self._events, refresh=False)
+            )
 
     def _events(self, page: LogPage) -> None:
         records = page.records

@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import Pane, PumpView
+from programmer_tui.panes.common import Pane, PumpCall, PumpView
 
 OUTCOMES = {
     "granted": "Bolus granted: it is running now.",
@@ -81,4 +81,4 @@ class PatientPane(Pane, VerticalScroll):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "patient-request":
-            self.call_pump(lambda pump: pump.patient_bolus(), done=self.answered)
+            self.post_message(PumpCall(lambda pump: pump.patient_bolus(), done=self.answered))

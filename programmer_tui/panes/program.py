@@ -12,7 +12,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, S
 from firmware_protocol import convert
 from firmware_protocol import messages as m
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import Pane, PumpView
+from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import (
     Continuous,
@@ -336,10 +336,12 @@ class ProgramPane(Pane, VerticalScroll):
         if program is None:
             self.notify("Not sent: the problems listed above come first.", severity="warning")
         else:
-            self.call_pump(
-                lambda pump: pump.stage_program(program),
-                done=lambda review: self._reviewed(review, program),
-                refresh=False,
+            self.post_message(
+                PumpCall(
+                    lambda pump: pump.stage_program(program),
+                    done=lambda review: self._reviewed(review, program),
+                    refresh=False,
+                )
             )
 
     def _step_lines(self, basal: Stopped | Continuous | FlexibleSchedule) -> list[str]:
@@ -405,11 +407,13 @@ class ProgramPane(Pane, VerticalScroll):
                 if warnings:
                     written += " (soft limits overridden; the pump logged it)"
                 override = bool(warnings)
-                self.call_pump(
-                    lambda pump: pump.confirm_program(
-                        review.stage_id, override_soft_limits=override
-                    ),
-                    done=lambda _done: self.notify(written + "."),
+                self.post_message(
+                    PumpCall(
+                        lambda pump: pump.confirm_program(
+                            review.stage_id, override_soft_limits=override
+                        ),
+                        done=lambda _done: self.notify(written + "."),
+                    )
                 )
 
         screen = ReviewScreen("Review the new program", rows, warnings=warnings)

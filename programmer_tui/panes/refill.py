@@ -15,7 +15,7 @@ from firmware_protocol import messages as m
 from firmware_protocol.client import DeviceError
 from programmer_tui import format as fmt
 from programmer_tui.checks import PumpRules
-from programmer_tui.panes.common import Pane, PumpView
+from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import DEFAULT_LIBRARY, Continuous, Mix, TherapyProgram, dose_to_rate
 from pumpsim.program import average_rate_ml_per_day
@@ -122,11 +122,13 @@ class RefillPane(Pane, VerticalScroll):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "withdraw":
-            self.call_pump(lambda pump: pump.refill_withdraw(), done=self._withdrawn)
+            self.post_message(PumpCall(lambda pump: pump.refill_withdraw(), done=self._withdrawn))
         elif event.button.id == "fill":
             self._review_fill()
         elif event.button.id == "bridge":
-            self.call_pump(lambda pump: pump.bridge_bolus(), done=lambda _b: self._bridged())
+            self.post_message(
+                PumpCall(lambda pump: pump.bridge_bolus(), done=lambda _b: self._bridged())
+            )
 
     def _withdrawn(self, result: m.WithdrawResult) -> None:
         self.withdrawal = result
@@ -186,10 +188,14 @@ class RefillPane(Pane, VerticalScroll):
             )
 
         def fill(override: bool) -> None:
-            self.call_pump(
-                lambda pump: pump.refill_fill(volume, mix, program, override_soft_limits=override),
-                done=self._filled,
-                failed=lambda e: self._fill_refused(e, rows, fill),
+            self.post_message(
+                PumpCall(
+                    lambda pump: pump.refill_fill(
+                        volume, mix, program, override_soft_limits=override
+                    ),
+                    done=self._filled,
+                    failed=lambda e: self._fill_refused(e, rows, fill),
+                )
             )
 
         def decided(confirmed: bool | None) -> None:

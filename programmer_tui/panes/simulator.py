@@ -9,7 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Select, Static
 
 from programmer_tui import format as fmt
-from programmer_tui.panes.common import Pane, PumpView
+from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 SPEEDS = (
@@ -87,16 +87,18 @@ class SimulatorPane(Pane, VerticalScroll):
         current = self.view.status.acceleration if self.view.status else 1.0
         if ident in jumps:
             seconds = jumps[ident]
-            self.call_pump(lambda pump: pump.sim_advance(seconds))
+            self.post_message(PumpCall(lambda pump: pump.sim_advance(seconds)))
         elif ident == "sim-set-speed":
-            self.call_pump(lambda pump: pump.sim_set_speed(speed, False))
+            self.post_message(PumpCall(lambda pump: pump.sim_set_speed(speed, False)))
         elif ident in ("sim-pause", "sim-resume"):
             paused = ident == "sim-pause"
-            self.call_pump(lambda pump: pump.sim_set_speed(current, paused))
+            self.post_message(PumpCall(lambda pump: pump.sim_set_speed(current, paused)))
         elif ident == "sim-inject":
             name = str(self.query_one("#sim-fault", Select).value)
             fault = json.dumps({**FAULTS[name], "in_s": 0})
-            self.call_pump(
-                lambda pump: pump.sim_inject_fault(fault),
-                done=lambda _d: self.notify(f"Fault injected: {name}"),
+            self.post_message(
+                PumpCall(
+                    lambda pump: pump.sim_inject_fault(fault),
+                    done=lambda _d: self.notify(f"Fault injected: {name}"),
+                )
             )

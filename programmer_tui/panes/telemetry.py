@@ -8,7 +8,7 @@ from textual.widgets import Button, ProgressBar, Select, Static
 from textual_plotext import PlotextPlot
 
 from firmware_protocol.client import Trend
-from programmer_tui.panes.common import Pane
+from programmer_tui.panes.common import Pane, PumpCall
 from pumpsim.units import SECONDS_PER_DAY
 
 WINDOWS = ((1, "last day"), (7, "last week"), (30, "last 30 days"), (90, "last 90 days"))
@@ -40,8 +40,10 @@ class TelemetryPane(Pane, Vertical):
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
 
-        self.call_pump(
-            lambda pump: pump.read_trend(start, end, progress), done=self.plot, refresh=False
+        self.post_message(
+            PumpCall(
+                lambda pump: pump.read_trend(start, end, progress), done=self.plot, refresh=False
+            )
         )
 
     def plot(self, trend: Trend) -> None:
