@@ -21,6 +21,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane, Tabs
 
 from firmware_protocol import messages as m
@@ -133,26 +134,9 @@ class ProgrammerApp(OneKeyAtATimeApp):
         yield Header(show_clock=False)
         yield Static("Not connected", id="link-banner", classes="lost")
         with TabbedContent(id="tabs"):
-            with TabPane("Dashboard", id="dashboard"):
-                yield DashboardPane()
-            with TabPane("Program", id="program"):
-                yield ProgramPane()
-            with TabPane("Bolus", id="bolus"):
-                yield BolusPane()
-            with TabPane("Refill", id="refill"):
-                yield RefillPane()
-            with TabPane("MRI", id="mri"):
-                yield MriPane()
-            with TabPane("Event log", id="log"):
-                yield EventLogPane(self.export_dir)
-            with TabPane("Telemetry", id="telemetry"):
-                yield TelemetryPane()
-            with TabPane("Simulator", id="simulator"):
-                yield SimulatorPane()
-            with TabPane("Clock", id="clock"):
-                yield ClockPane()
-            with TabPane("My pump", id="patient"):
-                yield PatientPane()
+            for tab, title in (*TABS, ("patient", "My pump")):
+                with TabPane(title, id=tab):
+                    yield PANES[tab](self)
         yield CoalescingFooter()
 
     def on_mount(self) -> None:
@@ -165,9 +149,6 @@ class ProgrammerApp(OneKeyAtATimeApp):
             for pane in tab.children
             if isinstance(pane, Pane)
         }
-        # 80x24 first: borderless one-line fields and buttons, so a form and its actions fit.
-        for widget in self.query("Input, Select, Button"):
-            widget.compact = True  # type: ignore[attr-defined]
         self.tabs.hide_tab("simulator")
         self.tabs.hide_tab("patient")
         if self.backend is not None:
@@ -479,6 +460,20 @@ class ProgrammerApp(OneKeyAtATimeApp):
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self._show_active()
+
+
+PANES: dict[str, Callable[[ProgrammerApp], Widget]] = {
+    "dashboard": lambda app: DashboardPane(),
+    "program": lambda app: ProgramPane(),
+    "bolus": lambda app: BolusPane(),
+    "refill": lambda app: RefillPane(),
+    "mri": lambda app: MriPane(),
+    "log": lambda app: EventLogPane(app.export_dir),
+    "telemetry": lambda app: TelemetryPane(),
+    "simulator": lambda app: SimulatorPane(),
+    "clock": lambda app: ClockPane(),
+    "patient": lambda app: PatientPane(),
+}
 
 
 def _settle_heap() -> None:

@@ -27,16 +27,17 @@ class BolusPane(Pane, VerticalScroll):
                 value="clinician",
                 allow_blank=False,
                 id="bolus-kind",
+                compact=True,
             )
         with Horizontal(classes="row", id="bolus-dose-row"):
             yield Label("Dose", id="bolus-dose-label")
-            yield Input("", placeholder="dose", id="bolus-dose")
+            yield Input("", placeholder="dose", id="bolus-dose", compact=True)
             yield Label("over (min)")
-            yield Input("60", id="bolus-minutes")
+            yield Input("60", id="bolus-minutes", compact=True)
         yield Static("", id="bolus-summary")
         with Horizontal(classes="buttons"):
-            yield Button("Review and give…", variant="primary", id="bolus-review")
-            yield Button("Cancel running bolus", variant="error", id="bolus-cancel")
+            yield Button("Review and give…", variant="primary", id="bolus-review", compact=True)
+            yield Button("Cancel running bolus", variant="error", id="bolus-cancel", compact=True)
 
     def shown(self, view: PumpView) -> None:
         self.summarise()

@@ -40,9 +40,9 @@ class ClockPane(Pane, Vertical):
             yield Static("—", id="clock-now")
         with Horizontal(classes="row"):
             yield Label("Set to (YYYY-MM-DD HH:MM)")
-            yield Input("", placeholder="2026-03-29 02:00", id="clock-target")
+            yield Input("", placeholder="2026-03-29 02:00", id="clock-target", compact=True)
         yield Static("", id="clock-error")
-        yield Button("Review and set…", variant="primary", id="clock-review")
+        yield Button("Review and set…", variant="primary", id="clock-review", compact=True)
 
     def shown(self, view: PumpView) -> None:
         status = view.status

@@ -7,6 +7,9 @@ for a pump call with a `PumpCall` message; the app runs it in a worker (the UI n
 line), reports refusals and a lost link itself, and answers through the callbacks the message
 carries. This is how Textual's own examples wire a widget to its app, and it lets a pane be read
 without the app: everything it shows comes in through `show`.
+
+Panes build their fields, selects and buttons with `compact=True` (borderless, one line high):
+80x24 first, so that a form and its actions fit a small terminal without scrolling.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from textual import events
 from textual.message import Message
 
 from firmware_protocol import messages as m
@@ -55,13 +59,21 @@ class PumpCall(Message):
 
 class Pane:
     """Mixed into each pane's container: the view it was last given. A pane overrides `shown` to
-    draw a new view, and posts a `PumpCall` to have the pump do something."""
+    draw a new view, and posts a `PumpCall` to have the pump do something. A view given before
+    the pane's widgets are mounted is drawn once they are."""
 
     view: PumpView = PumpView()
+    _ready = False
 
     def show(self, view: PumpView) -> None:
         self.view = view
-        self.shown(view)
+        if self._ready:
+            self.shown(view)
 
     def shown(self, view: PumpView) -> None:
         """Draw `view` (called only when the pane is on screen, or about to be)."""
+
+    def _on_mount(self, _event: events.Mount) -> None:
+        # (Textual calls this as well as the pane's own on_mount, which runs first.)
+        self._ready = True
+        self.shown(self.view)

@@ -64,7 +64,11 @@ class DashboardPane(Pane, VerticalScroll):
             yield Static("Alarms", classes="card-title")
             yield Static("none", id="alarms")
             yield Button(
-                "Acknowledge alarms (a)", id="ack", variant="warning", action="app.acknowledge"
+                "Acknowledge alarms (a)",
+                id="ack",
+                variant="warning",
+                action="app.acknowledge",
+                compact=True,
             )
 
     def shown(self, view: PumpView) -> None:

@@ -29,23 +29,24 @@ class EventLogPane(Pane, Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
-            yield Button("Download log", id="log-download", variant="primary")
+            yield Button("Download log", id="log-download", variant="primary", compact=True)
             yield Select(
                 [("all kinds", "")] + [(k.value, k.value) for k in LogKind],
                 value="",
                 allow_blank=False,
                 id="log-kind",
+                compact=True,
             )
             yield Label("days")
-            yield Input("", placeholder="from", id="log-from")
-            yield Input("", placeholder="to", id="log-to")
+            yield Input("", placeholder="from", id="log-from", compact=True)
+            yield Input("", placeholder="to", id="log-to", compact=True)
         yield ProgressBar(show_eta=False, id="log-progress")
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="row"):
-            yield Button("◀ newer", id="log-prev")
+            yield Button("◀ newer", id="log-prev", compact=True)
             yield Static("", id="log-page")
-            yield Button("older ▶", id="log-next")
-            yield Button("Export CSV", id="log-export")
+            yield Button("older ▶", id="log-next", compact=True)
+            yield Button("Export CSV", id="log-export", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#log-table", DataTable).add_columns("#", "time", "kind", "details")

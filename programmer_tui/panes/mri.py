@@ -26,10 +26,10 @@ class MriPane(Pane, VerticalScroll):
         yield Static("Before the scan", classes="card-title")
         for ident, label in CHECKLIST:
             yield Checkbox(label, id=ident)
-        yield Button("Enter MRI-safe mode", id="mri-enter")
+        yield Button("Enter MRI-safe mode", id="mri-enter", compact=True)
         yield Static("", id="mri-state")
-        yield Button("Scan complete: leave MRI-safe mode", id="mri-exit")
-        yield Button("Interrogate and verify infusion resumed", id="mri-verify")
+        yield Button("Scan complete: leave MRI-safe mode", id="mri-exit", compact=True)
+        yield Button("Interrogate and verify infusion resumed", id="mri-verify", compact=True)
         yield Static("", id="mri-events")
 
     def on_mount(self) -> None:

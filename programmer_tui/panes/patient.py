@@ -37,7 +37,7 @@ class PatientPane(Pane, VerticalScroll):
             yield Static("Bolus", classes="card-title")
             yield Static("—", id="patient-next")
             yield Static("—", id="patient-left")
-            yield Button("Request a bolus", id="patient-request", variant="primary")
+            yield Button("Request a bolus", id="patient-request", variant="primary", compact=True)
             yield Static("", id="patient-answer")
         with Vertical(classes="card"):
             yield Static("Alarms", classes="card-title")

@@ -52,38 +52,39 @@ class ProgramPane(Pane, VerticalScroll):
                 value="continuous",
                 allow_blank=False,
                 id="mode",
+                compact=True,
             )
         with Horizontal(classes="row", id="continuous-row"):
             yield Label("Dose per day", id="dose-label")
-            yield Input("", id="dose", placeholder="e.g. 3")
+            yield Input("", id="dose", placeholder="e.g. 3", compact=True)
             yield Static("", id="rate")
         with Vertical(id="flex-box"):
             yield Static("", id="week-view")
             yield DataTable(id="steps", cursor_type="row")
             with Horizontal(classes="row"):
-                yield Input("", placeholder="from hh:mm", id="step-from")
-                yield Input("", placeholder="to hh:mm", id="step-to")
-                yield Input("", placeholder="dose/day", id="step-dose")
-                yield Button("Add step", id="add-step")
-                yield Button("Remove last", id="remove-step")
+                yield Input("", placeholder="from hh:mm", id="step-from", compact=True)
+                yield Input("", placeholder="to hh:mm", id="step-to", compact=True)
+                yield Input("", placeholder="dose/day", id="step-dose", compact=True)
+                yield Button("Add step", id="add-step", compact=True)
+                yield Button("Remove last", id="remove-step", compact=True)
         with Horizontal(classes="row"):
             yield Checkbox("Patient bolus", id="pb-on")
             yield Label("dose", id="pb-dose-label")
-            yield Input("", placeholder="dose", id="pb-dose")
+            yield Input("", placeholder="dose", id="pb-dose", compact=True)
             yield Label("over (min)")
-            yield Input("10", placeholder="min", id="pb-duration")
+            yield Input("10", placeholder="min", id="pb-duration", compact=True)
         with Horizontal(classes="row"):
             yield Label("lockout (min)")
-            yield Input("180", placeholder="lockout min", id="pb-lockout")
+            yield Input("180", placeholder="lockout min", id="pb-lockout", compact=True)
             yield Label("max per 24 h")
-            yield Input("4", placeholder="max/24h", id="pb-max")
+            yield Input("4", placeholder="max/24h", id="pb-max", compact=True)
         with Horizontal(classes="row"):
             yield Label("Low-reservoir alarm (mL)")
-            yield Input("2", id="low-alarm")
+            yield Input("2", id="low-alarm", compact=True)
         yield Static("", id="violations")
         with Horizontal(classes="buttons"):
-            yield Button("Review and write…", variant="primary", id="review")
-            yield Button("Reload from pump", id="reload")
+            yield Button("Review and write…", variant="primary", id="review", compact=True)
+            yield Button("Reload from pump", id="reload", compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#steps", DataTable)

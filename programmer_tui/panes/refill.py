@@ -38,10 +38,10 @@ class RefillPane(Pane, VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("Step 1 — empty the reservoir and compare", classes="card-title")
-        yield Button("Withdraw (empty the reservoir)", id="withdraw")
+        yield Button("Withdraw (empty the reservoir)", id="withdraw", compact=True)
         with Horizontal(classes="row"):
             yield Label("Withdrawn, measured (mL)")
-            yield Input("", id="withdrawn")
+            yield Input("", id="withdrawn", compact=True)
         yield Static("", id="verdict")
         yield Static("Step 2 — fill", classes="card-title")
         with Horizontal(classes="row"):
@@ -51,17 +51,18 @@ class RefillPane(Pane, VerticalScroll):
                 value="morphine",
                 allow_blank=False,
                 id="fill-drug",
+                compact=True,
             )
             yield Label("Concentration", id="conc-label")
-            yield Input("10", id="fill-conc")
+            yield Input("10", id="fill-conc", compact=True)
         with Horizontal(classes="row"):
             yield Label("Fill volume (mL)")
-            yield Input("20", id="fill-volume")
+            yield Input("20", id="fill-volume", compact=True)
             yield Label("New dose/day", id="fill-dose-label")
-            yield Input("", placeholder="keep the program", id="fill-dose")
-        yield Button("Review and fill…", id="fill", variant="primary")
+            yield Input("", placeholder="keep the program", id="fill-dose", compact=True)
+        yield Button("Review and fill…", id="fill", variant="primary", compact=True)
         yield Static("", id="fill-result")
-        yield Button("Give the bridge bolus", id="bridge", variant="warning")
+        yield Button("Give the bridge bolus", id="bridge", variant="warning", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#bridge", Button).display = False

@@ -49,23 +49,28 @@ class SimulatorPane(Pane, VerticalScroll):
         yield Static("", id="sim-clock")
         with Horizontal(classes="row"):
             yield Select(
-                [(label, v) for v, label in SPEEDS], value=1.0, allow_blank=False, id="sim-speed"
+                [(label, v) for v, label in SPEEDS],
+                value=1.0,
+                allow_blank=False,
+                id="sim-speed",
+                compact=True,
             )
-            yield Button("Set speed", id="sim-set-speed")
-            yield Button("Pause", id="sim-pause")
-            yield Button("Resume", id="sim-resume")
+            yield Button("Set speed", id="sim-set-speed", compact=True)
+            yield Button("Pause", id="sim-pause", compact=True)
+            yield Button("Resume", id="sim-resume", compact=True)
         with Horizontal(classes="row"):
-            yield Button("+1 hour", id="sim-hour")
-            yield Button("+1 day", id="sim-day")
-            yield Button("+30 days", id="sim-month")
+            yield Button("+1 hour", id="sim-hour", compact=True)
+            yield Button("+1 day", id="sim-day", compact=True)
+            yield Button("+30 days", id="sim-month", compact=True)
         with Horizontal(classes="row"):
             yield Select(
                 [(k, k) for k in FAULTS],
                 value=next(iter(FAULTS)),
                 allow_blank=False,
                 id="sim-fault",
+                compact=True,
             )
-            yield Button("Inject now", id="sim-inject", variant="error")
+            yield Button("Inject now", id="sim-inject", variant="error", compact=True)
 
     def shown(self, view: PumpView) -> None:
         s = view.status

@@ -18,9 +18,13 @@ class TelemetryPane(Pane, Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
             yield Select(
-                [(label, d) for d, label in WINDOWS], value=7, allow_blank=False, id="trend-window"
+                [(label, d) for d, label in WINDOWS],
+                value=7,
+                allow_blank=False,
+                id="trend-window",
+                compact=True,
             )
-            yield Button("Download trend", id="trend-download", variant="primary")
+            yield Button("Download trend", id="trend-download", variant="primary", compact=True)
             yield ProgressBar(show_eta=False, id="trend-progress")
         yield Static("", id="trend-summary")
         yield PlotextPlot(id="plot-reservoir")
