@@ -29,7 +29,9 @@ A simulator for engineering, testing and training — **not a medical device**, 
 
 Every change goes through a review showing the program in force and the new one side by side;
 nothing reaches the pump before you confirm. The pump validates every command itself and
-refuses what its rules forbid, with a code.
+refuses what its rules forbid, with a code. Past a soft limit (a dose or a step up that the drug's
+titration rules warn about) the review lists the pump's warnings; confirming needs the override
+ticked, and the pump logs it. Keys are taken in the order typed, however fast.
 
 A **STALE** mark means the status shown is more than five seconds old (or the link is down).
 If a reply was lost, the programmer reconnects and asks the pump whether the command was applied;
