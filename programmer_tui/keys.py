@@ -10,6 +10,9 @@ into the wrong field is not a cosmetic fault, so this app waits: a key is finish
 stops it or when it has come back to the app and its binding has run; keys that arrive meanwhile
 wait in line, in order. A key whose widget goes away before finishing it is given up on after
 `STUCK_AFTER_S`, so that one lost key cannot stop the keyboard.
+
+It reads two private attributes of Textual's messages (`_parent`, `_stop_propagation`); Textual
+is pinned (constraints.txt), and tests/test_tui_keys.py fails if they stop meaning what they do.
 """
 
 from __future__ import annotations
