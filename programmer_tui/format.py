@@ -32,6 +32,11 @@ def by_urgency(alarms: Iterable[m.AlarmSpec]) -> list[m.AlarmSpec]:
     return sorted(alarms, key=lambda a: (a.severity != "critical", a.raised_at_s))
 
 
+def mix(drugs: Iterable[m.DrugSpec], empty: str) -> str:
+    """A reservoir's contents, "morphine 10 mg/mL + clonidine 100 mcg/mL", or `empty`."""
+    return " + ".join(f"{d.drug} {concentration(d.drug, d.mcg_per_ml)}" for d in drugs) or empty
+
+
 def program_mode(program: m.ProgramSpec) -> str:
     """A program in a few words: its mode, and its rate when that is one number."""
     if program.mode == "continuous":

@@ -26,6 +26,7 @@ from pumpsim import (
     Mix,
     MriPhase,
     PatientBolusSettings,
+    Pump,
     SchedulePeriod,
     Stopped,
     TherapyProgram,
@@ -46,6 +47,15 @@ async def add_steps(
         app.query_one("#step-dose", Input).value = dose
         await click_button(pilot, app, "#add-step")
         await until(pilot, app, lambda rows=rows: table.row_count == rows + 1)  # type: ignore[misc]
+
+
+async def program_in_mode(pilot: Pilot[None], app: ProgrammerApp, mode: str) -> Pump:
+    """The demo pump ready, the Program tab on screen in `mode`; the pump's model."""
+    await ready(pilot, app)
+    await pilot.press("f3")
+    await until(pilot, app, lambda: app.tabs.active == "program")
+    app.query_one("#mode", Select).value = mode
+    return app.embedded.firmware.pump  # type: ignore[union-attr]
 
 
 def text_of(app: object, selector: str) -> str:
@@ -132,11 +142,7 @@ async def test_cancelling_the_review_writes_nothing(tmp_path: Path) -> None:
 async def test_flexible_schedule_edited_as_a_table_of_steps(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 45)) as pilot:
-        await ready(pilot, app)
-        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
-        await pilot.press("f3")
-        await until(pilot, app, lambda: app.tabs.active == "program")
-        app.query_one("#mode", Select).value = "flexible"
+        pump = await program_in_mode(pilot, app, "flexible")
         await until(pilot, app, lambda: "NO_STEPS" in text_of(app, "#violations"))
         await add_steps(pilot, app, [("00:00", "08:00", "2"), ("08:00", "24:00", "4")])
         assert app.query_one("#steps", DataTable).row_count == 2
@@ -465,11 +471,7 @@ async def test_a_weekly_schedule_with_a_week_view(tmp_path: Path) -> None:
     pump gets a weekly pattern."""
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 45)) as pilot:
-        await ready(pilot, app)
-        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
-        await pilot.press("f3")
-        await until(pilot, app, lambda: app.tabs.active == "program")
-        app.query_one("#mode", Select).value = "weekly"
+        pump = await program_in_mode(pilot, app, "weekly")
         await until(pilot, app, lambda: "Week:" in text_of(app, "#week-view"))
         await add_steps(
             pilot, app, [("Mon 00:00", "Sat 00:00", "3"), ("sat 00:00", "Sun 24:00", "2")]

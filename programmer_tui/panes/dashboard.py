@@ -31,12 +31,6 @@ def therapy_line(status: m.Status) -> str:
     return f"{basal}\n{ptm}"
 
 
-def mix_line(status: m.Status) -> str:
-    if not status.mix:
-        return "saline / empty"
-    return " + ".join(f"{d.drug} {fmt.concentration(d.drug, d.mcg_per_ml)}" for d in status.mix)
-
-
 class DashboardPane(Pane, VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="stale-marker")
@@ -87,7 +81,7 @@ class DashboardPane(Pane, VerticalScroll):
             f"motor {status.motor}  ·  MRI {status.mri}"
         )
         self.query_one("#therapy", Static).update(
-            f"{mix_line(status)}\n{therapy_line(status)}\n"
+            f"{fmt.mix(status.mix, 'saline / empty')}\n{therapy_line(status)}\n"
             f"now {status.commanded_rate_ml_per_day:.4g} mL/day"
         )
         bar = self.query_one("#reservoir-bar", ProgressBar)

@@ -105,14 +105,8 @@ class ProgramPane(Pane, VerticalScroll):
         if status is None:
             return
         self.query_one("#prog-mix", Static).update(
-            "Reservoir: "
-            + (
-                " + ".join(
-                    f"{d.drug} {fmt.concentration(d.drug, d.mcg_per_ml)}" for d in status.mix
-                )
-                or "empty (refill first)"
-            )
-            + "   (drug and concentration are set at refill)"
+            f"Reservoir: {fmt.mix(status.mix, 'empty (refill first)')}"
+            "   (drug and concentration are set at refill)"
         )
         primary = self.primary()
         library = view.rules.library

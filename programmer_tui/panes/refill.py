@@ -159,31 +159,30 @@ class RefillPane(Pane, VerticalScroll):
             resolution = rules.config.rate_resolution_ml_per_day
             rate = dose_to_rate(dose, conc, resolution).rate_ml_per_day
             program = TherapyProgram(Continuous(rate), None, status.program.low_reservoir_alarm_ml)
-        old = (
-            " + ".join(f"{d.drug} {fmt.concentration(d.drug, d.mcg_per_ml)}" for d in status.mix)
-            or "—"
-        )
         # Without a new dose the program keeps its rate in mL/day, and what it delivers follows
         # the new concentration.
-        old_ml_per_day = average_rate_ml_per_day(convert.program_from_spec(status.program).basal)
-        ml_per_day = old_ml_per_day if program is None else average_rate_ml_per_day(program.basal)
-        was = " + ".join(
-            f"{d.drug} {fmt.dose(d.drug, old_ml_per_day * d.mcg_per_ml)}" for d in status.mix
-        )
+        in_force = convert.program_from_spec(status.program)
+        after = in_force if program is None else program
+        ml_per_day = average_rate_ml_per_day(after.basal)
+
+        def doses(program: TherapyProgram, mix: Mix) -> str:
+            daily = convert.daily_doses(program, mix)
+            return " + ".join(f"{d.drug} {fmt.dose(d.drug, d.mcg)}" for d in daily) or "—"
+
         rows = [
-            ("drug", old, f"{drug} {fmt.concentration(drug, conc)}"),
+            ("drug", fmt.mix(status.mix, "—"), fmt.mix(convert.mix_to_specs(mix), "—")),
             ("reservoir", f"{status.reservoir_ml:.2f} mL", f"{volume:g} mL"),
-            ("dose a day", was or "—", f"{drug} {fmt.dose(drug, ml_per_day * conc)}"),
+            ("dose a day", doses(in_force, convert.mix_from_specs(status.mix)), doses(after, mix)),
         ]
-        in_force = fmt.program_mode(status.program)
+        mode = fmt.program_mode(status.program)
         same_drug = [(d.drug, d.mcg_per_ml) for d in status.mix] == [(drug, conc)]
         note = ""
         if program is not None:
-            rows.append(("program", in_force, f"continuous {ml_per_day:g} mL/day"))
+            rows.append(("program", mode, f"continuous {ml_per_day:g} mL/day"))
             rows.append(("patient bolus", "on" if status.program.patient_bolus else "off", "off"))
         elif not same_drug and ml_per_day > 0:
             note = (
-                f"The program in force ({in_force}) keeps its rate, so with this fill it delivers "
+                f"The program in force ({mode}) keeps its rate, so with this fill it delivers "
                 "the new dose a day shown. Give a dose here, or reprogram on the Program tab, if "
                 "that is not intended."
             )
