@@ -18,14 +18,14 @@ from pathlib import Path
 
 import serial
 
-from firmware_protocol import codec
-from firmware_protocol import messages as m
-from firmware_protocol.client import PumpClient
-from firmware_protocol.firmware import Firmware
-from firmware_protocol.frame import Flags, Frame, FrameDecoder
-from firmware_protocol.messages import Role
-from firmware_protocol.security import TAG_BYTES, DeviceKey, PumpKeys, provision
-from firmware_protocol.transport import FaultyPort, LineFaults, PacedPort, Port, open_pty
+from firmware_protocol.client.pump_client import PumpClient
+from firmware_protocol.device.firmware import Firmware
+from firmware_protocol.line.transport import FaultyPort, LineFaults, PacedPort, Port, open_pty
+from firmware_protocol.session.security import TAG_BYTES, DeviceKey, PumpKeys, provision
+from firmware_protocol.wire import codec
+from firmware_protocol.wire import messages as m
+from firmware_protocol.wire.frame import Flags, Frame, FrameDecoder
+from firmware_protocol.wire.messages import Role
 from pumpsim import Continuous, Mix, PatientBolusSettings, PumpConfig, TherapyProgram
 from pumpsim.units import days
 

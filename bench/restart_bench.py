@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from firmware_protocol.firmware import Firmware
-from firmware_protocol.messages import Role
-from firmware_protocol.simulated import SimulatedPump, simulated_pump
-from firmware_protocol.store import NvStore
+from firmware_protocol.device.firmware import Firmware
+from firmware_protocol.device.store import NvStore
+from firmware_protocol.harness.simulated import SimulatedPump, simulated_pump
+from firmware_protocol.wire.messages import Role
 from pumpsim import Continuous, Mix, PatientBolusSettings, TherapyProgram
 from pumpsim.units import hours, minutes
 

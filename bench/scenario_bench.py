@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import time
 
-from pumpsim_scenarios import campaign, library
+from pumpsim_scenarios.campaigns import campaign
+from pumpsim_scenarios.files import library
 
 REPEATS = 10
 LIBRARY = library.directory()

@@ -35,8 +35,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from firmware_protocol.messages import Role
-from firmware_protocol.simulated import simulated_pump
+from firmware_protocol.harness.simulated import simulated_pump
+from firmware_protocol.wire.messages import Role
 from programmer_tui.app import TABS, ProgrammerApp
 from programmer_tui.backend import Backend
 

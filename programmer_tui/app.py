@@ -24,14 +24,14 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane, Tabs
 
-from firmware_protocol import messages as m
-from firmware_protocol.client import (
+from firmware_protocol.client.pump_client import (
     AuthenticationError,
     DeviceError,
     LinkLostError,
     OutcomeUncertainError,
 )
-from firmware_protocol.simulated import SimulatedPump
+from firmware_protocol.harness.simulated import SimulatedPump
+from firmware_protocol.wire import messages as m
 from programmer_tui.backend import Backend
 from programmer_tui.checks import PumpRules
 from programmer_tui.demo import set_up_demo_pump
@@ -292,7 +292,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
     async def _poll(self, backend: Backend) -> None:
         try:
             self._take_status(await backend.call(backend.sync.read_status))
-            if self.player is not None and self.status is not None:
+            if self.player is not None and self.status is not None and self.is_running:
                 await self._play(backend, self.status)
         except LinkLostError:
             self._link_lost()
@@ -347,6 +347,9 @@ class ProgrammerApp(OneKeyAtATimeApp):
     def _show_state(self) -> None:
         """The link banner, and the pane on screen, from the latest status (called on each poll:
         each touches its widgets only on a change)."""
+        if not self.is_running:
+            # A poll that ends while the app shuts down: its widgets are being taken away.
+            return
         status = self.status
         if self.link_ok and status is not None:
             text = (

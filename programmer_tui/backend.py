@@ -12,10 +12,10 @@ from typing import ParamSpec, TypeVar
 
 import serial
 
-from firmware_protocol.async_client import AsyncPumpClient
-from firmware_protocol.client import PumpClient
-from firmware_protocol.security import DeviceKey
-from firmware_protocol.transport import Port, open_port
+from firmware_protocol.client.async_client import AsyncPumpClient
+from firmware_protocol.client.pump_client import PumpClient
+from firmware_protocol.line.transport import Port, open_port
+from firmware_protocol.session.security import DeviceKey
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from firmware_protocol import commands, convert
-from firmware_protocol import messages as m
+from firmware_protocol.wire import convert
+from firmware_protocol.wire import messages as m
+from firmware_protocol.wire.limits import wire_violations
 from pumpsim import (
     DEFAULT_LIBRARY,
     DrugLibrary,
@@ -46,4 +47,4 @@ class PumpRules:
     def violations(self, program: TherapyProgram, mix: Mix) -> tuple[Violation, ...]:
         """What the pump will refuse: its own rules, and what its protocol cannot carry."""
         own = validate_program(program, mix, self.config, self.library)
-        return own + commands.wire_violations(program)
+        return own + wire_violations(program)

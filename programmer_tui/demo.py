@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from firmware_protocol.client import PumpClient
+from firmware_protocol.client.pump_client import PumpClient
 from pumpsim import Continuous, Mix, PatientBolusSettings, TherapyProgram
 
 

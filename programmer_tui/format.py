@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from firmware_protocol import messages as m
+from firmware_protocol.wire import messages as m
 from pumpsim import DEFAULT_LIBRARY
 
 # Simulated second 0 is shown as this date, a Monday at midnight, where the pump's weekly patterns

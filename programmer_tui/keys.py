@@ -12,7 +12,8 @@ wait in line, in order. A key whose widget goes away before finishing it is give
 `STUCK_AFTER_S`, so that one lost key cannot stop the keyboard.
 
 It reads two private attributes of Textual's messages (`_parent`, `_stop_propagation`); Textual
-is pinned (constraints.txt), and tests/test_tui_keys.py fails if they stop meaning what they do.
+is pinned (constraints.txt), and tests/programmer_tui/test_tui_keys.py fails if they stop meaning
+what they do.
 """
 
 from __future__ import annotations

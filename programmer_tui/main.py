@@ -7,7 +7,7 @@ import importlib.metadata
 import sys
 from collections.abc import Sequence
 
-from firmware_protocol.messages import Role
+from firmware_protocol.wire.messages import Role
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _acceleration(text: str) -> float:
     """Refused at the command line, as the pump would refuse it once the app had started."""
-    from firmware_protocol.clock import check_acceleration
+    from firmware_protocol.device.clock import check_acceleration
 
     try:
         value = float(text)
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scenario:
         return _train(args)
     if args.demo or not args.port:
-        from firmware_protocol.simulated import simulated_pump
+        from firmware_protocol.harness.simulated import simulated_pump
 
         if not args.demo:
             print("No --port given: starting the embedded demo pump (use --port URL for a pump).")
@@ -97,11 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _train(args: argparse.Namespace) -> int:
 
-    from firmware_protocol.simulated import simulated_pump
+    from firmware_protocol.harness.simulated import simulated_pump
     from programmer_tui.app import ProgrammerApp
     from programmer_tui.backend import Backend
-    from pumpsim_scenarios import library, runner, spec
-    from pumpsim_scenarios.player import ScenarioPlayer
+    from pumpsim_scenarios.files import library, spec
+    from pumpsim_scenarios.running import runner
+    from pumpsim_scenarios.running.player import ScenarioPlayer
 
     try:
         scenario = spec.load(library.resolve(args.scenario))[0]

@@ -1,14 +1,14 @@
 """What the programmer needs of a training scenario player, and of its debrief.
 
-The player itself (`pumpsim_scenarios.player`) belongs to the scenario layer; the app only holds
-one that its entry point wired in, so it names the shape here instead of importing that layer.
+The player itself (`pumpsim_scenarios.running.player`) belongs to the scenario layer; the app only
+holds one that its entry point wired in, so it names the shape here instead of importing that layer.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from firmware_protocol.client import DeviceError
+from firmware_protocol.client.pump_client import DeviceError
 
 
 class Debrief(Protocol):

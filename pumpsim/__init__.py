@@ -1,12 +1,16 @@
 """pumpsim: a pure, event-driven model of an implanted intrathecal drug pump.
 
 A simulator for engineering, testing and training; not a medical device, and no dosing advice.
-Everything a caller needs is importable from here.
+Everything a caller needs is importable from here. The folders are the layers, bottom up:
+`domain` (values), `rules`, `components`, `engine`, then `pump.py`, the facade; `testing` holds
+the fixed-step oracle. Modules imported by their pre-0.2 paths (`pumpsim.faults`) still load,
+with a DeprecationWarning (`moved.py`).
 """
 
-from pumpsim.alarms import Alarm, AlarmKind, Severity
-from pumpsim.config import BatteryConfig, PumpConfig, PumpVariant, valve_gated_config
-from pumpsim.drugs import (
+from pumpsim.components.trend import HourlyTrend
+from pumpsim.domain.alarms import Alarm, AlarmKind, Severity
+from pumpsim.domain.config import BatteryConfig, PumpConfig, PumpVariant, valve_gated_config
+from pumpsim.domain.drugs import (
     DEFAULT_LIBRARY,
     Drug,
     DrugConcentration,
@@ -15,7 +19,7 @@ from pumpsim.drugs import (
     Mix,
     SoftLimits,
 )
-from pumpsim.errors import (
+from pumpsim.domain.errors import (
     ErrorCode,
     FaultRejectedError,
     InvalidInputError,
@@ -29,8 +33,8 @@ from pumpsim.errors import (
     TimeWentBackwardsError,
     UnknownDrugError,
 )
-from pumpsim.eventlog import EventLog, LogKind, LogRecord
-from pumpsim.faults import (
+from pumpsim.domain.eventlog import EventLog, LogKind, LogRecord
+from pumpsim.domain.faults import (
     FAULT_TYPES,
     CatheterDislodgement,
     CatheterOcclusion,
@@ -43,7 +47,7 @@ from pumpsim.faults import (
     PrematureEri,
     TipGranuloma,
 )
-from pumpsim.program import (
+from pumpsim.domain.program import (
     BasalMode,
     BolusKind,
     Continuous,
@@ -56,9 +60,8 @@ from pumpsim.program import (
     TherapyProgram,
     dose_to_rate,
 )
-from pumpsim.pump import Pump
-from pumpsim.refill import BridgeOffer, FillResult, RefillVerdict, WithdrawResult
-from pumpsim.status import (
+from pumpsim.domain.refill import BridgeOffer, FillResult, RefillVerdict, WithdrawResult
+from pumpsim.domain.status import (
     ActiveBolus,
     DeviceStatus,
     MotorState,
@@ -67,9 +70,10 @@ from pumpsim.status import (
     PhysicalState,
     Projections,
 )
-from pumpsim.trend import HourlyTrend
-from pumpsim.validation import validate_program
-from pumpsim.violations import SoftLimitCode, SoftLimitWarning, Violation, ViolationCode
+from pumpsim.domain.violations import SoftLimitCode, SoftLimitWarning, Violation, ViolationCode
+from pumpsim.moved import alias_moved_modules
+from pumpsim.pump import Pump
+from pumpsim.rules.validation import validate_program
 
 __all__ = [
     "DEFAULT_LIBRARY",
@@ -142,3 +146,16 @@ __all__ = [
     "validate_program",
     "valve_gated_config",
 ]
+
+_MOVED = {
+    **{m: f"domain.{m}" for m in ("errors", "violations", "drugs", "program", "config")},
+    **{m: f"domain.{m}" for m in ("faults", "alarms", "eventlog", "status", "refill")},
+    **{m: f"rules.{m}" for m in ("validation", "soft_limits", "basal")},
+    **{m: f"components.{m}" for m in ("battery", "reservoir", "fluid_path", "motor", "boluses")},
+    **{m: f"components.{m}" for m in ("therapy", "alarm_state", "fault_state", "ledger", "trend")},
+    **{m: f"engine.{m}" for m in ("core", "settle", "fault_effects", "occurrences", "snapshot")},
+    "views": "engine.views",
+    "commands": "engine.operations",
+    "reference": "testing.reference",
+}
+alias_moved_modules(__name__, _MOVED)

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pumpsim import commands, engine, snapshot, views
-from pumpsim.alarms import Alarm, AlarmKind
-from pumpsim.config import PumpConfig
-from pumpsim.core import Core
-from pumpsim.drugs import DEFAULT_LIBRARY, DrugLibrary, Mix
-from pumpsim.errors import FaultRejectedError, InvalidInputError, SnapshotError
-from pumpsim.eventlog import EventLog
-from pumpsim.fault_state import Onset
-from pumpsim.faults import Fault
-from pumpsim.program import BolusKind, TherapyProgram
-from pumpsim.refill import BridgeOffer, FillResult, WithdrawResult
-from pumpsim.settle import EPS_T
-from pumpsim.status import (
+from pumpsim.components.fault_state import Onset
+from pumpsim.components.trend import HourlyTrend, hourly
+from pumpsim.domain.alarms import Alarm, AlarmKind
+from pumpsim.domain.config import PumpConfig
+from pumpsim.domain.drugs import DEFAULT_LIBRARY, DrugLibrary, Mix
+from pumpsim.domain.errors import FaultRejectedError, InvalidInputError, SnapshotError
+from pumpsim.domain.eventlog import EventLog
+from pumpsim.domain.faults import Fault
+from pumpsim.domain.program import BolusKind, TherapyProgram
+from pumpsim.domain.refill import BridgeOffer, FillResult, WithdrawResult
+from pumpsim.domain.status import (
     ActiveBolus,
     DeviceStatus,
     MotorState,
@@ -31,10 +29,14 @@ from pumpsim.status import (
     PhysicalState,
     Projections,
 )
-from pumpsim.trend import HourlyTrend, hourly
+from pumpsim.domain.violations import SoftLimitWarning
+from pumpsim.engine import loop as engine
+from pumpsim.engine import operations as commands
+from pumpsim.engine import snapshot, views
+from pumpsim.engine.core import Core
+from pumpsim.engine.settle import EPS_T
+from pumpsim.rules.validation import Violation, validate_program
 from pumpsim.units import is_finite_number
-from pumpsim.validation import Violation, validate_program
-from pumpsim.violations import SoftLimitWarning
 
 
 class Pump:

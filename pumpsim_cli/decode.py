@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from firmware_protocol import recording
-from firmware_protocol.security import DeviceKey
+from firmware_protocol.harness import recording
+from firmware_protocol.session.security import DeviceKey
 
 
 def add_parser(sub: Any) -> None:

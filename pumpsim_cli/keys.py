@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from firmware_protocol.messages import Role
-from firmware_protocol.security import PumpKeys, new_pump_keys
+from firmware_protocol.session.security import PumpKeys, new_pump_keys
+from firmware_protocol.wire.messages import Role
 
 
 def add_parser(sub: Any) -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from pumpsim_cli.progress import progress
-from pumpsim_scenarios import campaign, hazards, html_report, library
-from pumpsim_scenarios.spec import ScenarioError
+from pumpsim_scenarios.campaigns import campaign, hazards, html_report
+from pumpsim_scenarios.files import library
+from pumpsim_scenarios.files.spec import ScenarioError
 
 
 def add_parser(sub: Any) -> None:

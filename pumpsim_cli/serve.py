@@ -17,14 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from firmware_protocol import codec
-from firmware_protocol import messages as m
-from firmware_protocol.clock import check_acceleration
-from firmware_protocol.firmware import Firmware
-from firmware_protocol.frame import Flags, Frame
-from firmware_protocol.line_faults import LineFaults
-from firmware_protocol.security import PumpKeys, provision
-from firmware_protocol.transport import (
+from firmware_protocol.device.clock import check_acceleration
+from firmware_protocol.device.firmware import Firmware
+from firmware_protocol.line.line_faults import LineFaults
+from firmware_protocol.line.transport import (
     FaultyPort,
     PacedPort,
     Port,
@@ -32,6 +28,10 @@ from firmware_protocol.transport import (
     open_port,
     open_pty,
 )
+from firmware_protocol.session.security import PumpKeys, provision
+from firmware_protocol.wire import codec
+from firmware_protocol.wire import messages as m
+from firmware_protocol.wire.frame import Flags, Frame
 from pumpsim import PumpConfig, PumpVariant, valve_gated_config
 from pumpsim_cli import logs
 

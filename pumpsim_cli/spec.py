@@ -20,11 +20,11 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.json:
-        from firmware_protocol.schema import build
+        from firmware_protocol.contract.schema import build
 
         print(json.dumps(build(), indent=1))
     else:
-        from firmware_protocol.spec import render
+        from firmware_protocol.contract.protocol_doc import render
 
         print(render())
     return 0

@@ -1,7 +1,7 @@
 """`pumpsim swarm`: seeded random lives of the whole stack, with crashes and line faults, checked.
 
-Each seed is one life (see `pumpsim_scenarios.swarm`); seeds are spread over local processes or a
-Dask cluster. Exit 1 when any seed breaks an invariant: the failing seeds are printed with the
+Each seed is one life (see `pumpsim_scenarios.swarm.lives`); seeds are spread over local processes
+or a Dask cluster. Exit 1 when any seed breaks an invariant: the failing seeds are printed with the
 command that reproduces each and the shortest part of the first one's life that still fails.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pumpsim_cli.progress import progress
-from pumpsim_scenarios import swarm
-from pumpsim_scenarios.spread import spread
+from pumpsim_scenarios.campaigns.spread import spread
+from pumpsim_scenarios.swarm import lives as swarm
 
 
 def add_parser(sub: Any) -> None:

@@ -21,8 +21,8 @@ from typing import Any
 from textual import events
 from textual.message import Message
 
-from firmware_protocol import messages as m
-from firmware_protocol.client import DeviceError, PumpClient
+from firmware_protocol.client.pump_client import DeviceError, PumpClient
+from firmware_protocol.wire import messages as m
 from programmer_tui.checks import PumpRules
 
 

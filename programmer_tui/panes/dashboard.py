@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ProgressBar, Static
 
-from firmware_protocol import messages as m
+from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import Pane, PumpView
 

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
 
-from firmware_protocol import messages as m
-from firmware_protocol.client import LogPage
+from firmware_protocol.client.pump_client import LogPage
+from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import Pane, PumpCall
 from pumpsim import LogKind

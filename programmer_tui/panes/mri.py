@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
-from firmware_protocol.client import LogPage
+from firmware_protocol.client.pump_client import LogPage
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
 

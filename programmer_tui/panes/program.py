@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
 
-from firmware_protocol import convert
-from firmware_protocol import messages as m
+from firmware_protocol.wire import convert
+from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen

@@ -10,15 +10,15 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
-from firmware_protocol import convert
-from firmware_protocol import messages as m
-from firmware_protocol.client import DeviceError
+from firmware_protocol.client.pump_client import DeviceError
+from firmware_protocol.wire import convert
+from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.checks import PumpRules
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import DEFAULT_LIBRARY, Continuous, Mix, TherapyProgram, dose_to_rate
-from pumpsim.program import average_rate_ml_per_day
+from pumpsim.domain.program import average_rate_ml_per_day
 
 VERDICTS = {
     "within_tolerance": "within tolerance",

@@ -7,7 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ProgressBar, Select, Static
 from textual_plotext import PlotextPlot
 
-from firmware_protocol.client import Trend
+from firmware_protocol.client.pump_client import Trend
 from programmer_tui.panes.common import Pane, PumpCall
 from pumpsim.units import SECONDS_PER_DAY
 

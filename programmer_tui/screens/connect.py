@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from firmware_protocol.messages import Role
-from firmware_protocol.security import DeviceKey
+from firmware_protocol.session.security import DeviceKey
+from firmware_protocol.wire.messages import Role
 
 
 @dataclass(frozen=True)

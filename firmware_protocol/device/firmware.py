@@ -1,0 +1,278 @@
+"""The device side: a `pumpsim.Pump` behind a port, with sessions, roles and durable memory.
+
+The firmware is a loop fed bytes and time: `step()` reads what arrived, turns it into frames, has
+the session keeper authenticate them (`sessions`), hands requests to the handlers (`handlers`,
+`bulk`) and writes what the link says is due; `next_wake_s()` says when it next has work without new
+bytes. Who calls `step` is the driver's business: a thread on the wall clock (`start`, for `pumpsim
+serve` and the demo) or a simulated world on virtual time (`virtual_time`). A command is answered
+only after its effect is committed to the non-volatile store (`journal`); a repeated transaction id
+gets the stored reply, never a second effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from firmware_protocol.device import handlers
+from firmware_protocol.device.clock import SimClock
+from firmware_protocol.device.journal import config_from_json, config_to_json, restore_pump
+from firmware_protocol.device.reject import RejectError
+from firmware_protocol.device.sessions import FirmwareStats, SessionKeeper
+from firmware_protocol.device.store import NvStore
+from firmware_protocol.line.transport import Port, read_available
+from firmware_protocol.session.handshake import Session
+from firmware_protocol.session.security import PumpKeys
+from firmware_protocol.wire import codec, convert
+from firmware_protocol.wire import messages as m
+from firmware_protocol.wire.frame import Frame, FrameDecoder
+from pumpsim import PumpConfig, PumpError
+
+log = logging.getLogger("pumpsim.firmware")  # sessions, refusals, faults: one record each
+SNAPSHOT_EVERY = 25  # journal entries between two snapshots of the pump
+
+__all__ = ["SNAPSHOT_EVERY", "Firmware", "FirmwareStats"]
+
+
+class Firmware:
+    """A pump behind a port: the device loop, its requests, and what it commits to memory."""
+
+    def __init__(
+        self,
+        port: Port,
+        keys: PumpKeys,
+        store: NvStore | Path | str,
+        *,
+        config: PumpConfig | None = None,
+        simulator: bool = False,
+        acceleration: float = 1.0,
+        paused: bool = False,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        idle_timeout_s: float = 300.0,
+        max_session_s: float = 3600.0,
+        poll_s: float = 0.02,
+        rng: random.Random | None = None,
+        snapshot_every: int = SNAPSHOT_EVERY,
+    ) -> None:
+        self.port = port
+        self.keys = keys
+        self.store = store if isinstance(store, NvStore) else NvStore(store)
+        self.simulator = simulator
+        self.snapshot_every = snapshot_every
+        self._monotonic = monotonic
+        # Session ids, nonces and stage ids; a seeded generator makes a session replayable.
+        self._rng = rng if rng is not None else random.SystemRandom()
+        self._decoder = FrameDecoder()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.stats = FirmwareStats()
+        self.sessions = SessionKeeper(
+            keys,
+            simulator,
+            self._rng,
+            idle_timeout_s=idle_timeout_s,
+            max_session_s=max_session_s,
+            write=self._write,
+            opened=self._session_opened,
+            stats=self.stats,
+        )
+        self._poll_s = poll_s
+        port.timeout = poll_s
+        stored = self.store.get_meta("config")
+        if stored is None:
+            self.config = config or PumpConfig()
+            self.store.set_meta("config", config_to_json(self.config))
+            self.store.set_meta("pump_id", keys.pump_id)
+            self.clock = SimClock(0.0, acceleration, paused, wall)
+            self.clock_offset_s = 0.0
+            self.store.save_clock(self.clock.anchor, 0.0)
+        else:
+            self.config = config_from_json(stored)
+            self.clock = SimClock(0.0, 1.0, True, wall)
+            saved = self.store.clock()
+            self.clock_offset_s = 0.0
+            if saved is not None:
+                self.clock.restore(saved[0])
+                self.clock_offset_s = saved[1]
+        self.pump, self.restored_commands = restore_pump(self.store, self.config)
+        self._since_snapshot = self.restored_commands
+        self.pump.advance(max(self.pump.now_s, self.clock.now()))
+
+    # ---------------------------------------------------------- the wall-clock driver
+
+    def start(self) -> threading.Thread:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.serve_forever, name="firmware", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def serve_forever(self) -> None:
+        while not self._stop.is_set():
+            self.step()
+
+    # ------------------------------------------------------------------ the loop
+
+    def step(self) -> None:
+        """One turn of the loop: read what arrived, handle it, send (at most one frame) due.
+
+        Writing one data frame a turn and reading in between keeps acknowledgements flowing
+        while a bulk transfer fills a slow line; the read does not wait when frames are due.
+        """
+        s = self.sessions.session
+        deadline = s.link.next_deadline() if s is not None else None
+        busy = deadline is not None and deadline <= self._monotonic()
+        self.port.timeout = 0 if busy else self._poll_s
+        data = read_available(self.port)
+        now = self._monotonic()
+        if data:
+            for frame in self._decoder.feed(data):
+                self.stats.frames_in += 1
+                for session, msg_type, payload in self.sessions.requests(frame, now):
+                    self.sessions.send(session, msg_type, self._answer(session, msg_type, payload))
+        self.sessions.expire(now)
+        self.tick()
+        self.sessions.flush(now)
+
+    def attach(self, port: Port) -> None:
+        """A new connection: read and write `port` from now on, with no session carried over
+        (whoever was connected before must authenticate again)."""
+        self.port = port
+        port.timeout = self._poll_s
+        self._decoder = FrameDecoder()
+        self.sessions.reset()
+
+    def next_wake_s(self) -> float:
+        """When the loop next has work without new bytes: a link timer, a session's expiry."""
+        return self.sessions.next_wake_s()
+
+    def tick(self) -> None:
+        """Bring the pump's clock up to the firmware's."""
+        target = self.clock.now()
+        if target > self.pump.now_s:
+            self.pump.advance(target)
+
+    def new_stage_id(self) -> int:
+        return self._rng.getrandbits(31) or 1
+
+    def _write(self, frame: Frame) -> None:
+        self.port.write(frame.encode())
+        self.stats.frames_out += 1
+
+    def _session_opened(self, session: Session) -> None:
+        self.pump.interrogate()  # a telemetry session costs battery and is logged
+        self.commit("interrogate", {})
+
+    # -------------------------------------------------------------- requests
+
+    def _answer(self, s: Session, msg_type: int, payload: bytes) -> list[Any]:
+        try:
+            return self._dispatch(s, msg_type, payload)
+        except Exception as e:  # a bug must not take the device down; say so instead
+            return [m.ErrorReply(msg_type, 0, m.WireError.INTERNAL, repr(e), ())]
+
+    def _dispatch(self, s: Session, msg_type: int, payload: bytes) -> list[Any]:
+        cls = m.MESSAGES.get(msg_type)
+        if cls is None:
+            return [m.ErrorReply(msg_type, 0, m.WireError.UNKNOWN_MESSAGE, "unknown type", ())]
+        spec = m.SPECS[cls]
+        if spec.handshake or spec.direction != "programmer->pump":
+            return [m.ErrorReply(msg_type, 0, m.WireError.UNKNOWN_MESSAGE, "not a request", ())]
+        try:
+            msg = codec.decode(cls, payload)
+        except codec.DecodeError as e:
+            return [m.ErrorReply(msg_type, 0, m.WireError.MALFORMED_MESSAGE, str(e), ())]
+        txn = int(getattr(msg, "txn", 0))
+        if s.role not in spec.roles:
+            forbidden = f"{s.role} may not {cls.__name__}"
+            return [m.ErrorReply(msg_type, txn, m.WireError.ROLE_FORBIDDEN, forbidden, ())]
+        if isinstance(msg, m.Bye):
+            self.sessions.close_after_ack()
+            return []
+        self.tick()
+        if not spec.mutating:
+            try:
+                return handlers.read(self, s, msg)
+            except RejectError as r:
+                return [m.ErrorReply(msg_type, 0, r.code, r.message, ())]
+        stored = self.store.txn(txn)
+        if stored is not None:
+            self.stats.replayed_txns += 1
+            if stored.request_type != msg_type or stored.request != payload:
+                reused = "transaction id already used"
+                return [m.ErrorReply(msg_type, txn, m.WireError.TXN_REUSED, reused, ())]
+            return [codec.decode(m.MESSAGES[stored.response_type], stored.response)]
+        self.stats.commands += 1
+        op: tuple[str, dict[str, Any]] | None = None
+        try:
+            reply, op = handlers.mutate(self, s, msg)
+        except PumpError as e:
+            reply = m.ErrorReply(msg_type, txn, str(e.code), e.message, convert.error_details(e))
+        except RejectError as r:
+            reply = m.ErrorReply(msg_type, txn, r.code, r.message, ())
+        except (ValueError, TypeError) as e:
+            reply = m.ErrorReply(msg_type, txn, m.WireError.MALFORMED_MESSAGE, str(e), ())
+        if isinstance(reply, m.ErrorReply):
+            log.warning("%s refused: %s (%s)", cls.__name__, reply.code, reply.message)
+        elif isinstance(msg, m.SimInjectFault):
+            log.info("fault injected: %s", msg.fault_json)
+        try:
+            self.commit(
+                op[0] if op else None,
+                op[1] if op else None,
+                txn=txn,
+                request_type=msg_type,
+                request=payload,
+                reply=reply,
+            )
+        except Exception:
+            # Not durable, so not done: go back to what the memory holds, as a reboot would.
+            self.pump, _ = restore_pump(self.store, self.config)
+            self.tick()
+            raise
+        return [reply]
+
+    def commit(
+        self,
+        op: str | None,
+        args: dict[str, Any] | None,
+        *,
+        txn: int | None = None,
+        request_type: int = 0,
+        request: bytes = b"",
+        reply: Any = None,
+    ) -> None:
+        """Make a command durable (with its reply, and a snapshot now and then) before it is
+        answered: all in one store transaction."""
+        snapshot = None
+        if op is not None:
+            self._since_snapshot += 1
+            if self._since_snapshot >= self.snapshot_every:
+                snapshot = self.pump.snapshot()
+                self._since_snapshot = 0
+        self.store.commit(
+            sim_s=self.pump.now_s,
+            op=op,
+            args=args,
+            txn=txn,
+            request_type=request_type,
+            request=request,
+            response_type=m.SPECS[type(reply)].code if reply is not None else 0,
+            response=codec.encode(reply) if reply is not None else b"",
+            anchor=self.clock.anchor if txn is not None else None,
+            clock_offset_s=self.clock_offset_s,
+            snapshot=snapshot,
+        )
+
+    def status(self) -> m.Status:
+        return handlers.status(self)

@@ -1,0 +1,214 @@
+"""Non-volatile memory in SQLite: the configuration, a journal of commands, transactions, clock.
+
+The pump model is deterministic, so its state is the configuration plus every command it accepted,
+each at its simulated time. Every so often the firmware also stores an exact snapshot of the pump
+in the same transaction as a command, and the journal up to it is compacted away: on restart the
+firmware restores the snapshot and replays only what came after, so restart time does not grow
+with the pump's history. A command's journal entry and its transaction record (the reply, kept
+for retransmissions) are written in one SQLite transaction, committed before the reply is sent:
+an acknowledged command survives `kill -9`, and an unacknowledged one either is fully there or
+not at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from firmware_protocol.device.clock import ClockAnchor
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY,
+    sim_s REAL NOT NULL,
+    op TEXT NOT NULL,
+    args TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS txns (
+    txn TEXT PRIMARY KEY,
+    request_type INTEGER NOT NULL,
+    request BLOB NOT NULL,
+    response_type INTEGER NOT NULL,
+    response BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    journal_id INTEGER PRIMARY KEY,
+    sim_s REAL NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sim_s REAL NOT NULL,
+    wall_s REAL NOT NULL,
+    acceleration REAL NOT NULL,
+    paused INTEGER NOT NULL,
+    clock_offset_s REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    sim_s: float
+    op: str
+    args: dict[str, object]
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    journal_id: int  # the last journal entry it includes
+    sim_s: float
+    data: bytes
+
+
+@dataclass(frozen=True)
+class StoredTxn:
+    request_type: int
+    request: bytes
+    response_type: int
+    response: bytes
+
+
+_TEMPLATE_LOCK = threading.Lock()
+
+
+@functools.cache
+def _empty_memory() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    db.executescript(SCHEMA)
+    return db
+
+
+class NvStore:
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        if self.path == ":memory:":
+            # A simulated pump's memory, often one per scenario: copying an empty memory with the
+            # schema in it is ten times faster than creating the schema again (and a memory that
+            # lasts as long as the process needs no write-ahead log).
+            with _TEMPLATE_LOCK:
+                _empty_memory().backup(self._db)
+        else:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+        self._clock_written: tuple[ClockAnchor, float] | None = None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def copy_to(self, path: Path | str) -> None:
+        """A consistent copy of the whole memory in another file (SQLite's online backup)."""
+        target = sqlite3.connect(str(path))
+        try:
+            self._db.backup(target)
+        finally:
+            target.close()
+
+    # meta
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # journal and transactions
+    def commit(
+        self,
+        *,
+        sim_s: float,
+        op: str | None,
+        args: dict[str, object] | None = None,
+        txn: int | None = None,
+        request_type: int = 0,
+        request: bytes = b"",
+        response_type: int = 0,
+        response: bytes = b"",
+        anchor: ClockAnchor | None = None,
+        clock_offset_s: float = 0.0,
+        snapshot: bytes | None = None,
+    ) -> None:
+        """Journal `op` (if any), record `txn` (if any) and the clock, atomically and durably.
+
+        With `snapshot` (the pump's state after `op`), older snapshots and the journal they
+        cover are dropped in the same transaction."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if op is not None:
+                cursor = db.execute(
+                    "INSERT INTO journal (sim_s, op, args) VALUES (?, ?, ?)",
+                    (sim_s, op, json.dumps(args or {})),
+                )
+                if snapshot is not None:
+                    journal_id = cursor.lastrowid
+                    db.execute(
+                        "INSERT INTO snapshots (journal_id, sim_s, data) VALUES (?, ?, ?)",
+                        (journal_id, sim_s, snapshot),
+                    )
+                    db.execute("DELETE FROM snapshots WHERE journal_id < ?", (journal_id,))
+                    # The entry the snapshot ends at stays, so that ids keep rising after it.
+                    db.execute("DELETE FROM journal WHERE id < ?", (journal_id,))
+            if txn is not None:
+                db.execute(
+                    "INSERT INTO txns (txn, request_type, request, response_type, response)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (f"{txn:016x}", request_type, request, response_type, response),
+                )
+            if anchor is not None:
+                self._write_clock(anchor, clock_offset_s)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            self._clock_written = None  # the row may be back to what it was
+            raise
+
+    def journal(self, after: int = 0) -> list[JournalEntry]:
+        """Entries after journal id `after` (those a snapshot does not cover), oldest first."""
+        rows = self._db.execute(
+            "SELECT id, sim_s, op, args FROM journal WHERE id > ? ORDER BY id", (after,)
+        ).fetchall()
+        return [JournalEntry(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+    def latest_snapshot(self) -> StoredSnapshot | None:
+        row = self._db.execute(
+            "SELECT journal_id, sim_s, data FROM snapshots ORDER BY journal_id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else StoredSnapshot(row[0], row[1], bytes(row[2]))
+
+    def txn(self, txn: int) -> StoredTxn | None:
+        row = self._db.execute(
+            "SELECT request_type, request, response_type, response FROM txns WHERE txn = ?",
+            (f"{txn:016x}",),
+        ).fetchone()
+        return None if row is None else StoredTxn(row[0], bytes(row[1]), row[2], bytes(row[3]))
+
+    # clock
+    def _write_clock(self, anchor: ClockAnchor, clock_offset_s: float) -> None:
+        if self._clock_written == (anchor, clock_offset_s):
+            return  # most commands leave the clock as it was: the row already says so
+        self._db.execute(
+            "INSERT OR REPLACE INTO clock (id, sim_s, wall_s, acceleration, paused, clock_offset_s)"
+            " VALUES (1, ?, ?, ?, ?, ?)",
+            (anchor.sim_s, anchor.wall_s, anchor.acceleration, int(anchor.paused), clock_offset_s),
+        )
+        self._clock_written = (anchor, clock_offset_s)
+
+    def save_clock(self, anchor: ClockAnchor, clock_offset_s: float) -> None:
+        self._write_clock(anchor, clock_offset_s)
+
+    def clock(self) -> tuple[ClockAnchor, float] | None:
+        row = self._db.execute(
+            "SELECT sim_s, wall_s, acceleration, paused, clock_offset_s FROM clock WHERE id = 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return ClockAnchor(row[0], row[1], row[2], bool(row[3])), row[4]

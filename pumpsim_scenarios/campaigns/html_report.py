@@ -1,0 +1,135 @@
+"""A campaign's results as one self-contained HTML page: verdicts, plots, hazard coverage.
+
+Why a page: JUnit and JSON suit a CI dashboard, but a reviewer of a fault campaign wants to see
+what each scenario did. The page is a pure function of the JSON report (so a Dask campaign's saved
+results can be rendered later), opens offline (plots are inline SVG from matplotlib, the page is
+Jinja2, the little script that sorts and filters the table is inline), and holds no external
+reference. Jinja2 and matplotlib are the optional `pumpsim[report]` extra.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import io
+import platform
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pumpsim_scenarios.campaigns.hazards import HAZARDS
+
+PLOTS = ("reservoir", "dose", "battery")
+_MARK_STYLE = {
+    "fault": {"color": "#c0392b", "linestyle": "--"},
+    "alarm": {"color": "#e67e22", "linestyle": ":"},
+    "refill": {"color": "#2471a3", "linestyle": "-"},
+}
+
+
+class ReportUnavailableError(RuntimeError):
+    """The report extra is not installed."""
+
+
+def _libraries() -> tuple[Any, Any]:
+    try:
+        import jinja2
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib import pyplot
+    except ImportError as e:
+        raise ReportUnavailableError(
+            f"the HTML report needs {e.name}: pip install 'pumpsim[report]'"
+        ) from None
+    return jinja2, pyplot
+
+
+def _svg(figure: Any, pyplot: Any) -> str:
+    out = io.StringIO()
+    figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    pyplot.close(figure)
+    text = out.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    # Inline SVG in HTML needs no namespace declarations; without them no URL is left at all.
+    return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
+
+
+def _plots(result: dict[str, Any], pyplot: Any) -> dict[str, str]:
+    series = result.get("series") or {}
+    t = series.get("t_days", [])
+    moments = result.get("moments", [])
+    out: dict[str, str] = {}
+    for name in PLOTS:
+        figure, ax = pyplot.subplots(figsize=(7.0, 2.1), dpi=72)
+        if name == "reservoir":
+            ax.plot(t, series.get("reservoir_ml", []), label="actual", linewidth=1.4)
+            ax.plot(t, series.get("expected_ml", []), label="pump's reckoning", linewidth=1.0)
+            ax.set_ylabel("reservoir (mL)")
+        elif name == "dose":
+            for drug, values in sorted(series.get("dose", {}).items()):
+                ax.plot(t, values, label=drug, linewidth=1.0)
+            ax.set_ylabel("dose (mcg/h)")
+        else:
+            ax.plot(t, series.get("battery_mah", []), label="battery", linewidth=1.2)
+            ax.set_ylabel("battery (mAh)")
+        seen: set[str] = set()
+        for m in moments:
+            kind = m["kind"]
+            label = kind if kind not in seen else None
+            seen.add(kind)
+            if kind == "mri":
+                ax.axvspan(
+                    m["day"], m.get("until_day", m["day"]), color="#aab7b8", alpha=0.4, label=label
+                )
+            else:
+                ax.axvline(m["day"], linewidth=0.8, label=label, **_MARK_STYLE[kind])
+        ax.set_xlabel("simulated day")
+        ax.grid(alpha=0.25)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="upper right", ncols=3)
+        figure.tight_layout()
+        out[name] = _svg(figure, pyplot)
+    return out
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for package in ("pumpsim", "numpy", "matplotlib", "jinja2"):
+        try:
+            out[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def render(report: dict[str, Any], *, wall_s: float | None = None) -> str:
+    """The page for a JSON report (as `campaign.json_report` writes it)."""
+    jinja2, pyplot = _libraries()
+    pyplot.rcParams.update(
+        {"svg.fonttype": "none", "svg.hashsalt": "pumpsim", "path.simplify": True}
+    )
+    results: Sequence[dict[str, Any]] = report.get("results", [])
+    ordered = sorted(results, key=lambda r: (r["passed"], r["path"], r["id"], r["mode"]))
+    names = sorted({r["name"] for r in results})
+    covered_by = {h.id: [s for s in h.scenarios if s in names] for h in HAZARDS}
+    hazards_of = {n: [h.id for h in HAZARDS if n in h.scenarios] for n in names}
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("pumpsim_scenarios.campaigns", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+    )
+    page = environment.get_template("report.html.j2")
+    return str(
+        page.render(
+            summary=report.get("summary", {}),
+            results=ordered,
+            plots={r["id"] + "/" + r["mode"]: _plots(r, pyplot) for r in ordered},
+            hazards=HAZARDS,
+            names=names,
+            covered_by=covered_by,
+            hazards_of=hazards_of,
+            seeds=sorted({int(r["seed"]) for r in results if r.get("seed") is not None}),
+            versions=_versions(),
+            wall_s=wall_s,
+        )
+    )

@@ -1,0 +1,133 @@
+"""Training: a scenario played live against the programmer, then a debrief.
+
+This lives in the scenario layer, which owns the scenario format and its judge; the programmer
+sees the player only through the small protocol in `programmer_tui.training`, and only its entry
+point constructs one (trainer mode).
+
+The scenario's faults appear at their scripted simulated times while the trainee works: with the
+pump's clock still stopped, the programmer schedules every one of them through the simulator role
+(each fault has its own onset time, so none depends on how often the screen is refreshed), then
+starts the clock. Everything else in the timeline is the trainee's job. When the scenario's time
+is up the clock is paused and the debrief compares what happened on the pump, up to the scenario's
+end, with what the scenario expected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pumpsim
+from firmware_protocol.client.pump_client import PumpClient
+from firmware_protocol.wire import messages as m
+from pumpsim_scenarios.files.spec import Action, Scenario
+from pumpsim_scenarios.running import runner
+
+
+@dataclass
+class Debrief:
+    lines: list[tuple[bool, str]]
+    alarms_seen: list[str]
+    alarms_acknowledged: list[str]
+    verdicts: list[str]
+    delivered: dict[str, float]
+
+    @property
+    def passed(self) -> bool:
+        return all(ok for ok, _ in self.lines)
+
+
+@dataclass
+class ScenarioPlayer:
+    scenario: Scenario
+    acceleration: float = 3600.0
+    injected: list[int] = field(default_factory=list)
+    finished: bool = False
+
+    def setup(self, client: PumpClient) -> None:
+        """Implant as the scenario says (the trainee starts from there)."""
+        init = self.scenario.initial
+        conc = runner.mcg_of(init, "concentration") or 1000.0
+        config = runner.pump_config(self.scenario)
+        program_params = init.get("program", {"mode": "stopped"}) | runner.patient_bolus_params(
+            init
+        )
+        program = runner.program_from(program_params, conc, config)
+        status = client.read_status()
+        if status.refill_in_progress:
+            client.refill_withdraw()
+            client.refill_fill(
+                float(init.get("fill_ml", 20.0)),
+                pumpsim.Mix.of(**{init.get("drug", "morphine"): conc}),
+                program,
+            )
+            if init.get("prime", True):
+                client.priming_bolus()
+        for action in self.scenario.timeline:
+            if action.kind == "fault" and action.index not in self.injected:
+                client.sim_inject_fault(runner.fault_json(action.params, action.at_s))
+                self.injected.append(action.index)
+        client.sim_set_speed(self.acceleration, False)
+
+    def due_faults(self, now_s: float) -> list[Action]:
+        return [
+            a
+            for a in self.scenario.timeline
+            if a.kind == "fault" and a.at_s <= now_s and a.index not in self.injected
+        ]
+
+    def inject(self, client: PumpClient, action: Action) -> None:
+        """A fault scheduled late (the scenario changed under way): it begins now, pump time."""
+        scripted = json.loads(runner.fault_json(action.params, action.at_s))
+        del scripted["onset_s"]
+        client.sim_inject_fault(json.dumps({**scripted, "in_s": 0}))
+        self.injected.append(action.index)
+
+    def over(self, now_s: float) -> bool:
+        return now_s >= self.scenario.duration_s
+
+    def debrief(self, client: PumpClient, refusals: Sequence[str] = ()) -> Debrief:
+        """Judge every expectation as the runner does, with its words: on what the pump logged
+        and delivered, the codes it refused the trainee's commands with (`refusals`: a trainee's
+        command is not tied to a timeline entry, so any refusal with the code counts), and the
+        transactions the pump acknowledged to this programmer, asked of the pump by id."""
+        records = client.read_log().records
+        details = [(r, json.loads(r.details_json)) for r in records]
+        alarms = [(str(d["alarm"]), r.at_s) for r, d in details if r.kind == "alarm_raised"]
+        acknowledged = [str(d["alarm"]) for r, d in details if r.kind == "alarm_acknowledged"]
+        verdicts = [
+            (r.at_s, str(d["verdict"]))
+            for r, d in details
+            if r.kind == "reservoir_withdrawn" and r.at_s > 0  # not the implant's first fill
+        ]
+        # Doses up to the scenario's end, however far the accelerated clock ran past it.
+        trend = client.read_trend(0.0, self.scenario.duration_s)
+        sc = self.scenario
+        # Training runs through the whole stack: firmware, link and client.
+        result = runner.ScenarioResult(sc.id, sc.path, sc.name, "stack", {}, sc.seed, False, [])
+        result.alarms = alarms
+        result.verdicts = verdicts
+        result.delivered_mcg = {d: float(v.sum()) for d, v in trend.delivered_mcg.items()}
+        result.rejections = {
+            int(e.params["timeline_index"]): list(refusals)
+            for e in sc.expectations
+            if e.kind == "rejected"
+        }
+        lost = [txn for txn in client.acknowledged if not client.request(m.TxnQuery(txn)).known]
+        extra: dict[str, Any] = {
+            "lost_transactions": len(lost),
+            "acknowledged": len(client.acknowledged),
+        }
+        lines = []
+        for e in self.scenario.expectations:
+            judged = runner.judge(e, result, self.scenario, extra)
+            lines.append((judged.passed, judged.message))
+        return Debrief(
+            lines,
+            [k for k, _ in alarms],
+            acknowledged,
+            [v for _, v in verdicts],
+            result.delivered_mcg,
+        )

@@ -1,0 +1,183 @@
+"""Running a scenario: on the model directly, or through firmware and client over a faulty link.
+
+Both drivers (`drivers`) offer the same verbs, so one scenario runs either way; the expectations
+are judged (`results.judge`) on the model's ground truth and on what the programmer saw (replies,
+rejections, verdicts).
+"""
+
+from __future__ import annotations
+
+import pumpsim
+from pumpsim import (
+    Mix,
+    Pump,
+)
+from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
+from pumpsim_scenarios.files.spec import Action, Scenario
+from pumpsim_scenarios.files.values import (
+    Rejected,
+    fault_from,
+    fault_json,
+    mcg_of,
+    patient_bolus_params,
+    program_from,
+    pump_config,
+)
+from pumpsim_scenarios.running import series
+from pumpsim_scenarios.running.drivers import ModelDriver, StackDriver
+from pumpsim_scenarios.running.results import ExpectationResult, ScenarioResult, judge
+
+__all__ = [
+    "ExpectationResult",
+    "ModelDriver",
+    "Rejected",
+    "ScenarioResult",
+    "StackDriver",
+    "fault_from",
+    "fault_json",
+    "judge",
+    "mcg_of",
+    "patient_bolus_params",
+    "program_from",
+    "pump_config",
+    "run",
+]
+
+
+def run(scenario: Scenario, mode: str | None = None) -> ScenarioResult:
+    """Run one scenario (in its own mode unless `mode` says otherwise)."""
+    mode = mode or scenario.mode
+    driver: ModelDriver | StackDriver = (
+        ModelDriver(scenario) if mode == "model" else StackDriver(scenario)
+    )
+    result = ScenarioResult(
+        scenario.id,
+        scenario.path,
+        scenario.name,
+        mode,
+        scenario.parameters,
+        scenario.seed,
+        False,
+        [],
+    )
+    alarm_log: list[tuple[str, float]] = []
+    try:
+        _setup(driver, scenario)
+        for action in scenario.timeline:
+            driver.advance(action.at_s)
+            alarm_log += _alarms_since(driver.pump, alarm_log)
+            try:
+                _act(driver, scenario, action, result)
+            except Rejected as r:
+                result.rejections[action.index] = r.codes
+        driver.advance(scenario.duration_s)
+        alarm_log += _alarms_since(driver.pump, alarm_log)
+        extra = driver.close()
+    except Exception as e:  # a broken scenario or runner: a failed result, not a crash
+        result.error = f"{type(e).__name__}: {e}"
+        result.passed = False
+        return result
+    pump = driver.pump
+    truth = pump.physical()
+    result.alarms = alarm_log
+    result.delivered_mcg = dict(truth.delivered_mcg)
+    status = pump.status()
+    result.final = {
+        "sim_days": round(pump.now_s / SECONDS_PER_DAY, 6),
+        "reservoir_ml": round(truth.reservoir_ml, 6),
+        "reservoir_expected_ml": round(status.reservoir_ml, 6),
+        "delivered_ml": round(truth.delivered_ml, 6),
+        "battery_mah": round(status.battery_mah, 6),
+        "program": type(status.program.basal).__name__,
+        **extra,
+    }
+    result.series = series.record(pump, scenario, scenario.duration_s)
+    result.moments = series.moments(scenario, alarm_log, result.verdicts)
+    result.expectations = [judge(e, result, scenario, extra) for e in scenario.expectations]
+    result.passed = all(e.passed for e in result.expectations)
+    return result
+
+
+def _alarms_since(pump: Pump, seen: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    known = set(seen)
+    out = []
+    for record in pump.log.of_kind(pumpsim.LogKind.ALARM_RAISED):
+        item = (str(record.details["alarm"]), record.at_s)
+        if item not in known:
+            out.append(item)
+            known.add(item)
+    return out
+
+
+def _setup(driver: ModelDriver | StackDriver, s: Scenario) -> None:
+    init = s.initial
+    if not init:
+        return
+    drug = init.get("drug", "morphine")
+    conc = mcg_of(init, "concentration") or 1000.0
+    config = pump_config(s)
+    program = program_from(
+        init.get("program", {"mode": "stopped"}) | patient_bolus_params(init), conc, config
+    )
+    driver.withdraw()
+    driver.fill(float(init.get("fill_ml", 20.0)), Mix.of(**{drug: conc}), program)
+    if init.get("prime", True):
+        driver.priming()
+
+
+def _concentration(driver: ModelDriver | StackDriver) -> float:
+    mix = driver.pump.status().mix
+    return mix.primary.mcg_per_ml if mix.primary else 1.0
+
+
+def _act(driver: ModelDriver | StackDriver, s: Scenario, a: Action, result: ScenarioResult) -> None:
+    p = a.params
+    kind = a.kind
+    config = pump_config(s)
+    if kind == "program":
+        override = bool(p.get("override_soft_limits", False))
+        driver.program(program_from(p, _concentration(driver), config), override)
+    elif kind == "bolus":
+        dose = mcg_of(p, "dose")
+        volume = (
+            float(p["volume_ml"]) if "volume_ml" in p else (dose or 0.0) / _concentration(driver)
+        )
+        driver.bolus(volume, float(p.get("duration_min", 60)) * SECONDS_PER_MINUTE)
+    elif kind == "priming":
+        driver.priming()
+    elif kind == "patient_bolus":
+        every = float(p.get("every_minutes", 0)) * SECONDS_PER_MINUTE
+        for k in range(int(p.get("count", 1))):
+            driver.advance(a.at_s + k * every)
+            driver.patient_bolus()
+    elif kind == "refill":
+        verdict, _withdrawn, _expected = driver.withdraw()
+        result.verdicts.append((a.at_s, verdict))
+        drug = p.get("drug")
+        mix = driver.pump.status().mix
+        if drug is not None:
+            conc = mcg_of(p, "concentration") or 1000.0
+            mix = Mix.of(**{drug: conc})
+        program = None
+        if "program" in p:
+            primary = mix.primary
+            program = program_from(p["program"], primary.mcg_per_ml if primary else 1.0, config)
+        override = bool(p.get("override_soft_limits", False))
+        driver.fill(float(p.get("fill_ml", config.reservoir_capacity_ml)), mix, program, override)
+    elif kind == "mri":
+        driver.mri_enter()
+        driver.advance(a.at_s + float(p.get("duration_hours", 1.0)) * SECONDS_PER_HOUR)
+        driver.mri_exit()
+    elif kind == "interrogate":
+        driver.interrogate()
+    elif kind == "acknowledge":
+        driver.acknowledge()
+    elif kind == "fault":
+        driver.fault(fault_from(p, a.at_s))
+    elif isinstance(driver, StackDriver):
+        if kind == "link_noise":
+            driver.link_noise(p)
+        elif kind == "link_loss":
+            driver.link_loss()
+        elif kind == "firmware_reset":
+            driver.firmware_reset()

@@ -1,0 +1,444 @@
+"""Swarm testing of the whole stack: random lives from a seed, crashes and a bad line, checked.
+
+In the spirit of FoundationDB's simulation testing and TigerBeetle's VOPR: each seed draws a life
+(commands from every role, valid and unsafe; line faults that come and go; the firmware's power
+cut at chosen points: right after a command is made durable, in the middle of a log download,
+during a handshake, at a random write) and runs it through the real firmware, link and client on
+virtual time. After every step the checker asks:
+
+- every acknowledged command is in the pump's memory, and no transaction was committed twice;
+- the pump equals a reference model fed each committed command once, in commit order, from what
+  the programmer sent (not from the firmware's own journal);
+- nothing unsafe was applied (the program in force passes the pump's own validation);
+- the firmware never raised (and never answered INTERNAL).
+
+The same seed gives the same life and the same bytes: `digest` hashes every byte on the line.
+A failing seed is reported with the command that reproduces it and the shortest prefix of its
+life that still fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from firmware_protocol.client.pump_client import ClientError, DeviceError
+from firmware_protocol.client.recovery import connect, deliver
+from firmware_protocol.device.store import NvStore
+from firmware_protocol.harness.simulated import SimulatedPump, simulated_pump
+from firmware_protocol.line.line_faults import LineFaults
+from firmware_protocol.line.virtual_time import PowerCut
+from firmware_protocol.wire import codec, convert
+from firmware_protocol.wire import messages as m
+from firmware_protocol.wire.frame import FrameDecoder
+from pumpsim import (
+    CatheterOcclusion,
+    Continuous,
+    Fault,
+    FlexibleSchedule,
+    MotorStall,
+    Pump,
+    PumpConfig,
+    Step,
+    TherapyProgram,
+)
+from pumpsim.domain.program import PatientBolusSettings
+from pumpsim.units import days, hours, minutes
+from pumpsim_scenarios.swarm.memory import PLANTED, TappedStore
+from pumpsim_scenarios.swarm.oracle import apply_request
+
+__all__ = ["PLANTED", "STEPS", "SeedResult", "job", "report", "run_seed", "shortest_failing"]
+
+STEPS = 40
+# Refusals that come before a request becomes a transaction (so the pump keeps no record of it).
+_NOT_TRANSACTIONS = {
+    m.WireError.ROLE_FORBIDDEN,
+    m.WireError.UNKNOWN_MESSAGE,
+    m.WireError.MALFORMED_MESSAGE,
+    m.WireError.TXN_REUSED,
+}
+Role = m.Role
+MIXES = ((("morphine", 10_000.0),), (("ziconotide", 25.0),), (("baclofen", 500.0),))
+
+
+# ------------------------------------------------------------------------------ one life
+
+
+@dataclass
+class SeedResult:
+    """What one life did and broke; `trace` is its steps in words, for a failure report."""
+
+    seed: int
+    steps: int
+    commands: int = 0
+    acknowledged: int = 0
+    crashes: int = 0
+    line_faults: int = 0
+    violations: list[str] = field(default_factory=list)
+    trace: list[str] = field(default_factory=list)
+    digest: str = ""
+
+
+class Life:
+    """One seed's life: a simulated pump on virtual time, its programmers, a saboteur that cuts
+    the power at armed moments, and the checker's reference pump."""
+
+    def __init__(self, seed: int, steps: int, plant: str | None) -> None:
+        self.rng = random.Random(seed)
+        self.result = SeedResult(seed, steps)
+        self.faults = (LineFaults(), LineFaults())
+        self.store = PLANTED[plant]() if plant else TappedStore()
+        self.config = PumpConfig(reservoir_capacity_ml=20.0)
+        self.sim: SimulatedPump = simulated_pump(
+            seed=seed, config=self.config, faults=self.faults, store=self.store
+        )
+        self.digest = hashlib.sha256()
+        assert self.sim.line is not None
+        self.sim.line.tap = self._tap
+        self.store.on_commit = self._on_commit
+        self.armed: str | None = None
+        self.writes_left = 0
+        self.reference = Pump(self.config)
+        self.sent: dict[int, Any] = {}  # txn -> request, as the programmer sent it
+        self.staged: dict[int, TherapyProgram] = {}
+        self.applied_txns: set[int] = set()
+        self.acknowledged: list[int] = []
+        self.seen_commits = 0
+        self.clients = {
+            role: self.sim.client(role, connect=False, reply_timeout_s=2.0) for role in Role
+        }
+
+    # ----------------------------------------------------------------- saboteur and taps
+
+    def _tap(self, side: int, data: bytes) -> None:
+        self.digest.update(bytes([side]) + len(data).to_bytes(4, "big") + data)
+        if side != 1 or self.armed is None:
+            return
+        if self.armed == "handshake":
+            for frame in FrameDecoder().feed(data):
+                if frame.msg_type == m.SPECS[m.Challenge].code:
+                    self._cut()
+        elif self.armed in ("bulk", "write"):
+            self.writes_left -= 1
+            if self.writes_left <= 0:
+                self._cut()
+
+    def _on_commit(self) -> None:
+        if self.armed == "commit":
+            self._cut()
+
+    def _cut(self) -> None:
+        self.armed = None
+        self.result.crashes += 1
+        raise PowerCut
+
+    # ------------------------------------------------------------------ the checker's model
+
+    def _catch_up_reference(self) -> None:
+        """Feed the reference every commit it has not seen, in commit order."""
+        committed = self.store.committed
+        while self.seen_commits < len(committed):
+            op, txn = committed[self.seen_commits]
+            self.seen_commits += 1
+            if txn is None:
+                if op == "interrogate":
+                    self.reference.interrogate()
+                continue
+            if txn in self.applied_txns:
+                self.violation(f"transaction {txn:016x} committed twice")
+                continue
+            self.applied_txns.add(txn)
+            request = self.sent.get(txn)
+            stored = NvStore.txn(self.store, txn)  # the memory itself, whatever the firmware
+            if request is None or stored is None:
+                self.violation(f"transaction {txn:016x} committed but never sent")
+                continue
+            error = None
+            if stored.response_type == m.SPECS[m.ErrorReply].code:
+                error = codec.decode(m.ErrorReply, stored.response).code
+            if error == m.WireError.STAGE_UNKNOWN:
+                continue  # the session that staged it was lost: nothing to apply
+            refused = apply_request(self.reference, request, self.staged)
+            if refused != (error is not None):
+                said = f"refused it ({error})" if error else "applied it"
+                self.violation(f"{type(request).__name__}: the pump {said}, the reference not")
+
+    def check(self) -> None:
+        self._catch_up_reference()
+        for txn in self.acknowledged:
+            if NvStore.txn(self.store, txn) is None:
+                self.violation(f"acknowledged transaction {txn:016x} is not in the pump's memory")
+        if self.sim.world is not None and self.sim.world.device is None:
+            return  # dead: judged once it is back
+        pump, ref = self.sim.pump, self.reference
+        if pump.validate(pump.program):
+            self.violation(f"an unsafe program is in force: {pump.program}")
+        a, b = pump.status(), ref.status()
+        pa, pb = pump.physical(), ref.physical()
+        pairs = {
+            "time": (a.at_s, b.at_s),
+            "reservoir": (a.reservoir_ml, b.reservoir_ml),
+            "true reservoir": (pa.reservoir_ml, pb.reservoir_ml),
+            "delivered": (pa.delivered_ml, pb.delivered_ml),
+            "battery": (a.battery_mah, b.battery_mah),
+        }
+        for name, (x, y) in pairs.items():
+            if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
+                self.violation(f"{name}: pump {x!r}, reference {y!r}")
+        for name in ("program", "mix", "mri", "motor", "refill_in_progress"):
+            if getattr(a, name) != getattr(b, name):
+                self.violation(f"{name}: pump {getattr(a, name)}, reference {getattr(b, name)}")
+        if [x.kind for x in a.alarms] != [x.kind for x in b.alarms]:
+            self.violation(f"alarms: pump {a.alarms}, reference {b.alarms}")
+
+    def violation(self, message: str) -> None:
+        entry = f"step {len(self.result.trace)}: {message}"
+        if len(self.result.violations) < 20 and entry not in self.result.violations:
+            self.result.violations.append(entry)
+
+    # ------------------------------------------------------------------ talking to the pump
+
+    def _revive_if_dead(self) -> None:
+        if self.sim.world is not None and self.sim.world.device is None:
+            self.sim.restart()
+
+    def request(self, role: Role, msg: Any) -> Any:
+        """Send until its outcome is known (`recovery.deliver`), powering the pump back up when
+        it is dead; the reply, the pump's refusal, or None if it never got through."""
+        txn = getattr(msg, "txn", None)
+        if txn is not None:
+            self.sent[txn] = msg
+            self.result.commands += 1
+        try:
+            reply = deliver(self.clients[role], msg, before_retry=self._revive_if_dead)
+        except DeviceError as e:
+            if e.code == m.WireError.INTERNAL:
+                self.violation(f"the firmware answered INTERNAL: {e}")
+            if e.code in _NOT_TRANSACTIONS:
+                return e  # refused before it became a transaction: nothing to keep
+            reply = e
+        if reply is not None and txn is not None:
+            self.acknowledged.append(txn)
+            self.result.acknowledged += 1
+        return reply
+
+    # ----------------------------------------------------------------------- the steps
+
+    def step(self) -> None:
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.12:
+            self.weather()
+        elif roll < 0.24:
+            self.arm()
+        elif roll < 0.40:
+            self.program()
+        elif roll < 0.52:
+            self.refill()
+        elif roll < 0.64:
+            self.patient()
+        elif roll < 0.74:
+            self.advance()
+        elif roll < 0.82:
+            self.bolus()
+        elif roll < 0.88:
+            self.mri()
+        elif roll < 0.94:
+            self.read_log()
+        else:
+            self.misc()
+
+    def note(self, text: str) -> None:
+        self.result.trace.append(text)
+
+    def weather(self) -> None:
+        out, inn = self.faults
+        if self.rng.random() < 0.3:
+            for f in (out, inn):
+                f.drop_frame_rate = f.bit_flip_rate = 0.0
+                f.duplicate_frame_rate = f.reorder_frame_rate = 0.0
+            self.note("the line clears")
+            return
+        for f in (out, inn):
+            f.drop_frame_rate = self.rng.choice([0.0, 0.05, 0.2])
+            f.bit_flip_rate = self.rng.choice([0.0, 1e-4, 1e-3])
+            f.duplicate_frame_rate = self.rng.choice([0.0, 0.1])
+            f.reorder_frame_rate = self.rng.choice([0.0, 0.1])
+        self.note(f"the line turns bad: {out}")
+
+    def arm(self) -> None:
+        kind = self.rng.choice(["commit", "bulk", "handshake", "write"])
+        self.armed = kind
+        self.writes_left = self.rng.randint(1, 6)
+        self.note(f"a power cut is armed ({kind})")
+        if kind == "handshake":
+            for client in self.clients.values():
+                client.close()
+
+    def _stage_and_confirm(self, program: TherapyProgram, override: bool) -> None:
+        review = self.request(Role.CLINICIAN, m.StageProgram(convert.program_to_spec(program)))
+        if not isinstance(review, m.ProgramReview) or not review.accepted:
+            return
+        self.staged[review.stage_id] = program
+        client = self.clients[Role.CLINICIAN]
+        self.request(Role.CLINICIAN, m.ConfirmProgram(client.new_txn(), review.stage_id, override))
+
+    def _random_program(self) -> TherapyProgram:
+        rng = self.rng
+        rate = rng.choice([0.048, 0.1, 0.25, 0.5, 1.5, 6.0])  # the last ones are unsafe doses
+        pb = None
+        if rng.random() < 0.5:
+            pb = PatientBolusSettings(0.02, minutes(10), hours(rng.choice([1, 3])), 4)
+        if rng.random() < 0.5:
+            steps = (Step(0.0, hours(8), rate / 2), Step(hours(8), hours(16), rate))
+            return TherapyProgram(FlexibleSchedule(steps), pb)
+        return TherapyProgram(Continuous(rate), pb)
+
+    def program(self) -> None:
+        program = self._random_program()
+        override = self.rng.random() < 0.5
+        self.note(f"program {program.basal} override={override}")
+        self._stage_and_confirm(program, override)
+
+    def refill(self) -> None:
+        client = self.clients[Role.CLINICIAN]
+        self.request(Role.CLINICIAN, m.RefillWithdraw(client.new_txn()))
+        mix = self.rng.choice(MIXES)
+        volume = self.rng.choice([5.0, 18.0, 20.0, 25.0])  # 25 mL does not fit a 20 mL pump
+        programs: tuple[m.ProgramSpec, ...] = ()
+        if self.rng.random() < 0.5:
+            programs = (convert.program_to_spec(self._random_program()),)
+        override = self.rng.random() < 0.5
+        self.note(f"refill {volume} mL of {mix}")
+        specs = tuple(m.DrugSpec(d, c) for d, c in mix)
+        fill = m.RefillFill(client.new_txn(), volume, specs, programs, None, override)
+        self.request(Role.CLINICIAN, fill)
+
+    def patient(self) -> None:
+        client = self.clients[Role.PATIENT]
+        self.note("the patient asks for a bolus")
+        self.request(Role.PATIENT, m.PatientBolusRequest(client.new_txn()))
+        if self.rng.random() < 0.2:
+            self.note("the patient's device tries a clinician bolus")
+            bolus = m.ClinicianBolus(client.new_txn(), 0.1, 3600.0)
+            reply = self.request(Role.PATIENT, bolus)
+            refused = isinstance(reply, DeviceError) and reply.code == m.WireError.ROLE_FORBIDDEN
+            if reply is not None and not refused:
+                self.violation(f"a patient device was not refused a clinician bolus: {reply}")
+
+    def advance(self) -> None:
+        seconds = self.rng.choice([minutes(30), hours(6), days(1), days(5)])
+        self.note(f"time passes: {seconds:g} s")
+        client = self.clients[Role.SIMULATOR]
+        self.request(Role.SIMULATOR, m.SimAdvance(client.new_txn(), seconds))
+
+    def bolus(self) -> None:
+        client = self.clients[Role.CLINICIAN]
+        volume = self.rng.choice([0.01, 0.1, 1.0, 50.0])
+        self.note(f"clinician bolus {volume} mL")
+        self.request(Role.CLINICIAN, m.ClinicianBolus(client.new_txn(), volume, hours(1)))
+
+    def mri(self) -> None:
+        client = self.clients[Role.CLINICIAN]
+        self.note("MRI")
+        self.request(Role.CLINICIAN, m.MriEnter(client.new_txn()))
+        self.request(Role.CLINICIAN, m.MriExit(client.new_txn()))
+
+    def read_log(self) -> None:
+        self.note("the log is downloaded")
+        client = self.clients[Role.CLINICIAN]
+        for _ in range(4):
+            if not client.connected and not connect(client, before_each=self._revive_if_dead):
+                continue
+            try:
+                client.read_log()
+                return
+            except ClientError:
+                self._revive_if_dead()
+
+    def misc(self) -> None:
+        client = self.clients[Role.SIMULATOR]
+        roll = self.rng.random()
+        if roll < 0.4:
+            faults: list[Fault] = [
+                CatheterOcclusion(0.0, 0.5),
+                MotorStall(0.0, hours(2)),
+                MotorStall(0.0, None),
+            ]
+            fault = self.rng.choice(faults)
+            self.note(f"fault {fault}")
+            text = convert.fault_to_json(fault)
+            self.request(Role.SIMULATOR, m.SimInjectFault(client.new_txn(), text))
+        elif roll < 0.7:
+            self.note("alarms acknowledged")
+            self.request(Role.SIMULATOR, m.AcknowledgeAlarms(client.new_txn(), ()))
+        else:
+            offset = self.rng.choice([-3600.0, 0.0, 7200.0])
+            self.note(f"clock set to {offset:+g} s")
+            self.request(Role.SIMULATOR, m.SetClock(client.new_txn(), offset))
+
+    def run(self) -> SeedResult:
+        self.note("implant")
+        client = self.clients[Role.CLINICIAN]
+        self.request(Role.CLINICIAN, m.RefillWithdraw(client.new_txn()))
+        spec = convert.program_to_spec(TherapyProgram(Continuous(0.1)))
+        mix = (m.DrugSpec("morphine", 10_000.0),)
+        self.request(
+            Role.CLINICIAN, m.RefillFill(client.new_txn(), 18.0, mix, (spec,), None, False)
+        )
+        self.check()
+        for _ in range(self.result.steps):
+            try:
+                self.step()
+            except Exception as e:  # the firmware (or a client) raised: never acceptable
+                self.violation(f"raised {type(e).__name__}: {e}")
+                break
+            self.check()
+        self._revive_if_dead()
+        self.check()
+        assert self.sim.line is not None
+        dropped, corrupted = self.sim.line.fault_stats()
+        self.result.line_faults = dropped + corrupted
+        self.result.digest = self.digest.hexdigest()
+        return self.result
+
+
+def run_seed(seed: int, steps: int = STEPS, plant: str | None = None) -> SeedResult:
+    return Life(seed, steps, plant).run()
+
+
+def shortest_failing(seed: int, steps: int, plant: str | None = None) -> SeedResult:
+    """The shortest prefix of a failing life that still fails (lives are prefixes of each other)."""
+    low, high = 0, steps
+    failing = run_seed(seed, steps, plant)
+    while low < high:
+        middle = (low + high) // 2
+        attempt = run_seed(seed, middle, plant)
+        if attempt.violations:
+            high, failing = middle, attempt
+        else:
+            low = middle + 1
+    return failing
+
+
+def job(item: tuple[int, int, str | None]) -> SeedResult:
+    """One seed, as a picklable job for `spread`."""
+    return run_seed(*item)
+
+
+def report(results: list[SeedResult], steps: int) -> dict[str, Any]:
+    digest = hashlib.sha256("".join(r.digest for r in results).encode()).hexdigest()
+    return {
+        "seeds": len(results),
+        "first_seed": results[0].seed if results else None,
+        "steps_per_seed": steps,
+        "commands": sum(r.commands for r in results),
+        "acknowledged": sum(r.acknowledged for r in results),
+        "crashes": sum(r.crashes for r in results),
+        "line_faults": sum(r.line_faults for r in results),
+        "violations": [{"seed": r.seed, "messages": r.violations} for r in results if r.violations],
+        "digest": digest,
+    }

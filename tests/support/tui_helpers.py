@@ -1,0 +1,85 @@
+"""Builders for programmer UI tests: the real app against an embedded simulated pump."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
+
+from firmware_protocol.harness.simulated import simulated_pump
+from firmware_protocol.wire.messages import Role
+from programmer_tui.app import ProgrammerApp
+from programmer_tui.backend import Backend
+
+
+def demo_app(tmp_path: Path, *, role: Role = Role.SIMULATOR, seed: int = 7) -> ProgrammerApp:
+    """The app as `pump-programmer --demo` starts it, but its pump on virtual time, paused."""
+    pump = simulated_pump(seed=seed, paused=True)
+    backend = Backend(pump.client(role, connect=False, reply_timeout_s=10.0))
+    return ProgrammerApp(backend, embedded=pump, demo_setup=True, poll_s=0.25, export_dir=tmp_path)
+
+
+async def _workers_done(app: App[Any]) -> None:
+    # An exclusive status poll may be cancelled by a newer one: that is not a failure.
+    with contextlib.suppress(WorkerCancelled):
+        await app.workers.wait_for_complete()
+
+
+async def settle(pilot: Pilot[None], app: ProgrammerApp, rounds: int = 2) -> None:
+    """Let workers finish and the screen catch up."""
+    for _ in range(rounds):
+        await _workers_done(app)
+        await pilot.pause()  # until the screen has processed its messages and the CPU is idle
+
+
+async def until(
+    pilot: Pilot[None], app: App[Any], check: Callable[[], bool], timeout: float = 15.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await _workers_done(app)
+        await pilot.pause(0.02)
+
+
+async def ready(pilot: Pilot[None], app: ProgrammerApp) -> None:
+    """Connected, demo pump implanted, and its priming bolus over (the clock is paused)."""
+    await until(pilot, app, lambda: app.status is not None)
+    backend = app.backend
+    assert backend is not None
+    if app.role == "simulator":
+        await backend.call(backend.sync.sim_advance, 3600.0)
+        app.action_interrogate()
+        await until(pilot, app, lambda: app.status is not None and not app.status.bolus_kind)
+
+
+async def open_review(
+    pilot: Pilot[None], app: ProgrammerApp, tab_key: str, values: dict[str, str], button: str
+) -> None:
+    """Go to a tab, fill its fields (selector: value), press its review button, await the review."""
+    from programmer_tui.screens.review import ReviewScreen
+
+    await pilot.press(tab_key)
+    await settle(pilot, app)
+    for selector, value in values.items():
+        app.query_one(selector).value = value  # type: ignore[attr-defined]
+    await settle(pilot, app)
+    await pilot.click(button)
+    await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+
+
+async def click_button(pilot: Pilot[None], app: App[Any], selector: str) -> None:
+    """Click a button as a person would: not again while it still shows the last press (a
+    Textual button ignores a press for the 0.2 s it shows the previous one)."""
+    from textual.widgets import Button
+
+    button = app.screen.query_one(selector, Button)
+    await until(pilot, app, lambda: not button.has_class("-active"))
+    await pilot.click(selector)
