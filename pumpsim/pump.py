@@ -253,9 +253,14 @@ class Pump:
 
     @classmethod
     def restore(cls, data: bytes) -> Pump:
-        core = snapshot.loads(data)
-        if not isinstance(core, Core):
-            raise SnapshotError("the snapshot does not hold a pump")
+        """The pump a snapshot holds, or `SnapshotError` (`SnapshotOutdatedError` for 0.1's
+        format); bytes from anywhere can do no more than that."""
         pump = cls.__new__(cls)
-        pump._c = core
+        pump._c = snapshot.loads(data)
+        try:  # a crafted body that passes its checksum still has to make a pump that works
+            views.status(pump._c)
+            views.physical(pump._c)
+            views.projections(pump._c)
+        except Exception as e:
+            raise SnapshotError(f"the snapshot's state is inconsistent: {e!r}") from None
         return pump

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from firmware_protocol.session.private_files import private_dir
 from firmware_protocol.session.security import PumpKeys, new_pump_keys
 from firmware_protocol.wire.messages import Role
 
@@ -20,7 +21,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     directory: Path = args.keys
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     pump_file = directory / "pump.keys"
     keys = PumpKeys.load(pump_file) if pump_file.exists() else new_pump_keys()
     keys, device = keys.pair(args.device_id, Role(args.role))

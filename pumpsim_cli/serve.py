@@ -28,6 +28,7 @@ from firmware_protocol.line.transport import (
     open_port,
     open_pty,
 )
+from firmware_protocol.session.private_files import SharedFileError, check_private
 from firmware_protocol.session.security import PumpKeys, provision
 from firmware_protocol.wire import codec
 from firmware_protocol.wire import messages as m
@@ -54,6 +55,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--variant", choices=[v.value for v in PumpVariant], default="peristaltic")
     p.add_argument("--reservoir-ml", type=float, choices=[20.0, 40.0], default=40.0)
     p.add_argument("--record", type=Path, help="record the traffic (see pumpsim decode)")
+    p.add_argument(
+        "--allow-shared-files",
+        action="store_true",
+        help="start even if others can read the key or state files (refused by default)",
+    )
     p.add_argument("--log-level", choices=logs.LEVELS, default="info", help="default: info")
     p.add_argument("--log-json", action="store_true", help="log JSON lines instead of text")
     p.add_argument(
@@ -115,6 +121,13 @@ def line_faults(args: argparse.Namespace) -> tuple[LineFaults, LineFaults] | Non
         "delay_s": args.line_latency_s,
     }
     return LineFaults(**common, drop_every_nth=every), LineFaults(**common)
+
+
+def _private_paths(keys: Path, state: Path) -> list[Path]:
+    """Every file the pump keeps its secrets or its therapy in, and their folders."""
+    suffixes = ("", "-wal", "-shm")
+    files = [*sorted(keys.glob("*.key")), keys / "pump.keys"]
+    return [keys, *files, state.parent, *(state.with_name(state.name + s) for s in suffixes)]
 
 
 def ensure_keys(directory: Path) -> PumpKeys:
@@ -182,11 +195,17 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    logs.configure(args.log_level, args.log_json)
     # A port that cannot be opened is a mistake to report before any key is paired.
     url_port = open_port(args.url, args.baud) if args.url else None
     keys = ensure_keys(args.keys)
     state = args.state or args.keys / "pump.sqlite"
+    if not args.allow_shared_files:
+        try:
+            check_private(*_private_paths(args.keys, state))
+        except SharedFileError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    logs.configure(args.log_level, args.log_json)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 

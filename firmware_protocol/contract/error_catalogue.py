@@ -67,6 +67,8 @@ MODEL_WHEN: dict[ErrorCode, str] = {
     ErrorCode.SOFT_LIMIT_OVERRIDE_REQUIRED: "ConfirmProgram or RefillFill would cross a soft "
     "limit without override_soft_limits; the violations list carries the warnings' codes",
     ErrorCode.SNAPSHOT_INVALID: "never on the wire: a stored pump snapshot that fails to load",
+    ErrorCode.SNAPSHOT_FORMAT_OUTDATED: "never on the wire: a stored snapshot in a format this "
+    "pumpsim no longer reads (0.1's pickles); the firmware starts as after a memory reset",
 }
 
 VIOLATION_WHEN: dict[ViolationCode, str] = {

@@ -4,20 +4,29 @@ The model is deterministic, so a pump is its configuration plus every command it
 its simulated time. The store keeps a snapshot of the whole pump now and then (`pumpsim`'s exact
 snapshots) and the journal since it: power-up restores the snapshot and applies only the entries
 after it, so a restart costs the same after a week or after years of commands.
+
+A snapshot that cannot be read (corrupt, crafted, or in 0.1's pickle format, which is refused
+unread) is not guessed around: the pump comes up as a device does after losing its memory,
+stopped, with its memory-error alarm latched and the reset in its event log, and the journal after
+that snapshot is left unapplied (it continues a state nobody can read). Nothing is forgotten
+silently: the alarm tells the clinician to interrogate and reprogram.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from typing import Any
 
 import pumpsim
 from firmware_protocol.device import dispatch
-from firmware_protocol.device.store import NvStore
+from firmware_protocol.device.store import NvStore, StoredSnapshot
 from firmware_protocol.wire import codec, convert
 from firmware_protocol.wire import messages as m
-from pumpsim import Pump, PumpConfig, TherapyProgram
+from pumpsim import MemoryReset, Pump, PumpConfig, SnapshotError, TherapyProgram
+
+log = logging.getLogger("pumpsim.firmware")
 
 
 def config_to_json(config: PumpConfig) -> str:
@@ -60,6 +69,10 @@ def apply_journal_entry(pump: Pump, op: str, args: dict[str, Any]) -> None:
     if op == "interrogate":
         pump.interrogate()
         return
+    if op == "memory_reset":
+        pump.inject(MemoryReset(onset_s=pump.now_s))
+        pump.advance(pump.now_s)
+        return
     if op != "request":
         raise ValueError(
             f"journal entry {op!r} was written by an older pumpsim (before commands were "
@@ -77,9 +90,30 @@ def restore_pump(store: NvStore, config: PumpConfig) -> tuple[Pump, int]:
     if saved is None:
         pump, after = Pump(config), 0
     else:
-        pump, after = Pump.restore(saved.data), saved.journal_id
+        try:
+            pump, after = Pump.restore(saved.data), saved.journal_id
+        except SnapshotError as e:
+            return _memory_lost(store, config, saved, e), 0
     entries = store.journal(after=after)
     for entry in entries:
         pump.advance(max(pump.now_s, entry.sim_s))
         apply_journal_entry(pump, entry.op, entry.args)
     return pump, len(entries)
+
+
+def _memory_lost(
+    store: NvStore, config: PumpConfig, saved: StoredSnapshot, error: SnapshotError
+) -> Pump:
+    """The pump after a power-up whose stored state cannot be read: reset to its safe state, and
+    that state stored at once over the unreadable one, so what follows is kept on top of it."""
+    log.error(
+        "the stored pump state cannot be read (%s: %s); the pump starts as after a memory "
+        "reset, stopped, with its memory-error alarm raised",
+        error.code,
+        error.message,
+    )
+    pump = Pump(config)
+    pump.advance(saved.sim_s)
+    apply_journal_entry(pump, "memory_reset", {})
+    store.commit(sim_s=pump.now_s, op="memory_reset", args={}, snapshot=pump.snapshot())
+    return pump

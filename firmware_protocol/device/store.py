@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from firmware_protocol.device.clock import ClockAnchor
+from firmware_protocol.session.private_files import create_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -88,6 +89,8 @@ def _empty_memory() -> sqlite3.Connection:
 class NvStore:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
+        if self.path != ":memory:":
+            create_private(Path(self.path))  # 0600 in a 0700 folder: the journal files follow
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         if self.path == ":memory:":
             # A simulated pump's memory, often one per scenario: copying an empty memory with the

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from firmware_protocol.session.private_files import open_private_for_write, private_dir
 from firmware_protocol.wire.frame import HEADER, MAX_PAYLOAD, SECURE, Frame
 from firmware_protocol.wire.messages import Role
 
@@ -128,7 +129,7 @@ def provision(
     pump_id: str | None = None,
 ) -> tuple[Path, dict[Role, Path]]:
     """The pairing step: a pump key file and one device key file per role, in `directory`."""
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     keys = new_pump_keys(pump_id)
     device_files: dict[Role, Path] = {}
     for role in roles:
@@ -142,8 +143,7 @@ def provision(
 
 
 def _write_private(path: Path, data: object) -> None:
-    path = Path(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private_for_write(Path(path))
     with os.fdopen(fd, "w") as f:
         json.dump(data, f, indent=2)
 

@@ -23,6 +23,8 @@ class _Segment:
 
 
 class FluidPath:
+    __slots__ = ("_segments", "volume_ml")
+
     def __init__(self, volume_ml: float, initial: Conc = ()) -> None:
         self.volume_ml = volume_ml
         # Front (index 0) is at the catheter tip.

@@ -57,6 +57,8 @@ class Drug:
 class DrugLibrary(Mapping[str, Drug]):
     """An ordered, immutable set of drugs; the order fixes each drug's column in trends."""
 
+    __slots__ = ("_drugs", "_index")
+
     def __init__(self, drugs: Iterable[Drug]) -> None:
         self._drugs: dict[str, Drug] = {}
         for drug in drugs:

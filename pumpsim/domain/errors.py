@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     FAULT_REJECTED = "FAULT_REJECTED"
     SOFT_LIMIT_OVERRIDE_REQUIRED = "SOFT_LIMIT_OVERRIDE_REQUIRED"
     SNAPSHOT_INVALID = "SNAPSHOT_INVALID"
+    SNAPSHOT_FORMAT_OUTDATED = "SNAPSHOT_FORMAT_OUTDATED"
 
 
 class PumpError(Exception):
@@ -96,3 +97,9 @@ class SnapshotError(PumpError, ValueError):
     """Bytes that are not a snapshot this version of pumpsim can restore."""
 
     code = ErrorCode.SNAPSHOT_INVALID
+
+
+class SnapshotOutdatedError(SnapshotError):
+    """A snapshot in a format this pumpsim no longer reads (0.1's pickles): refused, not read."""
+
+    code = ErrorCode.SNAPSHOT_FORMAT_OUTDATED

@@ -7,14 +7,14 @@ learn from the first index it gets back whether it missed some.
 
 from __future__ import annotations
 
-import io
-import pickle
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import chain, islice
 from typing import Any
+
+from pumpsim import data_codec
 
 Detail = str | int | float | bool | None
 
@@ -54,20 +54,14 @@ class LogRecord:
 _Row = tuple[int, float, LogKind, dict[str, Detail]]
 
 
-class _PlainUnpickler(pickle.Unpickler):
-    """Reads back only builtins (tuples, dicts, strings, numbers): a frozen log has nothing else."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"a frozen log may not hold {module}.{name}")
-
-
 class EventLog:
     """Records are kept as plain tuples and become `LogRecord`s when read: the model appends far
     more often than anyone reads.
 
-    A restored log stays frozen (pickled bytes) until something reads its records, the way a
-    device leaves its log in flash until a programmer downloads it: a restart after years of
-    commands does not pay for 4096 records nobody asked for. Appends go on meanwhile."""
+    A restored log stays frozen (plain values as bytes, `data_codec`) until something reads its
+    records, the way a device leaves its log in flash until a programmer downloads it: a restart
+    after years of commands does not pay for 4096 records nobody asked for. Appends go on
+    meanwhile."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
@@ -88,7 +82,7 @@ class EventLog:
             "capacity": self.capacity,
             "next_index": self._next_index,
             "overflow_count": self.overflow_count,
-            "records": pickle.dumps(plain, protocol=5),
+            "records": data_codec.encode(plain),
             "count": len(plain),
             "first": plain[0][0] if plain else self._next_index,
         }
@@ -106,7 +100,7 @@ class EventLog:
         if self._frozen is None:
             return
         kinds: dict[object, Any] = LogKind._value2member_map_
-        rows = _PlainUnpickler(io.BytesIO(self._frozen)).load()
+        rows = data_codec.decode(self._frozen)
         skip = len(rows) - self._frozen_count  # dropped from the front since it froze
         older: Iterator[_Row] = ((i, t, kinds[k], d) for i, t, k, d in rows[skip:])
         self._records = deque(chain(older, self._records), maxlen=self.capacity)

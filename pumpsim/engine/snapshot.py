@@ -1,66 +1,161 @@
-"""A pump's whole state as versioned bytes, and back, exactly.
+"""A pump's whole state as versioned bytes, and back, exactly, holding values and nothing else.
 
 Why: a firmware restart should not replay years of commands, and a test should be able to stop a
-life anywhere and go on from a copy. Every component is plain Python data, so the state is
-pickled whole (floats bit for bit, shared objects shared) behind a magic and a format version, and
-read back by an unpickler that will only build pumpsim's own types and a few containers: bytes
-from elsewhere can fail to load, but cannot call a function.
+life anywhere and go on from a copy. The state is written by `pumpsim.data_codec` against the
+table of types below (floats bit for bit, shared objects shared), behind a magic, a format version
+and a CRC of the body. Reading builds pumpsim's types from that table by code: the bytes name no
+class and no function, so a snapshot from elsewhere can fail to load but can run nothing.
+
+Format 1 (0.1) was a pickle; it is refused with SNAPSHOT_FORMAT_OUTDATED, never read.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
+import zlib
 from typing import Any
 
-from pumpsim.domain.errors import SnapshotError
+from pumpsim import data_codec
+from pumpsim.components.alarm_state import AlarmState
+from pumpsim.components.battery import Battery
+from pumpsim.components.boluses import Boluses
+from pumpsim.components.fault_state import DriftLevel, FaultState, OcclusionLevel, Onset, StallEnd
+from pumpsim.components.fluid_path import FluidPath, _Segment
+from pumpsim.components.ledger import Ledger
+from pumpsim.components.motor import Motor
+from pumpsim.components.reservoir import Reservoir
+from pumpsim.components.therapy import Therapy
+from pumpsim.components.trend import TrendRecorder
+from pumpsim.domain.alarms import Alarm, AlarmKind, Severity
+from pumpsim.domain.config import BatteryConfig, PumpConfig, PumpVariant
+from pumpsim.domain.drugs import Drug, DrugConcentration, DrugLibrary, MassUnit, Mix, SoftLimits
+from pumpsim.domain.errors import SnapshotError, SnapshotOutdatedError
+from pumpsim.domain.eventlog import EventLog, LogKind
+from pumpsim.domain.faults import (
+    CatheterDislodgement,
+    CatheterOcclusion,
+    LowBatteryReset,
+    MemoryReset,
+    MotorStall,
+    OverInfusionDrift,
+    PocketFill,
+    PrematureEri,
+    TipGranuloma,
+)
+from pumpsim.domain.program import (
+    BolusKind,
+    Continuous,
+    FlexibleSchedule,
+    PatientBolusSettings,
+    SchedulePeriod,
+    Step,
+    Stopped,
+    TherapyProgram,
+)
+from pumpsim.domain.refill import BridgeOffer, RefillVerdict
+from pumpsim.domain.status import ActiveBolus, MotorState, MriPhase, PatientBolusOutcome
+from pumpsim.engine.core import Core
+from pumpsim.rules.basal import BasalCurve
 
 MAGIC = b"PUMPSNAP"
-FORMAT_VERSION = 1
-_HEADER = len(MAGIC) + 2
+FORMAT_VERSION = 2
+_HEADER = len(MAGIC) + 2 + 4  # magic, version, CRC-32 of the body
 
-_ALLOWED_BUILTINS = {
-    ("builtins", "set"),
-    ("builtins", "frozenset"),
-    ("builtins", "float"),
-    ("builtins", "getattr"),
-    ("collections", "deque"),
-    ("array", "_array_reconstructor"),
-    ("array", "array"),
-    ("copyreg", "_reconstructor"),
-    ("copyreg", "__newobj__"),
-    ("builtins", "object"),
-}
+# The schema: every type a pump's state may hold, by place. Append only; a type whose fields
+# change makes a new FORMAT_VERSION.
+TYPES = data_codec.TypeTable(
+    (
+        Core,
+        AlarmState,
+        Battery,
+        Boluses,
+        FaultState,
+        Onset,
+        OcclusionLevel,
+        DriftLevel,
+        StallEnd,
+        FluidPath,
+        _Segment,
+        Ledger,
+        Motor,
+        Reservoir,
+        Therapy,
+        TrendRecorder,
+        BasalCurve,
+        EventLog,
+        Alarm,
+        BatteryConfig,
+        PumpConfig,
+        Drug,
+        DrugConcentration,
+        DrugLibrary,
+        Mix,
+        SoftLimits,
+        CatheterDislodgement,
+        CatheterOcclusion,
+        LowBatteryReset,
+        MemoryReset,
+        MotorStall,
+        OverInfusionDrift,
+        PocketFill,
+        PrematureEri,
+        TipGranuloma,
+        Continuous,
+        FlexibleSchedule,
+        PatientBolusSettings,
+        Step,
+        Stopped,
+        TherapyProgram,
+        BridgeOffer,
+        ActiveBolus,
+        # enumerations
+        AlarmKind,
+        Severity,
+        PumpVariant,
+        MassUnit,
+        LogKind,
+        BolusKind,
+        SchedulePeriod,
+        RefillVerdict,
+        MriPhase,
+        PatientBolusOutcome,
+        MotorState,
+    )
+)
 
 
-class _PumpsimUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED_BUILTINS:
-            return super().find_class(module, name)
-        if module.startswith("pumpsim.") and not name.startswith("__"):
-            found = super().find_class(module, name)
-            if isinstance(found, type):  # pumpsim's own types only, never a function
-                return found
-        raise SnapshotError(f"a snapshot may not hold {module}.{name}")
-
-
-def dumps(state: object) -> bytes:
+def dumps(core: Core) -> bytes:
     """Not compressed: a restart waits on loading it, and the trend's floats hardly shrink."""
-    return MAGIC + FORMAT_VERSION.to_bytes(2, "big") + pickle.dumps(state, protocol=5)
+    try:
+        body = data_codec.encode(core, TYPES)
+    except data_codec.CodecError as e:  # a type or field the table lacks: a bug, said plainly
+        raise SnapshotError(f"cannot write this state: {e}") from None
+    header = MAGIC + FORMAT_VERSION.to_bytes(2, "big") + zlib.crc32(body).to_bytes(4, "big")
+    return header + body
 
 
-def loads(data: bytes) -> Any:
+def loads(data: Any) -> Core:
+    """The state `dumps` wrote; `SnapshotError` for anything else, before anything is built
+    from bytes that fail their check."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise SnapshotError(f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
-    if len(data) < _HEADER or not data.startswith(MAGIC):
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 2:
         raise SnapshotError("not a pumpsim snapshot")
-    version = int.from_bytes(data[len(MAGIC) : _HEADER], "big")
-    if version != FORMAT_VERSION:
+    version = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 2], "big")
+    if version < FORMAT_VERSION:
+        raise SnapshotOutdatedError(
+            f"snapshot format {version} (pumpsim 0.1, a pickle) is no longer read; "
+            f"this pumpsim reads format {FORMAT_VERSION}"
+        )
+    if version != FORMAT_VERSION or len(data) < _HEADER:
         raise SnapshotError(f"snapshot format {version}; this pumpsim reads {FORMAT_VERSION}")
+    body = data[_HEADER:]
+    if zlib.crc32(body) != int.from_bytes(data[len(MAGIC) + 2 : _HEADER], "big"):
+        raise SnapshotError("corrupt snapshot: its checksum does not match")
     try:
-        return _PumpsimUnpickler(io.BytesIO(data[_HEADER:])).load()
-    except SnapshotError:
-        raise
-    except Exception as e:  # any corruption: say so with the code, never half-restore
-        raise SnapshotError(f"corrupt snapshot: {type(e).__name__}: {e}") from None
+        core = data_codec.decode(body, TYPES)
+    except data_codec.CodecError as e:
+        raise SnapshotError(f"corrupt snapshot: {e}") from None
+    if type(core) is not Core:
+        raise SnapshotError("the snapshot does not hold a pump")
+    return core

@@ -24,12 +24,10 @@ PURE_ALLOWED = {
     "dataclasses",
     "enum",
     "heapq",
-    # in-memory only: a snapshot is bytes built with these, never a file
-    "io",
     "itertools",
     "math",
     "numpy",
-    "pickle",
+    "struct",
     "pumpsim",
     "typing",
     "zlib",
