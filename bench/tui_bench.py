@@ -1,7 +1,9 @@
 """Benchmark of the programmer UI: startup and keypress-to-repaint, in demo mode, headless.
 
-startup_s: from creating the embedded pump to the dashboard showing interrogated data; import_s:
-a fresh interpreter importing the app (so a launch from the shell takes about their sum).
+startup_s: from creating the embedded pump to the dashboard showing interrogated data, each app in
+a fresh interpreter after its imports (a first app in a process pays for Textual's caches, which a
+second would find warm), median of five; import_s and baseline_import_s: a fresh interpreter
+importing each app (so a launch from the shell takes about the sum).
 key_to_paint_ms: median over 200 tab switches (F3/F2) of the time from posting the key event to the
 first screen update written after the app acted on it (Textual's headless driver; a real terminal
 adds its own drawing time). Measured by wrapping the app's display call, because the test pilot's
@@ -53,8 +55,10 @@ async def _key_to_paint(app: Any, pilot: Any, show_tab: Any) -> list[float]:
         painted.append(time.perf_counter())
         display(screen, renderable)
 
-    def timed_show_tab(tab: str) -> None:
-        show_tab(tab)
+    async def timed_show_tab(tab: str) -> None:
+        shown = show_tab(tab)
+        if asyncio.iscoroutine(shown):  # the programmer's waits for its panes to be built
+            await shown
         acted.append(time.perf_counter())
 
     app._display = timed_display
@@ -80,7 +84,7 @@ def _summary(prefix: str, startup_s: float, timings: list[float]) -> dict[str, f
     }
 
 
-async def measure() -> dict[str, float]:
+async def measure(presses: bool = True) -> dict[str, float]:
     started = time.perf_counter()
     pump = simulated_pump(seed=None, realtime=True, paused=False, acceleration=3600.0)
     backend = Backend(pump.client(Role.SIMULATOR, connect=False, reply_timeout_s=10.0))
@@ -90,6 +94,8 @@ async def measure() -> dict[str, float]:
         while app.status is None or app.status.pump_id not in str(identity.render()):
             await asyncio.sleep(0.001)
         startup_s = time.perf_counter() - started
+        if not presses:
+            return {"startup_s": startup_s}
         timings = await _key_to_paint(app, pilot, app.action_show_tab)
     return {**_summary("", startup_s, timings), "presses": PRESSES}
 
@@ -117,7 +123,7 @@ class BareApp(App[None]):
         self.query_one(TabbedContent).active = tab
 
 
-async def measure_baseline() -> dict[str, float]:
+async def measure_baseline(presses: bool = True) -> dict[str, float]:
     started = time.perf_counter()
     app = BareApp()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -125,24 +131,45 @@ async def measure_baseline() -> dict[str, float]:
             await asyncio.sleep(0.001)
         await pilot.pause(0)
         startup_s = time.perf_counter() - started
+        if not presses:
+            return {"baseline_startup_s": startup_s}
         timings = await _key_to_paint(app, pilot, app.action_show_tab)
     return _summary("baseline_", startup_s, timings)
 
 
-def import_seconds() -> float:
-    code = (
-        "import time; t = time.perf_counter(); import programmer_tui.app; "
-        "print(time.perf_counter() - t)"
-    )
+def import_seconds(module: str) -> float:
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return round(float(out.stdout), 3)
 
 
+def cold_startup_s(which: str) -> float:
+    """Median over five fresh interpreters of one app's start-up (imports done first)."""
+    runs = []
+    for _ in range(5):
+        out = subprocess.run(
+            [sys.executable, __file__, "--startup-only", which],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(float(out.stdout.strip().splitlines()[-1]))
+    return round(statistics.median(runs), 3)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--startup-only"]:
+        app = sys.argv[2] == "app"
+        measured = asyncio.run(measure(False) if app else measure_baseline(False))
+        print(measured["startup_s" if app else "baseline_startup_s"])
+        return
     result = asyncio.run(measure())
     result.update(asyncio.run(measure_baseline()))
-    result["import_s"] = import_seconds()
-    for name in ("key_to_paint_ms", "key_to_paint_p95_ms", "startup_s"):
+    result["startup_s"] = cold_startup_s("app")
+    result["baseline_startup_s"] = cold_startup_s("baseline")
+    result["import_s"] = import_seconds("programmer_tui.app")
+    result["baseline_import_s"] = import_seconds("textual.app, textual.widgets")
+    for name in ("key_to_paint_ms", "key_to_paint_p95_ms", "startup_s", "import_s"):
         result[f"{name.removesuffix('_ms').removesuffix('_s')}_over_baseline"] = round(
             result[name] / result[f"baseline_{name}"], 2
         )

@@ -9,8 +9,10 @@ after reconnecting, never sent twice. Keys are read one at a time (`keys`).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
+import importlib
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
@@ -36,20 +38,8 @@ from programmer_tui.backend import Backend
 from programmer_tui.checks import PumpRules
 from programmer_tui.demo import set_up_demo_pump
 from programmer_tui.keys import OneKeyAtATimeApp
-from programmer_tui.panes.bolus import BolusPane
-from programmer_tui.panes.clock import ClockPane
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
-from programmer_tui.panes.dashboard import DashboardPane
-from programmer_tui.panes.eventlog import EventLogPane
-from programmer_tui.panes.mri import MriPane
-from programmer_tui.panes.patient import PatientPane
-from programmer_tui.panes.program import ProgramPane
-from programmer_tui.panes.refill import RefillPane
-from programmer_tui.panes.simulator import SimulatorPane
-from programmer_tui.panes.telemetry import TelemetryPane
 from programmer_tui.screens.connect import ConnectRequest, ConnectScreen, describe_open_error
-from programmer_tui.screens.debrief import DebriefScreen
-from programmer_tui.screens.help import HelpScreen
 from programmer_tui.training import Debrief, ScenarioPlayer, inject_due_faults
 from programmer_tui.widgets.footer import CoalescingFooter
 
@@ -127,6 +117,9 @@ class ProgrammerApp(OneKeyAtATimeApp):
         self._banner_shown: tuple[str, bool, bool] | None = None
         self.rules = PumpRules()  # replaced by the connected pump's own on connecting
         self.view = PumpView()
+        self.all_panes_built = asyncio.Event()  # the tabs past the first screen have their panes
+        self._building = False
+        self._patient_tabs = False  # the tab bar starts as a clinic's
 
     # ------------------------------------------------------------------ layout
 
@@ -136,7 +129,8 @@ class ProgrammerApp(OneKeyAtATimeApp):
         with TabbedContent(id="tabs"):
             for tab, title in (*TABS, ("patient", "My pump")):
                 with TabPane(title, id=tab):
-                    yield PANES[tab](self)
+                    if tab in FIRST_SHOWN:
+                        yield build_pane(self, tab)
         yield CoalescingFooter()
 
     def on_mount(self) -> None:
@@ -149,6 +143,8 @@ class ProgrammerApp(OneKeyAtATimeApp):
             for pane in tab.children
             if isinstance(pane, Pane)
         }
+        # Once the first status is on screen (or in a second, connected or not: keys wait for it).
+        self.set_timer(1.0, self._build_the_other_panes)
         self.tabs.hide_tab("simulator")
         self.tabs.hide_tab("patient")
         if self.backend is not None:
@@ -156,6 +152,27 @@ class ProgrammerApp(OneKeyAtATimeApp):
         else:
             self.push_screen(ConnectScreen(self.connect_defaults), self._on_connect_request)
         self.set_interval(self.poll_s, self.poll_status)
+
+    async def _build_the_other_panes(self) -> None:
+        """The tabs not on the first screen get their panes once that screen is up, all in one
+        go: start-up pays for what it shows (230-odd widgets in ten forms cost four times a
+        bare app's start), and a tab is ready long before a person can reach it."""
+        if self._building:
+            return
+        self._building = True
+        built: list[tuple[TabPane, Widget]] = []
+        for tab, _ in TABS:
+            if tab not in self.panes:
+                pane = build_pane(self, tab)
+                assert isinstance(pane, Pane)
+                self.panes[tab] = pane
+                built.append((self.query_one(f"#{tab}", TabPane), pane))
+        with self.batch_update():
+            mounting = [tab_pane.mount(pane) for tab_pane, pane in built]
+        await asyncio.gather(*mounting)
+        self.all_panes_built.set()
+        self._show_active()
+        self.call_after_refresh(_settle_heap)
 
     # ------------------------------------------------------------- connection
 
@@ -221,14 +238,16 @@ class ProgrammerApp(OneKeyAtATimeApp):
         """A patient key sees the patient's view and nothing else; a clinic key sees the clinic's
         tabs (and the simulator's, when it has that role)."""
         patient = role == m.Role.PATIENT
-        for tab in CLINIC_TABS:
-            if tab != "simulator":
-                (self.tabs.hide_tab if patient else self.tabs.show_tab)(tab)
-        if patient:
-            self.tabs.show_tab("patient")
-            self.tabs.active = "patient"
-        else:
-            self.tabs.hide_tab("patient")
+        if patient != self._patient_tabs:  # (each change of a tab restyles the whole bar)
+            self._patient_tabs = patient
+            for tab in CLINIC_TABS:
+                if tab != "simulator":
+                    (self.tabs.hide_tab if patient else self.tabs.show_tab)(tab)
+            if patient:
+                self.tabs.show_tab("patient")
+                self.tabs.active = "patient"
+            else:
+                self.tabs.hide_tab("patient")
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -315,6 +334,8 @@ class ProgrammerApp(OneKeyAtATimeApp):
         assert player is not None
         await backend.call(backend.sync.sim_set_speed, status.acceleration, True)
         self.debrief = await backend.call(player.debrief, backend.sync, self.refusals)
+        from programmer_tui.screens.debrief import DebriefScreen  # training only
+
         self.push_screen(DebriefScreen(player.scenario.name, self.debrief))
 
     async def _interrogate(self, backend: Backend) -> None:
@@ -326,11 +347,12 @@ class ProgrammerApp(OneKeyAtATimeApp):
             self._link_lost()
 
     def _take_status(self, status: m.Status) -> None:
-        if self.status is None:
-            self.call_after_refresh(_settle_heap)
         self.status_received_at = time.monotonic()
+        first = self.status is None
         self.status = status
         self._show_state()
+        if first:
+            self.call_after_refresh(self._build_the_other_panes)
 
     def _link_lost(self) -> None:
         if self.link_ok:
@@ -433,7 +455,9 @@ class ProgrammerApp(OneKeyAtATimeApp):
         if self.backend is not None:
             self.pump_call(self.backend.sync.acknowledge_alarms, ())
 
-    def action_show_tab(self, tab: str) -> None:
+    async def action_show_tab(self, tab: str) -> None:
+        if tab not in FIRST_SHOWN:
+            await self.all_panes_built.wait()  # (keys wait their turn meanwhile: see keys.py)
         tabs = self.tabs
         if tab == "simulator" and self.role != m.Role.SIMULATOR:
             return  # only a simulator-role session on a pump that offers it has this tab
@@ -445,6 +469,8 @@ class ProgrammerApp(OneKeyAtATimeApp):
         tabs.active = tab
 
     def action_help(self) -> None:
+        from programmer_tui.screens.help import HelpScreen  # not needed for the first screen
+
         self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -465,18 +491,30 @@ class ProgrammerApp(OneKeyAtATimeApp):
         self._show_active()
 
 
-PANES: dict[str, Callable[[ProgrammerApp], Widget]] = {
-    "dashboard": lambda app: DashboardPane(),
-    "program": lambda app: ProgramPane(),
-    "bolus": lambda app: BolusPane(),
-    "refill": lambda app: RefillPane(),
-    "mri": lambda app: MriPane(),
-    "log": lambda app: EventLogPane(app.export_dir),
-    "telemetry": lambda app: TelemetryPane(),
-    "simulator": lambda app: SimulatorPane(),
-    "clock": lambda app: ClockPane(),
-    "patient": lambda app: PatientPane(),
+# Each tab's pane: its module and class, imported when the pane is first built. The first screen
+# (the dashboard, or a patient's own view) is built with the app; the others just after.
+PANES: dict[str, tuple[str, str]] = {
+    "dashboard": ("dashboard", "DashboardPane"),
+    "program": ("program", "ProgramPane"),
+    "bolus": ("bolus", "BolusPane"),
+    "refill": ("refill", "RefillPane"),
+    "mri": ("mri", "MriPane"),
+    "log": ("eventlog", "EventLogPane"),
+    "telemetry": ("telemetry", "TelemetryPane"),
+    "simulator": ("simulator", "SimulatorPane"),
+    "clock": ("clock", "ClockPane"),
+    "patient": ("patient", "PatientPane"),
 }
+FIRST_SHOWN = frozenset({"dashboard", "patient"})
+
+
+def build_pane(app: ProgrammerApp, tab: str) -> Widget:
+    module, name = PANES[tab]
+    cls = getattr(importlib.import_module(f"programmer_tui.panes.{module}"), name)
+    pane = cls(app.export_dir) if tab == "log" else cls()
+    assert isinstance(pane, Widget)
+    assert isinstance(pane, Pane)
+    return pane
 
 
 def _settle_heap() -> None:
@@ -488,4 +526,7 @@ def _settle_heap() -> None:
 
 
 def _bind(app: ProgrammerApp, tab: str) -> Callable[[], None]:
-    return lambda: app.action_show_tab(tab)
+    def show() -> None:
+        app.call_later(app.action_show_tab, tab)
+
+    return show

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, ProgressBar, Static
+from textual.widget import Widget
+from textual.widgets import Button, Static
 
 from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import Pane, PumpView
+from programmer_tui.widgets.gauge import Gauge
 
 
 def therapy_line(status: m.Status) -> str:
@@ -31,31 +35,29 @@ def therapy_line(status: m.Status) -> str:
     return f"{basal}\n{ptm}"
 
 
+W = TypeVar("W", bound=Widget)
+
+
+def _titled(widget: W, title: str) -> W:
+    widget.border_title = title
+    return widget
+
+
 class DashboardPane(Pane, VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="stale-marker")
+        # Each card's title sits on its border: a widget fewer per card on the first screen.
         with Horizontal(id="dash-top"):
-            with Vertical(classes="card"):
-                yield Static("Device", classes="card-title")
-                yield Static("—", id="identity")
-            with Vertical(classes="card"):
-                yield Static("Therapy", classes="card-title")
-                yield Static("—", id="therapy")
+            yield _titled(Static("—", id="identity", classes="card"), "Device")
+            yield _titled(Static("—", id="therapy", classes="card"), "Therapy")
         with Horizontal(id="dash-mid"):
-            with Vertical(classes="card"):
-                yield Static("Reservoir", classes="card-title")
-                yield ProgressBar(
-                    total=40, show_eta=False, show_percentage=False, id="reservoir-bar"
-                )
+            with _titled(Vertical(classes="card"), "Reservoir"):
+                yield Gauge(id="reservoir-bar")
                 yield Static("—", id="reservoir")
-            with Vertical(classes="card"):
-                yield Static("Battery", classes="card-title")
-                yield ProgressBar(
-                    total=100, show_eta=False, show_percentage=False, id="battery-bar"
-                )
+            with _titled(Vertical(classes="card"), "Battery"):
+                yield Gauge(id="battery-bar")
                 yield Static("—", id="battery")
-        with Vertical(classes="card", id="alarm-card"):
-            yield Static("Alarms", classes="card-title")
+        with _titled(Vertical(classes="card", id="alarm-card"), "Alarms"):
             yield Static("none", id="alarms")
             yield Button(
                 "Acknowledge alarms (a)",
@@ -84,8 +86,8 @@ class DashboardPane(Pane, VerticalScroll):
             f"{fmt.mix(status.mix, 'saline / empty')}\n{therapy_line(status)}\n"
             f"now {status.commanded_rate_ml_per_day:.4g} mL/day"
         )
-        bar = self.query_one("#reservoir-bar", ProgressBar)
-        bar.update(total=status.reservoir_capacity_ml, progress=status.reservoir_ml)
+        bar = self.query_one("#reservoir-bar", Gauge)
+        bar.set_level(status.reservoir_ml, status.reservoir_capacity_ml)
         refill = "in progress" if status.refill_in_progress else ""
         self.query_one("#reservoir", Static).update(
             f"{status.reservoir_ml:.2f} mL {refill}\n"
@@ -93,8 +95,8 @@ class DashboardPane(Pane, VerticalScroll):
             f"{fmt.day(status.projected_low_reservoir_at_s, off)}\n"
             f"empty {fmt.day(status.projected_empty_at_s, off)}"
         )
-        battery = self.query_one("#battery-bar", ProgressBar)
-        battery.update(total=status.battery_capacity_mah, progress=status.battery_mah)
+        battery = self.query_one("#battery-bar", Gauge)
+        battery.set_level(status.battery_mah, status.battery_capacity_mah)
         eri = status.eri_at_s if status.eri_at_s is not None else status.projected_eri_at_s
         self.query_one("#battery", Static).update(
             f"{100 * status.battery_mah / status.battery_capacity_mah:.1f} %\n"

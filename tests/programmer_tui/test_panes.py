@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
@@ -19,39 +17,13 @@ from textual.widgets import Button, Input, Label, Select, Static
 from firmware_protocol.client.pump_client import DeviceError, PumpClient
 from firmware_protocol.harness.simulated import SimulatedPump, simulated_pump
 from programmer_tui.checks import PumpRules
-from programmer_tui.panes.common import PumpCall, PumpView
+from programmer_tui.panes.common import PumpView
 from programmer_tui.panes.program import ProgramPane
 from programmer_tui.panes.refill import RefillPane
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import DEFAULT_LIBRARY, Continuous, DrugLibrary, Mix, TherapyProgram
 
-from tui_helpers import click_button, demo_app, ready, until
-
-
-class Host(App[None]):
-    """One pane, its calls made at once against `client` (the programmer runs them in a worker)."""
-
-    def __init__(self, pane: Widget, client: PumpClient) -> None:
-        super().__init__()
-        self.pane = pane
-        self.client = client
-        self.calls: list[Any] = []
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-
-    @on(PumpCall)
-    def _call(self, event: PumpCall) -> None:
-        try:
-            result = event.call(self.client)
-        except DeviceError as e:
-            self.calls.append(e)
-            if event.failed is not None:
-                event.failed(e)
-            return
-        self.calls.append(result)
-        if event.done is not None:
-            event.done(result)
+from tui_helpers import Host, click_button, demo_app, ready, until
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ async def test_tab_walks_each_form_in_reading_order(tmp_path: Path, size: tuple[
     async with app.run_test(size=size) as pilot:
         await ready(pilot, app)
         for tab in ("program", "bolus", "refill", "mri", "log", "telemetry", "simulator", "clock"):
-            app.action_show_tab(tab)
+            await app.action_show_tab(tab)
             await settle(pilot, app)
             places = [
                 (w.region.y, w.region.x, w.id)

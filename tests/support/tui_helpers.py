@@ -8,14 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from textual.app import App
+from textual import on
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.worker import WorkerCancelled
 
+from firmware_protocol.client.pump_client import DeviceError, PumpClient
 from firmware_protocol.harness.simulated import simulated_pump
 from firmware_protocol.wire.messages import Role
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
+from programmer_tui.panes.common import PumpCall
 
 
 def demo_app(tmp_path: Path, *, role: Role = Role.SIMULATOR, seed: int = 7) -> ProgrammerApp:
@@ -50,8 +54,9 @@ async def until(
 
 
 async def ready(pilot: Pilot[None], app: ProgrammerApp) -> None:
-    """Connected, demo pump implanted, and its priming bolus over (the clock is paused)."""
-    await until(pilot, app, lambda: app.status is not None)
+    """Connected, demo pump implanted, its priming bolus over (the clock is paused), and every
+    tab's pane built (a moment after the first screen, before a person could reach one)."""
+    await until(pilot, app, lambda: app.status is not None and app.all_panes_built.is_set())
     backend = app.backend
     assert backend is not None
     if app.role == "simulator":
@@ -83,3 +88,29 @@ async def click_button(pilot: Pilot[None], app: App[Any], selector: str) -> None
     button = app.screen.query_one(selector, Button)
     await until(pilot, app, lambda: not button.has_class("-active"))
     await pilot.click(selector)
+
+
+class Host(App[None]):
+    """One pane, its calls made at once against `client` (the programmer runs them in a worker)."""
+
+    def __init__(self, pane: Widget, client: PumpClient) -> None:
+        super().__init__()
+        self.pane = pane
+        self.client = client
+        self.calls: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+
+    @on(PumpCall)
+    def _call(self, event: PumpCall) -> None:
+        try:
+            result = event.call(self.client)
+        except DeviceError as e:
+            self.calls.append(e)
+            if event.failed is not None:
+                event.failed(e)
+            return
+        self.calls.append(result)
+        if event.done is not None:
+            event.done(result)
