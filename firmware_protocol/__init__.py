@@ -16,11 +16,17 @@ import importlib
 import logging
 from typing import Any
 
+import serial
+
 from pumpsim.moved import alias_moved_modules
 
 # A library logs, its user decides where to: without this, Python's last-resort handler printed
 # every refused command of a swarm's million to stderr. `pumpsim serve` installs a real handler.
 logging.getLogger("pumpsim").addHandler(logging.NullHandler())
+
+# pyserial finds `pumpsim://` URLs here (harness/protocol_pumpsim.py).
+if "firmware_protocol.harness" not in serial.protocol_handler_packages:
+    serial.protocol_handler_packages.append("firmware_protocol.harness")
 
 alias_moved_modules(
     __name__,
@@ -55,6 +61,7 @@ _EXPORTS = {
     "simulated_pump": "firmware_protocol.harness.simulated",
     "serve_on_pty": "firmware_protocol.harness.pty_pump",
     "LineFaults": "firmware_protocol.line.line_faults",
+    "VirtualSerial": "firmware_protocol.line.serial_port",
     "FaultyPort": "firmware_protocol.line.transport",
     "RecordingPort": "firmware_protocol.line.transport",
     "DeviceKey": "firmware_protocol.session.security",

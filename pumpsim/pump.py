@@ -157,6 +157,11 @@ class Pump:
         clock itself belongs to the firmware; the log is the pump's record of who changed what)."""
         commands.record_clock_set(self._c, offset_s)
 
+    def record_key_retired(self, device_id: str, *, rotated: bool) -> None:
+        """Log that a paired device's key was revoked (or rotated: replaced by a new one). The
+        keys belong to the firmware; the log is the pump's record of who changed what."""
+        commands.record_key_retired(self._c, device_id, rotated)
+
     def acknowledge_alarms(self, kinds: Iterable[AlarmKind] | None = None) -> tuple[Alarm, ...]:
         """Clear latched alarms (all, or the kinds given); conditions that persist stay known."""
         return commands.acknowledge(self._c, kinds)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pumpsim_cli import decode, demo, errors, keys, scenario, serve, spec, swarm
+from pumpsim_cli import decode, demo, errors, keys, scenario, serve, spec, swarm, verify_log
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario.add_parser(sub)
     spec.add_parser(sub)
     swarm.add_parser(sub)
+    verify_log.add_parser(sub)
     return parser
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pumpsim_cli.progress import progress
 from pumpsim_scenarios.campaigns import campaign, hazards, html_report
-from pumpsim_scenarios.files import library
+from pumpsim_scenarios.files import library, schema
 from pumpsim_scenarios.files.spec import ScenarioError
 
 
@@ -46,6 +46,9 @@ def add_parser(sub: Any) -> None:
     new.add_argument("name", help="the scenario's name (also the file's, unless -o)")
     new.add_argument("-o", "--output", type=Path, help="where (default: NAME.toml here)")
     new.set_defaults(run=new_scenario)
+    sch = verbs.add_parser("schema", help="print the JSON Schema of the scenario file format")
+    sch.add_argument("-o", "--output", type=Path, help="write it to this file instead")
+    sch.set_defaults(run=print_schema)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -116,8 +119,21 @@ def new_scenario(args: argparse.Namespace) -> int:
     if target.exists():
         print(f"error: {target} exists; choose another name or -o", file=sys.stderr)
         return 2
-    target.write_text(library.template(args.name))
-    print(f"wrote {target}: edit it, then `pumpsim scenario run {target}`")
+    beside = target.parent / schema.FILE_NAME
+    target.write_text(library.template(args.name, schema.FILE_NAME))
+    if not beside.exists():
+        beside.write_text(json.dumps(schema.build(), indent=1) + "\n")
+    print(f"wrote {target} (checked as you type by {beside.name} in editors with Taplo or Tombi):")
+    print(f"edit it, then `pumpsim scenario run {target}`")
+    return 0
+
+
+def print_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(schema.build(), indent=1) + "\n"
+    if args.output:
+        args.output.write_text(text)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

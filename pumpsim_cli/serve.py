@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import signal
 import socket
@@ -135,7 +136,10 @@ def ensure_keys(directory: Path) -> PumpKeys:
     if not pump_file.exists():
         provision(directory)
         print(f"paired new key files in {directory}/ (pump.keys and one per role)", flush=True)
-    return PumpKeys.load(pump_file)
+    keys = PumpKeys.load(pump_file)
+    if "signing_key" not in json.loads(pump_file.read_text()):
+        keys.save(pump_file)  # written before 0.2: keep the signing key it was just given
+    return keys
 
 
 class SocketPort:

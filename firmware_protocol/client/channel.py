@@ -49,8 +49,11 @@ class Channel:
         monotonic: Callable[[], float],
         window: int,
         rng: random.Random,
+        protocol_version: int = codec.CURRENT_VERSION,
     ) -> None:
         self.port = port
+        self.protocol_version = protocol_version  # asked for; `version` is what the session speaks
+        self.version = protocol_version
         self.key = key
         self.handshake_timeout_s = handshake_timeout_s
         self._monotonic = monotonic
@@ -79,7 +82,7 @@ class Channel:
         self.link = None
         self._inbox.clear()
         nonce = self._rng.randbytes(16)
-        hello = m.Hello(str(self.key.role), self.key.device_id, nonce)
+        hello = m.Hello(str(self.key.role), self.key.device_id, nonce, self.protocol_version)
         challenge = self._handshake_exchange(hello, m.Challenge)
         assert isinstance(challenge, m.Challenge)
         expected = proof(self.key.key, "pump", challenge.session, nonce, challenge.nonce)
@@ -93,13 +96,23 @@ class Channel:
         )
         ok = self._handshake_exchange(auth, m.AuthOk, cipher)
         assert isinstance(ok, m.AuthOk)
+        if not codec.OLDEST_VERSION <= ok.protocol_version <= self.protocol_version:
+            raise AuthenticationError(
+                "PROTOCOL_VERSION_UNSUPPORTED",
+                f"the pump speaks protocol version {ok.protocol_version}, "
+                f"this programmer {codec.OLDEST_VERSION}-{self.protocol_version}",
+            )
+        self.version = ok.protocol_version
         self.cipher = cipher
         self.link = Link(window=self._window)
         self.session = ok
         return ok
 
     def _handshake_exchange(self, msg: Any, want: type, cipher: SessionCipher | None = None) -> Any:
-        frame = Frame(0, 0, 0, 0, 0, m.SPECS[type(msg)].code, codec.encode(msg))
+        # A version-1 programmer's hello has no version field; any other says what it asks for.
+        layout = codec.OLDEST_VERSION if self.protocol_version == 1 else codec.CURRENT_VERSION
+        payload = codec.encode(msg, layout)
+        frame = Frame(0, 0, 0, 0, 0, m.SPECS[type(msg)].code, payload)
         deadline = self._monotonic() + self.handshake_timeout_s
         resend_at = 0.0
         while True:
@@ -206,7 +219,7 @@ class Channel:
         if not self.connected:
             raise LinkLostError("not connected")
         assert self.link is not None
-        payload = codec.encode(msg)
+        payload = codec.encode(msg, self.version)
         if len(payload) > MAX_PLAINTEXT:
             raise RequestTooLargeError(
                 f"{type(msg).__name__} takes {len(payload)} bytes; a message holds at most "

@@ -33,6 +33,7 @@ from firmware_protocol.client.errors import (
 )
 from firmware_protocol.line.link import LinkStats
 from firmware_protocol.line.transport import Port
+from firmware_protocol.session import log_seal
 from firmware_protocol.session.security import DeviceKey
 from firmware_protocol.wire import codec, convert
 from firmware_protocol.wire import messages as m
@@ -47,6 +48,7 @@ __all__ = [  # the errors are re-exported: callers catch client.DeviceError and 
     "OutcomeUncertainError",
     "PumpClient",
     "RequestTooLargeError",
+    "SealedLog",
     "Trend",
 ]
 
@@ -68,6 +70,13 @@ class LogPage:
     records: tuple[m.LogRecordSpec, ...]
 
 
+@dataclass(frozen=True)
+class SealedLog:
+    page: LogPage
+    seal: m.LogSeal | None  # None for an empty log
+    verdict: log_seal.LogVerdict | None  # None: no public key to check with (pair again)
+
+
 ProgressFn = Callable[[int, int], None]
 
 
@@ -84,6 +93,7 @@ class PumpClient:
         monotonic: Callable[[], float] = time.monotonic,
         window: int = 16,
         rng: random.Random | None = None,
+        protocol_version: int = codec.CURRENT_VERSION,
     ) -> None:
         self.reply_timeout_s = reply_timeout_s
         # Nonces and transaction ids; a seeded generator makes a run replayable byte for byte.
@@ -95,6 +105,7 @@ class PumpClient:
             monotonic=monotonic,
             window=window,
             rng=self._rng,
+            protocol_version=protocol_version,
         )
         # Transaction ids of every command the pump acknowledged to this client, in order.
         self.acknowledged: list[int] = []
@@ -230,6 +241,24 @@ class PumpClient:
         records = tuple(r for c in chunks for r in c.records)
         last = chunks[-1]
         return LogPage(last.first_index, last.next_index, last.overflow, records)
+
+    def read_log_seal(self, first_index: int, index: int) -> m.LogSeal:
+        """The pump's signed seal of record `index`, anchored before `first_index`."""
+        reply: m.LogSeal = self.request(m.ReadLogSeal(first_index, index))
+        return reply
+
+    def read_sealed_log(self, progress: ProgressFn | None = None) -> SealedLog:
+        """The whole log the pump holds, its seal, and the verdict of checking one against the
+        other with the pump's public key from pairing (no verdict for a key paired before 0.2)."""
+        page = self.read_log(0, 0, progress)
+        if not page.records:
+            return SealedLog(page, None, log_seal.LogVerdict(True, 0))
+        seal = self.read_log_seal(page.records[0].index, page.records[-1].index)
+        public = self.key.pump_public_key
+        verdict = (
+            log_seal.verify_page(page.records, seal, public, self.key.pump_id) if public else None
+        )
+        return SealedLog(page, seal, verdict)
 
     def read_trend(self, start_s: float, end_s: float, progress: ProgressFn | None = None) -> Trend:
         chunks = self._stream(

@@ -47,6 +47,12 @@ WIRE_WHEN: dict[WireError, str] = {
     "connection is closed",
     WireError.INTERNAL: "the firmware failed while handling a request (a bug, or its memory "
     "could not be written): a command not stored was not applied; reconnect, ask TxnQuery",
+    WireError.KEY_REVOKED: "in AuthFailed: a Hello from a device whose key was revoked or "
+    "replaced (`pumpsim pair --revoke` / `--rotate`); counts as a failed authentication",
+    WireError.LOG_INDEX_NOT_HELD: "ReadLogSeal names a record the log no longer (or does not "
+    "yet) hold",
+    WireError.PROTOCOL_VERSION_UNSUPPORTED: "in AuthFailed: the Hello's protocol_version is "
+    "older than any this pump serves",
 }
 
 MODEL_WHEN: dict[ErrorCode, str] = {

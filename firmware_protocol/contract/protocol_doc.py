@@ -26,6 +26,8 @@ def _field_list(fields: list[dict[str, Any]]) -> str:
             text += f" ({f['vocabulary']})"
         if "json_schema" in f:
             text += f" (JSON: {f['json_schema']})"
+        if f.get("since", 1) > 1:
+            text += f" [v{f['since']}, default {json.dumps(f['default'])}]"
         out.append(text)
     return ", ".join(out) or "-"
 
@@ -46,8 +48,9 @@ def message_table(schema: dict[str, Any]) -> str:
         roles = ", ".join(msg["roles"]) or "-"
         if msg["before_session"] and msg["roles"]:
             roles = "any (before a session)"
+        name = msg["name"] + (f" [v{msg['since']}]" if msg["since"] > 1 else "")
         lines.append(
-            f"| 0x{msg['type']:04x} | {msg['name']} | {msg['direction']} | {roles} | "
+            f"| 0x{msg['type']:04x} | {name} | {msg['direction']} | {roles} | "
             f"{'yes' if msg['transaction'] else ''} | {_field_list(msg['fields'])} |"
         )
     return "\n".join(lines)
@@ -100,6 +103,8 @@ def render() -> str:
         "### Messages",
         "",
         "A name in parentheses after a `str` field is the vocabulary its values come from.",
+        "`[v2]` marks what protocol version 2 added (a field with the default it means where",
+        "absent); everything else is as in version 1. Rules: see Protocol versions, above.",
         "",
         message_table(schema),
         "",

@@ -28,7 +28,14 @@ from firmware_protocol.wire.convert import FAULTS
 from firmware_protocol.wire.frame import MAX_PAYLOAD
 from firmware_protocol.wire.vocabulary import Role, WireError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: fields and messages say in which protocol version they appeared
+EVOLUTION_RULES = (
+    "A field is only ever appended at the end of a message, with a default, and names the "
+    "protocol version it appeared in (`since`); a decoder ignores bytes after the fields it "
+    "knows; a message that ends before an appended field means its default; a removal or a "
+    "reordering is a new major version. The Hello says the newest version a programmer speaks "
+    "(absent: 1); the session speaks the newest both know, confirmed in the sealed AuthOk."
+)
 
 PRIMITIVES: dict[str, dict[str, Any]] = {
     "u8": {
@@ -214,8 +221,12 @@ def type_name(annotation: Any) -> str:
 
 def _fields(cls: type) -> list[dict[str, Any]]:
     out = []
+    since = {f.name: codec.since_of(f) for f in dataclasses.fields(cls)}
     for name, annotation in codec.fields_of(cls):
-        entry: dict[str, Any] = {"name": name, "type": type_name(annotation)}
+        entry: dict[str, Any] = {"name": name, "type": type_name(annotation), "since": since[name]}
+        default = next(f.default for f in dataclasses.fields(cls) if f.name == name)
+        if since[name] > codec.OLDEST_VERSION:
+            entry["default"] = list(default) if isinstance(default, tuple) else default
         vocabulary = FIELD_VOCABULARY.get((cls.__name__, name))
         if vocabulary is not None:
             entry["vocabulary"] = vocabulary
@@ -257,6 +268,7 @@ def message_entry(code: int) -> dict[str, Any]:
         "before_session": spec.handshake,
         "sealed": not spec.handshake,
         "transaction": spec.mutating,
+        "since": spec.since,
         "fields": _fields(cls),
     }
 
@@ -326,7 +338,9 @@ KEY_FILES: dict[str, Any] = {
 def build() -> dict[str, Any]:
     """The whole schema as plain JSON values."""
     return {
-        "protocol_version": 1,
+        "protocol_version": codec.CURRENT_VERSION,
+        "protocol_versions": list(range(codec.OLDEST_VERSION, codec.CURRENT_VERSION + 1)),
+        "evolution": EVOLUTION_RULES,
         "schema_version": SCHEMA_VERSION,
         "max_payload_bytes": MAX_PAYLOAD,
         "primitives": PRIMITIVES,

@@ -60,10 +60,12 @@ def jsonable(value: Any) -> Any:
 
 
 def from_jsonable(cls: type, data: Any) -> Any:
-    """Rebuild a message or record from `jsonable` output, guided by the annotations."""
+    """Rebuild a message or record from `jsonable` output, guided by the annotations (a field
+    appended after the version the output was written in takes its default)."""
     values = {}
     for name, ann in codec.fields_of(cls):
-        values[name] = _field_from_json(ann, data[name])
+        if name in data:
+            values[name] = _field_from_json(ann, data[name])
     return cls(**values)
 
 
@@ -228,3 +230,20 @@ def _example_value(owner: str, name: str, annotation: Any, index: int) -> Any:
         item = get_args(annotation)[0]
         return (_example_value(owner, name, item, index),)
     return example(annotation, index)
+
+
+def frozen(version: int = codec.CURRENT_VERSION) -> dict[str, Any]:
+    """This version's vectors as they are frozen in docs/vectors/v<version>.json."""
+    return {
+        "protocol_version": version,
+        "source": "python -m firmware_protocol.contract.vectors (docs/protocol.md, section 8)",
+        "vectors": [json.loads(v.as_json()) for v in vectors()],
+    }
+
+
+if __name__ == "__main__":  # freeze the current version's vectors, once its layout is final
+    import pathlib
+
+    target = pathlib.Path("docs/vectors") / f"v{codec.CURRENT_VERSION}.json"
+    target.write_text(json.dumps(frozen(), indent=1) + "\n")
+    print(f"wrote {target}")

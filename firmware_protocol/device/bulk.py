@@ -7,7 +7,6 @@ client counts chunks for its progress bar (each says whether more follow).
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import struct
 from typing import Any
@@ -31,7 +30,7 @@ def log_chunks(pump: Pump, msg: m.ReadLog) -> list[Any]:
     batch: list[m.LogRecordSpec] = []
     size = 64
     for r in records:
-        spec = m.LogRecordSpec(r.index, r.at_s, str(r.kind), json.dumps(dict(r.details)))
+        spec = convert.log_record_to_spec(r)
         rec_size = 20 + len(spec.kind) + len(spec.details_json.encode())
         if batch and size + rec_size > CHUNK_BYTES:
             chunks.append(batch)

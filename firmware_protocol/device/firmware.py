@@ -11,6 +11,7 @@ gets the stored reply, never a second effect.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -21,7 +22,13 @@ from typing import Any
 
 from firmware_protocol.device import handlers
 from firmware_protocol.device.clock import SimClock
-from firmware_protocol.device.journal import config_from_json, config_to_json, restore_pump
+from firmware_protocol.device.journal import (
+    apply_journal_entry,
+    config_from_json,
+    config_to_json,
+    restore_pump,
+)
+from firmware_protocol.device.log_chain import LogChain
 from firmware_protocol.device.reject import RejectError
 from firmware_protocol.device.sessions import FirmwareStats, SessionKeeper
 from firmware_protocol.device.store import NvStore
@@ -102,7 +109,22 @@ class Firmware:
                 self.clock_offset_s = saved[1]
         self.pump, self.restored_commands = restore_pump(self.store, self.config)
         self._since_snapshot = self.restored_commands
+        self.log_chain = LogChain(self.store, keys)
+        self._log_key_changes()
         self.pump.advance(max(self.pump.now_s, self.clock.now()))
+
+    def _log_key_changes(self) -> None:
+        """Keys revoked or rotated (`pumpsim pair`) while the pump was off go into its log at
+        power-up, once each: the store remembers which it has logged."""
+        logged = set(json.loads(self.store.get_meta("keys_logged") or "[]"))
+        for device_id, reason in sorted(self.keys.retired.items()):
+            if device_id not in logged:
+                args = {"device": device_id, "reason": reason}
+                apply_journal_entry(self.pump, "key_retired", args)
+                self.commit("key_retired", args)
+                logged.add(device_id)
+                self.store.set_meta("keys_logged", json.dumps(sorted(logged)))
+                log.info("key of device %s %s: logged", device_id, reason)
 
     # ---------------------------------------------------------- the wall-clock driver
 
@@ -186,6 +208,9 @@ class Firmware:
         if cls is None:
             return [m.ErrorReply(msg_type, 0, m.WireError.UNKNOWN_MESSAGE, "unknown type", ())]
         spec = m.SPECS[cls]
+        if spec.since > s.version:
+            later = f"{cls.__name__} is of version {spec.since}; the session speaks {s.version}"
+            return [m.ErrorReply(msg_type, 0, m.WireError.UNKNOWN_MESSAGE, later, ())]
         if spec.handshake or spec.direction != "programmer->pump":
             return [m.ErrorReply(msg_type, 0, m.WireError.UNKNOWN_MESSAGE, "not a request", ())]
         try:
@@ -253,8 +278,9 @@ class Firmware:
         reply: Any = None,
     ) -> None:
         """Make a command durable (with its reply, and a snapshot now and then) before it is
-        answered: all in one store transaction."""
+        answered: all in one store transaction, with the seals of the records it logged."""
         snapshot = None
+        seals = self.log_chain.pending(self.pump)
         if op is not None:
             self._since_snapshot += 1
             if self._since_snapshot >= self.snapshot_every:
@@ -272,7 +298,10 @@ class Firmware:
             anchor=self.clock.anchor if txn is not None else None,
             clock_offset_s=self.clock_offset_s,
             snapshot=snapshot,
+            chain=seals,
+            chain_from=self.pump.log.first_index,
         )
+        self.log_chain.stored(seals)
 
     def status(self) -> m.Status:
         return handlers.status(self)

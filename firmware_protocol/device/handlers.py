@@ -14,11 +14,12 @@ from firmware_protocol.device import dispatch
 from firmware_protocol.device.bulk import description_chunks, fit_review, log_chunks, trend_chunks
 from firmware_protocol.device.clock import SimClock
 from firmware_protocol.device.journal import journal_entry
+from firmware_protocol.device.log_chain import LogChain
 from firmware_protocol.device.reject import RejectError
 from firmware_protocol.device.store import NvStore
 from firmware_protocol.session.handshake import Session
 from firmware_protocol.session.security import PumpKeys
-from firmware_protocol.wire import convert
+from firmware_protocol.wire import codec, convert
 from firmware_protocol.wire import messages as m
 from pumpsim import Pump
 
@@ -32,6 +33,7 @@ class Device(Protocol):
     clock_offset_s: float
     keys: PumpKeys
     simulator: bool
+    log_chain: LogChain
 
     def commit(self, op: str | None, args: dict[str, Any] | None) -> None: ...
 
@@ -96,6 +98,8 @@ def read(fw: Device, s: Session, msg: Any) -> list[Any]:
         return [status(fw)]
     if isinstance(msg, m.ReadLog):
         return log_chunks(fw.pump, msg)
+    if isinstance(msg, m.ReadLogSeal):
+        return [fw.log_chain.seal_of(fw.pump, msg)]
     if isinstance(msg, m.ReadTrend):
         return trend_chunks(fw.pump, msg)
     if isinstance(msg, m.StageProgram):
@@ -104,7 +108,10 @@ def read(fw: Device, s: Session, msg: Any) -> list[Any]:
         stored = fw.store.txn(msg.txn)
         if stored is None:
             return [m.TxnStatus(msg.txn, False, 0, b"")]
-        return [m.TxnStatus(msg.txn, True, stored.response_type, stored.response)]
+        # Stored as this pump speaks now; said again as the asking session speaks.
+        reply = codec.decode(m.MESSAGES[stored.response_type], stored.response)
+        response = codec.encode(reply, s.version)
+        return [m.TxnStatus(msg.txn, True, stored.response_type, response)]
     if isinstance(msg, m.SimTruthRequest):
         p = fw.pump.physical()
         return [

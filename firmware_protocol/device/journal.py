@@ -69,6 +69,9 @@ def apply_journal_entry(pump: Pump, op: str, args: dict[str, Any]) -> None:
     if op == "interrogate":
         pump.interrogate()
         return
+    if op == "key_retired":
+        pump.record_key_retired(str(args["device"]), rotated=args["reason"] == "rotated")
+        return
     if op == "memory_reset":
         pump.inject(MemoryReset(onset_s=pump.now_s))
         pump.advance(pump.now_s)

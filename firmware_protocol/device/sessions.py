@@ -112,7 +112,7 @@ class SessionKeeper:
     def send(self, s: Session, msg_type: int, replies: list[Any]) -> None:
         """Queue the replies to a request on the session's link."""
         for reply in replies:
-            payload = codec.encode(reply)
+            payload = codec.encode(reply, s.version)
             if len(payload) > MAX_PLAINTEXT:  # a reply that cannot fit a frame is a bug:
                 log.error("%s reply too large (%d bytes)", type(reply).__name__, len(payload))
                 too_big = m.ErrorReply(msg_type, 0, m.WireError.INTERNAL, "reply too large", ())
@@ -139,7 +139,9 @@ class SessionKeeper:
         s = self.session
         if s is None:
             return
-        if now - s.last_seen >= self.idle_timeout_s or now - s.started_at >= self.max_session_s:
+        # The same sums as next_wake_s: `now - last_seen >= idle` can round below while
+        # `last_seen + idle` does not, and a world woken at that time would wake it for ever.
+        if now >= s.last_seen + self.idle_timeout_s or now >= s.started_at + self.max_session_s:
             log.info("session %08x expired", s.session)
             self.session = None
 
@@ -178,6 +180,8 @@ class SessionKeeper:
                 self.idle_timeout_s,
                 self.max_session_s,
                 self.simulator,
+                session.version,
             )
-            frame = Frame(0, 0, 0, 0, 0, m.SPECS[m.AuthOk].code, codec.encode(ok))
+            payload = codec.encode(ok, session.version)
+            frame = Frame(0, 0, 0, 0, 0, m.SPECS[m.AuthOk].code, payload)
             self._write(session.cipher.seal(frame))

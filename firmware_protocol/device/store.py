@@ -16,6 +16,7 @@ import functools
 import json
 import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,11 @@ CREATE TABLE IF NOT EXISTS snapshots (
     journal_id INTEGER PRIMARY KEY,
     sim_s REAL NOT NULL,
     data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_chain (
+    idx INTEGER PRIMARY KEY,
+    value BLOB NOT NULL,
+    signature BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS clock (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -107,6 +113,20 @@ class NvStore:
     def close(self) -> None:
         self._db.close()
 
+    @classmethod
+    def read_only_copy(cls, path: Path | str) -> NvStore:
+        """The memory of the state file at `path`, copied into this process: nothing done to the
+        copy (a restore, a replay) can touch the file. FileNotFoundError if there is none."""
+        if not Path(path).is_file():
+            raise FileNotFoundError(2, "no such state file", str(path))
+        copy = cls(":memory:")
+        source = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        try:
+            source.backup(copy._db)
+        finally:
+            source.close()
+        return copy
+
     def copy_to(self, path: Path | str) -> None:
         """A consistent copy of the whole memory in another file (SQLite's online backup)."""
         target = sqlite3.connect(str(path))
@@ -138,11 +158,15 @@ class NvStore:
         anchor: ClockAnchor | None = None,
         clock_offset_s: float = 0.0,
         snapshot: bytes | None = None,
+        chain: Sequence[tuple[int, bytes, bytes]] = (),
+        chain_from: int = 0,
     ) -> None:
-        """Journal `op` (if any), record `txn` (if any) and the clock, atomically and durably.
+        """Journal `op` (if any), record `txn` (if any), the clock and the event log's new seals
+        (`chain`: index, value, signature), atomically and durably.
 
         With `snapshot` (the pump's state after `op`), older snapshots and the journal they
-        cover are dropped in the same transaction."""
+        cover are dropped in the same transaction, and the seals of records before `chain_from`
+        (those the log no longer holds, but the anchor)."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -160,6 +184,16 @@ class NvStore:
                     db.execute("DELETE FROM snapshots WHERE journal_id < ?", (journal_id,))
                     # The entry the snapshot ends at stays, so that ids keep rising after it.
                     db.execute("DELETE FROM journal WHERE id < ?", (journal_id,))
+                    db.execute(  # all but the anchor of the oldest record held
+                        "DELETE FROM log_chain WHERE idx <"
+                        " (SELECT MAX(idx) FROM log_chain WHERE idx < ?)",
+                        (chain_from,),
+                    )
+            if chain:
+                db.executemany(
+                    "INSERT OR REPLACE INTO log_chain (idx, value, signature) VALUES (?, ?, ?)",
+                    chain,
+                )
             if txn is not None:
                 db.execute(
                     "INSERT INTO txns (txn, request_type, request, response_type, response)"
@@ -186,6 +220,31 @@ class NvStore:
             "SELECT journal_id, sim_s, data FROM snapshots ORDER BY journal_id DESC LIMIT 1"
         ).fetchone()
         return None if row is None else StoredSnapshot(row[0], row[1], bytes(row[2]))
+
+    def seal(self, index: int) -> tuple[bytes, bytes] | None:
+        """The stored (chain value, signature) of event-log record `index`."""
+        row = self._db.execute(
+            "SELECT value, signature FROM log_chain WHERE idx = ?", (index,)
+        ).fetchone()
+        return None if row is None else (bytes(row[0]), bytes(row[1]))
+
+    def seals(self) -> dict[int, tuple[bytes, bytes]]:
+        rows = self._db.execute("SELECT idx, value, signature FROM log_chain").fetchall()
+        return {int(r[0]): (bytes(r[1]), bytes(r[2])) for r in rows}
+
+    def anchor_before(self, index: int) -> bytes:
+        """The chain value a run of records from `index` starts from: the newest seal below it."""
+        row = self._db.execute(
+            "SELECT value FROM log_chain WHERE idx < ? ORDER BY idx DESC LIMIT 1", (index,)
+        ).fetchone()
+        return bytes(32) if row is None else bytes(row[0])
+
+    def last_seal(self) -> tuple[int, bytes] | None:
+        """The newest sealed record: (index, chain value)."""
+        row = self._db.execute(
+            "SELECT idx, value FROM log_chain ORDER BY idx DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
 
     def txn(self, txn: int) -> StoredTxn | None:
         row = self._db.execute(

@@ -8,10 +8,11 @@ Installed with pumpsim (entry point `pytest11`), so in any project that has pump
     def test_my_programmer_program(simulated_pump):     # a real pty, for code that wants a path
         my_code.connect(simulated_pump.url, key_file=simulated_pump.key_file("clinician"))
 
-`virtual_pump` is the one to reach for: a `firmware_protocol.harness.simulated` pump whose `port`
-behaves like a pyserial port (read, write, timeout) on a simulated line; while your code waits on a
-read, virtual time moves and the firmware answers, so timeouts and retries take no wall time and
-every run is the same. `simulated_pump` pairs fresh keys, starts the firmware on a pty in a
+`virtual_pump` is the one to reach for: a `firmware_protocol.harness.simulated` pump whose `port` is
+a real pyserial port (`serial.SerialBase`: flush, read_until, readline, in_waiting, `with`) on a
+simulated line (and `serial.serial_for_url("pumpsim://?seed=7")` opens one too); while your code
+waits on a read, virtual time moves and the firmware answers, so timeouts and retries take no wall
+time and every run is the same. `simulated_pump` pairs fresh keys, starts the firmware on a pty in a
 background thread (the wall clock) and stops it after the test. Both give `client(role)`, a
 connected `PumpClient` for arranging state or checking results, and `firmware.pump`, the model
 behind it.
@@ -24,6 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import serial
+
+# `serial.serial_for_url("pumpsim://?seed=7")` in the tests of any project with pumpsim in it.
+if "firmware_protocol.harness" not in serial.protocol_handler_packages:
+    serial.protocol_handler_packages.append("firmware_protocol.harness")
 
 if TYPE_CHECKING:  # the fixtures import the stack only when a test asks for one
     from firmware_protocol.harness.pty_pump import SimulatedPump

@@ -28,8 +28,9 @@ from firmware_protocol.client.pump_client import PumpClient
 from firmware_protocol.device.firmware import Firmware
 from firmware_protocol.device.store import NvStore
 from firmware_protocol.line.line_faults import LineFaults
+from firmware_protocol.line.serial_port import VirtualSerial
 from firmware_protocol.line.transport import PairPort, Port, RecordingPort, link_pair
-from firmware_protocol.line.virtual_time import SimLine, SimWorld, VirtualClock
+from firmware_protocol.line.virtual_time import SimLine, SimPort, SimWorld, VirtualClock
 from firmware_protocol.session.security import DeviceKey, PumpKeys, paired_in_memory
 from firmware_protocol.wire.messages import Role
 from pumpsim import Pump, PumpConfig
@@ -55,6 +56,7 @@ class SimulatedPump:
     line: SimLine | None = None
     restarts: int = 0
     firmware: Firmware = field(init=False)
+    _serial: Port | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.firmware = self._power_up()
@@ -90,8 +92,12 @@ class SimulatedPump:
 
     @property
     def port(self) -> Port:
-        """The programmer's end of the line, shaped like a pyserial port."""
-        return self.programmer_port
+        """The programmer's end of the line: on virtual time a real pyserial port
+        (`VirtualSerial`: flush, read_until, readline, in_waiting, `with`...)."""
+        if self._serial is None:
+            end = self.programmer_port
+            self._serial = VirtualSerial(end) if isinstance(end, SimPort) else end
+        return self._serial
 
     @property
     def keys(self) -> dict[Role, DeviceKey]:

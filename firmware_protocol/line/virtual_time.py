@@ -72,6 +72,14 @@ class SimPort:
             self._buffer += line.take(self._side)
         return len(self._buffer)
 
+    def wait_for(self, size: int, timeout_s: float) -> None:
+        """Let the world run until `size` bytes have arrived or `timeout_s` has passed (the
+        programmer's end only: the pump's is read by the world itself)."""
+        line = self._line
+        if self._side != SimLine.PROGRAMMER or line.world is None or self.in_waiting >= size:
+            return
+        line.world.run_until(line.clock.now_s + timeout_s, lambda: self.in_waiting >= size)
+
     def read(self, size: int = 1) -> bytes:
         """What has arrived; the programmer's end lets the world run for up to `timeout`."""
         if not self.in_waiting and self._side == SimLine.PROGRAMMER and self._line.world:

@@ -3,7 +3,9 @@
 Mutual HMAC challenge-response over fresh nonces, per-direction keys from HKDF, then every frame
 sealed. A retransmitted hello gets the same challenge and a repeated auth the same AuthOk, so a
 lossy line cannot make the pump open two sessions; failures back off exponentially (up to 60 s).
-The client's side of the same exchange is `PumpClient.connect`.
+The hello says the newest protocol version the programmer speaks (absent: version 1); the session
+speaks the newest both know, which the sealed AuthOk confirms, or the hello is refused with
+PROTOCOL_VERSION_UNSUPPORTED. The client's side of the same exchange is `client.channel`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from firmware_protocol.session.security import (
     proofs_equal,
     session_keys,
 )
+from firmware_protocol.wire import codec
 from firmware_protocol.wire import messages as m
 
 
@@ -33,6 +36,7 @@ class Pending:
     programmer_nonce: bytes
     pump_nonce: bytes
     challenge: m.Challenge
+    version: int
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Session:
     started_at: float
     last_seen: float
     auth_proof: bytes
+    version: int = codec.CURRENT_VERSION  # of the protocol, negotiated at the hello
     staged: dict[int, pumpsim.TherapyProgram] = field(default_factory=dict)
 
 
@@ -94,6 +99,10 @@ class Handshake:
         if p is not None and p.programmer_nonce == hello.nonce:
             return HandshakeOutcome([p.challenge])  # a retransmitted hello: the same challenge
         device = self.keys.devices.get(hello.device_id)
+        retired = self.keys.retired.get(hello.device_id)
+        if retired is not None:
+            why = f"device {hello.device_id}'s key was {retired}: pair it again"
+            return self._fail(m.WireError.KEY_REVOKED, why, now)
         try:
             role = m.Role(hello.role)
         except ValueError:
@@ -103,6 +112,12 @@ class Handshake:
             return HandshakeOutcome([off])
         if device is None or device.role is not role or len(hello.nonce) != 16:
             return self._fail(m.WireError.AUTH_FAILED, "device not paired for that role", now)
+        version = min(hello.protocol_version, codec.CURRENT_VERSION)
+        if version < codec.OLDEST_VERSION:
+            spoken = f"{codec.OLDEST_VERSION}-{codec.CURRENT_VERSION}"
+            why = f"protocol version {hello.protocol_version} asked; this pump speaks {spoken}"
+            refused = m.AuthFailed(m.WireError.PROTOCOL_VERSION_UNSUPPORTED, why, 0.0)
+            return HandshakeOutcome([refused])  # not a failed authentication: no back-off
         session = self._rng.getrandbits(32) or 1
         pump_nonce = self._rng.randbytes(16)
         challenge = m.Challenge(
@@ -112,7 +127,7 @@ class Handshake:
             proof(device.key, "pump", session, hello.nonce, pump_nonce),
         )
         self.pending = Pending(
-            session, hello.device_id, role, device.key, hello.nonce, pump_nonce, challenge
+            session, hello.device_id, role, device.key, hello.nonce, pump_nonce, challenge, version
         )
         return HandshakeOutcome([challenge])
 
@@ -137,6 +152,7 @@ class Handshake:
             now,
             now,
             auth.proof,
+            p.version,
         )
         self.pending = None
         self.failures = 0

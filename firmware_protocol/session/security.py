@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from firmware_protocol.session import log_seal
 from firmware_protocol.session.private_files import open_private_for_write, private_dir
 from firmware_protocol.wire.frame import HEADER, MAX_PAYLOAD, SECURE, Frame
 from firmware_protocol.wire.messages import Role
@@ -42,12 +43,15 @@ REPLAY_WINDOW = 64
 
 @dataclass(frozen=True)
 class DeviceKey:
-    """What a programmer or patient device holds: which pump, which role, which key."""
+    """What a programmer or patient device holds: which pump, which role, which key, and the
+    pump's public signing key learnt at pairing (to check the logs it signs; empty in key files
+    paired before 0.2)."""
 
     pump_id: str
     device_id: str
     role: Role
     key: bytes
+    pump_public_key: bytes = b""
 
     def save(self, path: Path) -> None:
         _write_private(
@@ -57,6 +61,7 @@ class DeviceKey:
                 "device_id": self.device_id,
                 "role": str(self.role),
                 "key": self.key.hex(),
+                "pump_public_key": self.pump_public_key.hex(),
             },
         )
 
@@ -64,46 +69,82 @@ class DeviceKey:
     def load(cls, path: Path) -> DeviceKey:
         data = json.loads(Path(path).read_text())
         return cls(
-            data["pump_id"], data["device_id"], Role(data["role"]), bytes.fromhex(data["key"])
+            data["pump_id"],
+            data["device_id"],
+            Role(data["role"]),
+            bytes.fromhex(data["key"]),
+            bytes.fromhex(data.get("pump_public_key", "")),
         )
 
 
 @dataclass(frozen=True)
 class PumpKeys:
-    """What the pump holds: its identity and the key of every device paired with it."""
+    """What the pump holds: its identity, its signing key (Ed25519 seed: it signs its event log),
+    the key of every device paired with it, and the device ids it no longer accepts (revoked, or
+    replaced by a rotation), each with the reason."""
 
     pump_id: str
     devices: dict[str, DeviceKey] = field(default_factory=dict)
+    signing_seed: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    retired: dict[str, str] = field(default_factory=dict)  # device id -> "revoked" | "rotated"
+
+    @property
+    def public_key(self) -> bytes:
+        return log_seal.public_key(self.signing_seed)
 
     def pair(
         self, device_id: str, role: Role, rng: random.Random | None = None
     ) -> tuple[PumpKeys, DeviceKey]:
         """A new device key for `role` (from `rng` only in simulations that must replay)."""
         key = rng.randbytes(KEY_BYTES) if rng is not None else secrets.token_bytes(KEY_BYTES)
-        device = DeviceKey(self.pump_id, device_id, Role(role), key)
+        device = DeviceKey(self.pump_id, device_id, Role(role), key, self.public_key)
         return replace(self, devices={**self.devices, device_id: device}), device
+
+    def revoke(self, device_id: str, reason: str = "revoked") -> PumpKeys:
+        """The device's key refused from now on (with KEY_REVOKED, not a bare failure)."""
+        if device_id not in self.devices:
+            raise KeyError(f"no device {device_id!r} is paired with pump {self.pump_id}")
+        devices = {k: v for k, v in self.devices.items() if k != device_id}
+        return replace(self, devices=devices, retired={**self.retired, device_id: reason})
+
+    def rotate(self, device_id: str) -> tuple[PumpKeys, DeviceKey]:
+        """A new key for the same device and role, under the device's next id (`tablet-2` ->
+        `tablet-2#2`), so that the old key is refused as revoked at its first word."""
+        device = self.devices.get(device_id)
+        if device is None:
+            raise KeyError(f"no device {device_id!r} is paired with pump {self.pump_id}")
+        base, _, generation = device_id.partition("#")
+        new_id = f"{base}#{int(generation or 1) + 1}"
+        return self.revoke(device_id, "rotated").pair(new_id, device.role)
 
     def save(self, path: Path) -> None:
         _write_private(
             path,
             {
                 "pump_id": self.pump_id,
+                "signing_key": self.signing_seed.hex(),
                 "devices": {
                     d.device_id: {"role": str(d.role), "key": d.key.hex()}
                     for d in self.devices.values()
                 },
+                "retired": self.retired,
             },
         )
 
     @classmethod
     def load(cls, path: Path) -> PumpKeys:
+        """A pump key file; one written before 0.2 gets a signing key (save it back to keep it)."""
         data = json.loads(Path(path).read_text())
         pump_id = data["pump_id"]
+        seed = bytes.fromhex(data["signing_key"]) if "signing_key" in data else None
+        keys = cls(pump_id, signing_seed=seed) if seed else cls(pump_id)
         devices = {
-            device_id: DeviceKey(pump_id, device_id, Role(v["role"]), bytes.fromhex(v["key"]))
+            device_id: DeviceKey(
+                pump_id, device_id, Role(v["role"]), bytes.fromhex(v["key"]), keys.public_key
+            )
             for device_id, v in data["devices"].items()
         }
-        return cls(pump_id, devices)
+        return replace(keys, devices=devices, retired=dict(data.get("retired", {})))
 
 
 def new_pump_keys(pump_id: str | None = None) -> PumpKeys:
@@ -116,7 +157,7 @@ def paired_in_memory(
     roles: tuple[Role, ...] = (Role.CLINICIAN, Role.PATIENT, Role.SIMULATOR),
 ) -> tuple[PumpKeys, dict[Role, DeviceKey]]:
     """Keys for a simulated pump that never touch a disk: nothing to leave behind."""
-    keys = PumpKeys(pump_id)
+    keys = PumpKeys(pump_id, signing_seed=rng.randbytes(32))
     devices: dict[Role, DeviceKey] = {}
     for role in roles:
         keys, devices[role] = keys.pair(f"{role}-1", role, rng)

@@ -6,6 +6,12 @@ byte then a double, `bool` one byte, `str` a u16 length and UTF-8, `bytes` a u16
 bytes, `tuple[X, ...]` a u16 count then the items, and a nested record dataclass its fields in
 order. The same annotations generate the message table in docs/protocol.md, so the spec and the
 code cannot drift (the MAVLink lesson).
+
+Versions (docs/protocol.md, "Protocol versions"): a field is only ever appended at the end of a
+message, with a default, and marked with the version it appeared in (`appended`). `encode` at a
+version leaves out the fields that came later; `decode` takes a message that ends before its
+appended fields as meaning their defaults, and ignores bytes after the fields it knows (a newer
+peer's). A removal or a reordering would be a new major version; none has happened.
 """
 
 from __future__ import annotations
@@ -26,6 +32,19 @@ _INTS = {"u8": struct.Struct(">B"), "u16": struct.Struct(">H"), "u32": struct.St
 _INTS["u64"] = struct.Struct(">Q")
 _F64 = struct.Struct(">d")
 _LEN = _INTS["u16"]
+
+
+CURRENT_VERSION = 2  # the protocol version this code speaks, and the newest it knows
+OLDEST_VERSION = 1  # the oldest it still serves
+
+
+def appended(since: int, default: Any) -> Any:
+    """A message field added in protocol version `since`, meaning `default` where absent."""
+    return dataclasses.field(default=default, metadata={"since": since})
+
+
+def since_of(field: dataclasses.Field[Any]) -> int:
+    return int(field.metadata.get("since", 1))
 
 
 class DecodeError(ValueError):
@@ -213,22 +232,54 @@ def _record_codec(cls: type) -> tuple[Encoder, Decoder, str]:
     return enc, dec, cls.__name__
 
 
-def encode(message: Any) -> bytes:
+_MessageField = tuple[str, Encoder, Decoder, int, Any]  # name, enc, dec, since, default
+_message_cache: dict[type, list[_MessageField]] = {}
+
+
+def _message_fields(cls: type) -> list[_MessageField]:
+    cached = _message_cache.get(cls)
+    if cached is None:
+        hints = get_type_hints(cls, include_extras=True)
+        cached = []
+        for f in dataclasses.fields(cls):
+            enc, dec, _ = codec_for(hints[f.name])
+            since = since_of(f)
+            if cached and since < cached[-1][3]:  # the rule, kept by construction
+                raise TypeError(f"{cls.__name__}.{f.name}: fields are only appended, in order")
+            cached.append((f.name, enc, dec, since, f.default))
+        _message_cache[cls] = cached
+    return cached
+
+
+def encode(message: Any, version: int = CURRENT_VERSION) -> bytes:
+    """`message` laid out as protocol `version` has it (fields appended later left out)."""
+    cls = type(message)
+    if not dataclasses.is_dataclass(cls):
+        raise EncodeError(f"not a message: {cls.__name__}")
     out = bytearray()
-    codec_for(type(message))[0](message, out)
+    for name, enc, _, since, _ in _message_fields(cls):
+        if since <= version:
+            enc(getattr(message, name), out)
     return bytes(out)
 
 
 def decode(cls: type, payload: bytes) -> Any:
-    """Decode a whole payload as `cls`; trailing bytes are an error, not ignored."""
+    """Decode a payload as `cls`, in any protocol version: appended fields a shorter payload
+    lacks take their defaults, and bytes after the last field known here are a newer peer's,
+    ignored. A payload that ends inside a field, or before a field every version has, is an
+    error."""
+    values: dict[str, Any] = {}
+    at = 0
     try:
-        value, end = codec_for(cls)[1](payload, 0)
+        for name, _, dec, since, default in _message_fields(cls):
+            if at == len(payload) and since > OLDEST_VERSION:
+                values[name] = default
+                continue
+            values[name], at = dec(payload, at)
+        return cls(**values)
     except struct.error as e:  # pragma: no cover - every read is bounds-checked first
         raise DecodeError(str(e)) from None
     except (TypeError, ValueError) as e:
         if isinstance(e, DecodeError):
             raise
         raise DecodeError(f"{cls.__name__}: {e}") from None
-    if end != len(payload):
-        raise DecodeError(f"{len(payload) - end} trailing bytes after {cls.__name__}")
-    return value

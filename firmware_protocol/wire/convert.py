@@ -221,3 +221,9 @@ def described(
         for d in description.drugs
     ]
     return config, pumpsim.DrugLibrary(drugs)
+
+
+def log_record_to_spec(record: pumpsim.LogRecord) -> m.LogRecordSpec:
+    """A log record as the wire carries it (and as the log's hash chain hashes it)."""
+    details = json.dumps(dict(record.details))
+    return m.LogRecordSpec(record.index, record.at_s, str(record.kind), details)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, dataclass_transform
 
-from firmware_protocol.wire.codec import U8, U16, U32, U64
+from firmware_protocol.wire.codec import U8, U16, U32, U64, appended
 from firmware_protocol.wire.records import (
     AlarmSpec,
     BridgeSpec,
@@ -60,6 +60,7 @@ class Spec:
     mutating: bool  # carries `txn`; answered from the transaction store when repeated
     handshake: bool = False  # travels before a session exists (unencrypted)
     direction: str = "programmer->pump"
+    since: int = 1  # the protocol version it appeared in; refused in a session of an older one
 
 
 MESSAGES: dict[int, type] = {}
@@ -76,6 +77,7 @@ def message(
     mutating: bool = False,
     handshake: bool = False,
     reply: bool = False,
+    since: int = 1,
 ) -> Callable[[type[M]], type[M]]:
     def register(bare: type[M]) -> type[M]:
         cls = dataclass(frozen=True, slots=True)(bare)
@@ -83,7 +85,7 @@ def message(
             raise ValueError(f"message code 0x{code:04x} used twice")
         MESSAGES[code] = cls
         direction = "pump->programmer" if reply else "programmer->pump"
-        SPECS[cls] = Spec(code, cls.__name__, roles, mutating, handshake, direction)
+        SPECS[cls] = Spec(code, cls.__name__, roles, mutating, handshake, direction, since)
         return cls
 
     return register
@@ -101,6 +103,7 @@ class Hello:
     role: str
     device_id: str
     nonce: bytes
+    protocol_version: U16 = appended(2, 1)  # the newest version the programmer speaks
 
 
 @message(0x0002, handshake=True, reply=True)
@@ -124,6 +127,7 @@ class AuthOk:
     idle_timeout_s: float
     max_session_s: float
     simulator_available: bool
+    protocol_version: U16 = appended(2, 1)  # the version this session speaks (sealed: no downgrade)
 
 
 @message(0x0005, handshake=True, reply=True)
@@ -208,8 +212,8 @@ class Status:
     acceleration: float
     paused: bool
     simulator_available: bool
-    patient_bolus_next_at_s: float | None  # absent: no patient bolus programmed
-    patient_boluses_left_24h: U8
+    patient_bolus_next_at_s: float | None = appended(2, None)  # None: no patient bolus programmed
+    patient_boluses_left_24h: U8 = appended(2, 0)
 
 
 @message(0x0106)
@@ -217,13 +221,13 @@ class ReadStatus:
     """Status without the side effects of an interrogation (no battery cost, no log record)."""
 
 
-@message(0x0107)
+@message(0x0107, since=2)
 class ReadDescription:
     """What the pump is and what it allows: a programmer checks its forms against these, so its
     verdict and the pump's agree (a 20 mL pump, a valve-gated one, another drug library)."""
 
 
-@message(0x0108, reply=True)
+@message(0x0108, reply=True, since=2)
 class PumpDescription:
     variant: str
     reservoir_capacity_ml: float
@@ -249,6 +253,24 @@ class LogChunk:
     overflow: U32
     records: tuple[LogRecordSpec, ...]
     more: bool
+
+
+@message(0x0109, CLINICAL, since=2)
+class ReadLogSeal:
+    """The pump's seal of one record of its log: to check a downloaded run of records ending
+    there, from the chain value before `first_index` (docs/security.md)."""
+
+    first_index: U32
+    index: U32
+
+
+@message(0x010A, CLINICAL, reply=True, since=2)
+class LogSeal:
+    first_index: U32
+    anchor: bytes  # the chain value before record first_index (32 zero bytes before record 0)
+    index: U32
+    value: bytes  # the chain value after record `index`
+    signature: bytes  # Ed25519, by the pump's key, over (pump id, index, value)
 
 
 @message(0x0104, CLINICAL)
@@ -284,14 +306,16 @@ class ProgramReview:
     changes: tuple[ChangeSpec, ...]
     old_daily: tuple[DoseSpec, ...]
     new_daily: tuple[DoseSpec, ...]
-    warnings: tuple[WarningSpec, ...]  # soft limits: confirming needs override_soft_limits
+    # Soft limits: confirming needs override_soft_limits.
+    warnings: tuple[WarningSpec, ...] = appended(2, ())
 
 
 @message(0x0202, CLINICAL, mutating=True)
 class ConfirmProgram:
     txn: U64
     stage_id: U32
-    override_soft_limits: bool  # the clinician has seen the review's warnings and goes ahead
+    # The clinician has seen the review's warnings and goes ahead.
+    override_soft_limits: bool = appended(2, False)
 
 
 @message(0x0210, CLINICAL, mutating=True)
@@ -358,7 +382,7 @@ class RefillFill:
     mix: tuple[DrugSpec, ...]
     program: tuple[ProgramSpec, ...]  # none (keep the program) or one
     refill_due_at_s: float | None
-    override_soft_limits: bool
+    override_soft_limits: bool = appended(2, False)
 
 
 @message(0x0233, CLINICAL, reply=True)

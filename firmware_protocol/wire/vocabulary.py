@@ -29,3 +29,6 @@ class WireError(StrEnum):
     SIMULATOR_DISABLED = "SIMULATOR_DISABLED"
     PUMP_BUSY = "PUMP_BUSY"  # another programmer holds the pump: sent in clear, then closed
     INTERNAL = "INTERNAL"
+    KEY_REVOKED = "KEY_REVOKED"  # the device's key was revoked or rotated: pair it again
+    LOG_INDEX_NOT_HELD = "LOG_INDEX_NOT_HELD"  # a seal asked for a record the log does not hold
+    PROTOCOL_VERSION_UNSUPPORTED = "PROTOCOL_VERSION_UNSUPPORTED"  # no version both sides speak

@@ -1,4 +1,5 @@
-"""Event log: downloaded in the background with progress, filtered, paged, exported to CSV."""
+"""Event log: downloaded in the background with progress, checked against the pump's signature,
+filtered, paged, exported to CSV (for people) and JSON (with its seal, for `pumpsim verify-log`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
 
-from firmware_protocol.client.pump_client import LogPage
+from firmware_protocol.client.pump_client import SealedLog
+from firmware_protocol.session import log_seal
 from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import Pane, PumpCall
@@ -25,6 +27,7 @@ class EventLogPane(Pane, Vertical):
         super().__init__()
         self.export_dir = export_dir
         self.records: list[m.LogRecordSpec] = []
+        self.sealed: SealedLog | None = None
         self.page = 0
 
     def compose(self) -> ComposeResult:
@@ -41,12 +44,13 @@ class EventLogPane(Pane, Vertical):
             yield Input("", placeholder="from", id="log-from", compact=True)
             yield Input("", placeholder="to", id="log-to", compact=True)
         yield ProgressBar(show_eta=False, id="log-progress")
+        yield Static("", id="log-verified")
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="row"):
             yield Button("◀ newer", id="log-prev", compact=True)
             yield Static("", id="log-page")
             yield Button("older ▶", id="log-next", compact=True)
-            yield Button("Export CSV", id="log-export", compact=True)
+            yield Button("Export CSV + JSON", id="log-export", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#log-table", DataTable).add_columns("#", "time", "kind", "details")
@@ -100,7 +104,9 @@ class EventLogPane(Pane, Vertical):
 
             self.post_message(
                 PumpCall(
-                    lambda pump: pump.read_log(0, 0, progress), done=self._downloaded, refresh=False
+                    lambda pump: pump.read_sealed_log(progress),
+                    done=self._downloaded,
+                    refresh=False,
                 )
             )
         elif event.button.id == "log-next":
@@ -112,8 +118,21 @@ class EventLogPane(Pane, Vertical):
         elif event.button.id == "log-export":
             self.export()
 
-    def _downloaded(self, page: LogPage) -> None:
-        self.records = list(page.records)
+    def _downloaded(self, sealed: SealedLog) -> None:
+        self.sealed = sealed
+        self.records = list(sealed.page.records)
+        verdict = sealed.verdict
+        line = self.query_one("#log-verified", Static)
+        if verdict is None:
+            line.update(
+                "Not checked: this device key does not know the pump's signing key "
+                "(paired before 0.2: pair it again)."
+            )
+        elif verdict.verified:
+            line.update(f"Log verified: {verdict.records} records, signed by the pump.")
+        else:
+            line.update(f"LOG {verdict}: do not rely on it; keep the pump for investigation.")
+        line.set_class(verdict is not None and not verdict.verified, "critical")
         bar = self.query_one("#log-progress", ProgressBar)
         bar.update(total=1, progress=1)
         self.page = 0
@@ -128,4 +147,12 @@ class EventLogPane(Pane, Vertical):
             for r in sorted(self.filtered(), key=lambda r: r.index):
                 when = fmt.when(r.at_s, self._offset())
                 writer.writerow([r.index, r.at_s, when, r.kind, r.details_json])
-        self.notify(f"Exported {len(self.filtered())} records to {path}")
+        exported = f"Exported {len(self.filtered())} records to {path}"
+        sealed = self.sealed
+        if sealed is not None and sealed.seal is not None:
+            signed = path.with_suffix(".json")
+            pump_id = status.pump_id if status else ""
+            data = log_seal.export(pump_id, list(sealed.page.records), sealed.seal)
+            signed.write_text(json.dumps(data, indent=1) + "\n")
+            exported += f", and the whole log with its seal to {signed.name}"
+        self.notify(exported)

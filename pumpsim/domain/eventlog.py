@@ -41,6 +41,8 @@ class LogKind(StrEnum):
     INTERROGATED = "interrogated"
     SOFT_LIMIT_OVERRIDDEN = "soft_limit_overridden"
     CLOCK_SET = "clock_set"
+    KEY_REVOKED = "key_revoked"
+    KEY_ROTATED = "key_rotated"
 
 
 @dataclass(frozen=True, slots=True)

@@ -311,6 +311,14 @@ def record_clock_set(c: Core, offset_s: float) -> None:
     c.ledger.log.append(c.now, LogKind.CLOCK_SET, offset_s=float(offset_s))
 
 
+def record_key_retired(c: Core, device_id: str, rotated: bool) -> None:
+    """A paired device's key was revoked, or replaced by a new one: logged."""
+    if not isinstance(device_id, str) or not device_id:
+        raise InvalidInputError(f"a device id must be a non-empty text, got {device_id!r}")
+    kind = LogKind.KEY_ROTATED if rotated else LogKind.KEY_REVOKED
+    c.ledger.log.append(c.now, kind, device=device_id)
+
+
 def interrogate(c: Core) -> None:
     knot_before_jump(c)
     c.bat.telemetry_session()

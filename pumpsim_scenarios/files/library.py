@@ -10,8 +10,10 @@ import re
 from importlib import resources
 from pathlib import Path
 
-TEMPLATE = """# Teaches: in a sentence, what this scenario shows the reviewer of a campaign.
+TEMPLATE = """#:schema ./{schema}
+# Teaches: in a sentence, what this scenario shows the reviewer of a campaign.
 [scenario]
+format = 1                # the scenario file format (CHANGELOG.md says what changed)
 name = "{name}"
 duration_days = 30
 mode = "model"            # or "stack": firmware and client over a simulated line
@@ -50,6 +52,8 @@ def teaches(name: str) -> str:
     lines = (directory() / f"{name}.toml").read_text().splitlines()
     out: list[str] = []
     for line in lines:
+        if line.startswith("#:"):  # an editor's directive (#:schema), not prose
+            continue
         if not line.startswith("#"):
             break
         text = line.lstrip("# ").strip()
@@ -68,5 +72,7 @@ def resolve(item: str | Path) -> Path:
     raise FileNotFoundError(2, "no such scenario file or library name", str(item))
 
 
-def template(name: str) -> str:
-    return TEMPLATE.format(name=name)
+def template(name: str, schema_file: str) -> str:
+    """A commented scenario to start from; its first line names the JSON Schema beside it, for
+    editors that check TOML as it is typed."""
+    return TEMPLATE.format(name=name, schema=schema_file)

@@ -34,6 +34,18 @@ ACTIONS = {
 }
 STACK_ONLY = {"link_noise", "link_loss", "firmware_reset"}
 EXPECTATIONS = {"alarm", "no_alarm", "delivered", "refill_verdict", "rejected", "nothing_lost"}
+EXPECT_REQUIRES: dict[str, tuple[str, ...]] = {
+    "alarm": ("alarm",),
+    "no_alarm": ("alarm",),
+    "delivered": ("drug",),
+    "refill_verdict": ("verdict",),
+    "rejected": ("timeline_index", "code"),
+    "nothing_lost": (),
+}
+TABLES = ("scenario", "pump", "initial", "timeline", "expect", "matrix")
+# The scenario file format this pumpsim reads (`[scenario] format`, absent: 1). A change that an
+# older file would be read differently under makes a new format; older ones keep loading.
+FORMAT = 1
 
 
 class ScenarioError(ValueError):
@@ -166,7 +178,7 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
     def fail(line: int | None, message: str) -> None:
         raise ScenarioError(name, line, message)
 
-    unknown = set(data) - {"scenario", "pump", "initial", "timeline", "expect"}
+    unknown = set(data) - set(TABLES)
     if unknown:
         fail(
             where.table(sorted(unknown)[0]),
@@ -177,6 +189,15 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
     if not isinstance(head, dict):
         fail(1, "a [scenario] table with name and duration_days is required")
     assert isinstance(head, dict)
+    version = head.get("format", FORMAT)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        fail(where.key("scenario", "format"), f"format must be a whole number, got {version!r}")
+    if version > FORMAT:
+        fail(
+            where.key("scenario", "format"),
+            f"written for scenario format {version}; this pumpsim reads format {FORMAT}: "
+            "update pumpsim (pip install -U pumpsim), or write format 1 (CHANGELOG.md)",
+        )
     for key in ("name", "duration_days"):
         if key not in head:
             fail(where.table("scenario"), f"[scenario] needs {key}")
@@ -261,15 +282,7 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
             )
         kind = entry["kind"]
         params = {k: v for k, v in entry.items() if k != "kind"}
-        required = {
-            "alarm": ("alarm",),
-            "no_alarm": ("alarm",),
-            "delivered": ("drug",),
-            "refill_verdict": ("verdict",),
-            "rejected": ("timeline_index", "code"),
-            "nothing_lost": (),
-        }[kind]
-        for key in required:
+        for key in EXPECT_REQUIRES[kind]:
             if key not in params:
                 fail(where.table("expect", i), f"expect {kind!r} needs {key}")
         if kind in ("alarm", "no_alarm") and params["alarm"] not in {

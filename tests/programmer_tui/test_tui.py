@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 from firmware_protocol.harness.simulated import simulated_pump
 from firmware_protocol.line.field_faults import lose_reply
 from firmware_protocol.line.transport import FaultyPort
+from firmware_protocol.session import log_seal
 from firmware_protocol.wire.messages import Role
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
@@ -247,6 +249,8 @@ async def test_event_log_filters_pages_and_exports(tmp_path: Path) -> None:
         table = app.query_one("#log-table", DataTable)
         await until(pilot, app, lambda: table.row_count > 0)
         assert table.row_count == pump_count
+        verified = str(app.query_one("#log-verified", Static).render())
+        assert verified == f"Log verified: {pump_count} records, signed by the pump."
         app.query_one("#log-kind", Select).value = "reservoir_filled"
         await settle(pilot, app)
         assert table.row_count == 1
@@ -257,6 +261,10 @@ async def test_event_log_filters_pages_and_exports(tmp_path: Path) -> None:
             rows = list(csv.reader(f))
         assert rows[0][:4] == ["index", "sim_time_s", "time", "kind"]
         assert [r[3] for r in rows[1:]] == ["reservoir_filled"]
+        signed = json.loads(exported.with_suffix(".json").read_text())  # the whole log, sealed
+        assert len(signed["records"]) == pump_count
+        key = app.backend.sync.key  # type: ignore[union-attr]
+        assert log_seal.verify_export(signed, key.pump_public_key).verified
 
 
 async def test_telemetry_downloads_and_plots_a_window(tmp_path: Path) -> None:

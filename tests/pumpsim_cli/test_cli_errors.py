@@ -80,8 +80,9 @@ def test_a_new_scenario_is_written_once_and_runs(tmp_path: Path) -> None:
     run = _pumpsim_in(tmp_path)
     made = run("scenario", "new", "drill")
     assert made.returncode == 0
-    assert (tmp_path / "drill.toml").read_text().startswith("# Teaches:")
+    assert (tmp_path / "drill.toml").read_text().splitlines()[1].startswith("# Teaches:")
     assert run("scenario", "run", "drill.toml", "--workers", "1").returncode == 0
     assert run("scenario", "new", "drill").returncode == 2  # never overwrites
     assert run("scenario", "run", "no-such-drill").returncode == 2
-    assert list(tmp_path.iterdir()) == [tmp_path / "drill.toml"]  # nothing else left behind
+    left = sorted(p.name for p in tmp_path.iterdir())  # nothing else left behind
+    assert left == ["drill.toml", "pumpsim-scenario.schema.json"]
