@@ -39,8 +39,9 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from firmware_protocol.harness.simulated import simulated_pump
 from firmware_protocol.wire.messages import Role
-from programmer_tui.app import TABS, ProgrammerApp
+from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
+from programmer_tui.panes.registry import TABS
 
 PRESSES = 200
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
-import importlib
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
@@ -39,6 +38,7 @@ from programmer_tui.checks import PumpRules
 from programmer_tui.demo import set_up_demo_pump
 from programmer_tui.keys import OneKeyAtATimeApp
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
+from programmer_tui.panes.registry import CLINIC_TABS, FIRST_SHOWN, TABS, build_pane
 from programmer_tui.screens.connect import ConnectRequest, ConnectScreen, describe_open_error
 from programmer_tui.training import Debrief, ScenarioPlayer, inject_due_faults
 from programmer_tui.widgets.footer import CoalescingFooter
@@ -47,18 +47,6 @@ R = TypeVar("R")
 
 STALE_AFTER_S = 5.0
 
-TABS: tuple[tuple[str, str], ...] = (
-    ("dashboard", "Dashboard"),
-    ("program", "Program"),
-    ("bolus", "Bolus"),
-    ("refill", "Refill"),
-    ("mri", "MRI"),
-    ("log", "Event log"),
-    ("telemetry", "Telemetry"),
-    ("simulator", "Simulator"),
-    ("clock", "Clock"),
-)
-CLINIC_TABS = tuple(tab for tab, _ in TABS)
 
 # What a worker is given: a coroutine function (called when the worker starts), not a coroutine.
 Job = Callable[[], Coroutine[None, None, object]]
@@ -130,7 +118,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
             for tab, title in (*TABS, ("patient", "My pump")):
                 with TabPane(title, id=tab):
                     if tab in FIRST_SHOWN:
-                        yield build_pane(self, tab)
+                        yield build_pane(tab, self.export_dir)
         yield CoalescingFooter()
 
     def on_mount(self) -> None:
@@ -163,7 +151,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
         built: list[tuple[TabPane, Widget]] = []
         for tab, _ in TABS:
             if tab not in self.panes:
-                pane = build_pane(self, tab)
+                pane = build_pane(tab, self.export_dir)
                 assert isinstance(pane, Pane)
                 self.panes[tab] = pane
                 built.append((self.query_one(f"#{tab}", TabPane), pane))
@@ -489,32 +477,6 @@ class ProgrammerApp(OneKeyAtATimeApp):
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self._show_active()
-
-
-# Each tab's pane: its module and class, imported when the pane is first built. The first screen
-# (the dashboard, or a patient's own view) is built with the app; the others just after.
-PANES: dict[str, tuple[str, str]] = {
-    "dashboard": ("dashboard", "DashboardPane"),
-    "program": ("program", "ProgramPane"),
-    "bolus": ("bolus", "BolusPane"),
-    "refill": ("refill", "RefillPane"),
-    "mri": ("mri", "MriPane"),
-    "log": ("eventlog", "EventLogPane"),
-    "telemetry": ("telemetry", "TelemetryPane"),
-    "simulator": ("simulator", "SimulatorPane"),
-    "clock": ("clock", "ClockPane"),
-    "patient": ("patient", "PatientPane"),
-}
-FIRST_SHOWN = frozenset({"dashboard", "patient"})
-
-
-def build_pane(app: ProgrammerApp, tab: str) -> Widget:
-    module, name = PANES[tab]
-    cls = getattr(importlib.import_module(f"programmer_tui.panes.{module}"), name)
-    pane = cls(app.export_dir) if tab == "log" else cls()
-    assert isinstance(pane, Widget)
-    assert isinstance(pane, Pane)
-    return pane
 
 
 def _settle_heap() -> None:
