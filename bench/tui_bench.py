@@ -2,7 +2,7 @@
 
 startup_s: from creating the embedded pump to the dashboard showing interrogated data, each app in
 a fresh interpreter after its imports (a first app in a process pays for Textual's caches, which a
-second would find warm), median of five; import_s and baseline_import_s: a fresh interpreter
+second would find warm), median of nine; import_s and baseline_import_s: a fresh interpreter
 importing each app (so a launch from the shell takes about the sum).
 key_to_paint_ms: median over 200 tab switches (F3/F2) of the time from posting the key event to the
 first screen update written after the app acted on it (Textual's headless driver; a real terminal
@@ -145,9 +145,9 @@ def import_seconds(module: str) -> float:
 
 
 def cold_startup_s(which: str) -> float:
-    """Median over five fresh interpreters of one app's start-up (imports done first)."""
+    """Median over nine fresh interpreters of one app's start-up (imports done first)."""
     runs = []
-    for _ in range(5):
+    for _ in range(9):
         out = subprocess.run(
             [sys.executable, __file__, "--startup-only", which],
             capture_output=True,

@@ -38,7 +38,7 @@ from programmer_tui.checks import PumpRules
 from programmer_tui.demo import set_up_demo_pump
 from programmer_tui.keys import OneKeyAtATimeApp
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
-from programmer_tui.panes.registry import CLINIC_TABS, FIRST_SHOWN, TABS, build_pane
+from programmer_tui.panes.registry import ALL_TABS, CLINIC_TABS, FIRST_SHOWN, TABS, build_pane
 from programmer_tui.screens.connect import ConnectRequest, ConnectScreen, describe_open_error
 from programmer_tui.training import Debrief, ScenarioPlayer, inject_due_faults
 from programmer_tui.widgets.footer import CoalescingFooter
@@ -115,7 +115,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
         yield Header(show_clock=False)
         yield Static("Not connected", id="link-banner", classes="lost")
         with TabbedContent(id="tabs"):
-            for tab, title in (*TABS, ("patient", "My pump")):
+            for tab, title in ALL_TABS:
                 with TabPane(title, id=tab):
                     if tab in FIRST_SHOWN:
                         yield build_pane(tab, self.export_dir)
@@ -149,7 +149,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
             return
         self._building = True
         built: list[tuple[TabPane, Widget]] = []
-        for tab, _ in TABS:
+        for tab, _ in ALL_TABS:
             if tab not in self.panes:
                 pane = build_pane(tab, self.export_dir)
                 assert isinstance(pane, Pane)

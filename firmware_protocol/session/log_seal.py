@@ -14,6 +14,7 @@ first altered record is named.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,12 +49,19 @@ def _payload(pump_id: str, index: int, value: bytes) -> bytes:
     return _SEAL + pump_id.encode() + b"\x00" + index.to_bytes(8, "big") + value
 
 
+@functools.lru_cache(maxsize=64)
+def _private(seed: bytes) -> Ed25519PrivateKey:
+    """A pump's signing key, made once (it signs every record its pump logs)."""
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
 def sign(seed: bytes, pump_id: str, index: int, value: bytes) -> bytes:
-    return Ed25519PrivateKey.from_private_bytes(seed).sign(_payload(pump_id, index, value))
+    return _private(seed).sign(_payload(pump_id, index, value))
 
 
+@functools.lru_cache(maxsize=64)
 def public_key(seed: bytes) -> bytes:
-    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+    return _private(seed).public_key().public_bytes_raw()
 
 
 def signed(public: bytes, pump_id: str, index: int, value: bytes, signature: bytes) -> bool:

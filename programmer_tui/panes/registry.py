@@ -27,6 +27,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("clock", "Clock"),
 )
 CLINIC_TABS = tuple(tab for tab, _ in TABS)
+ALL_TABS = (*TABS, ("patient", "My pump"))  # a patient key's one view, instead of the clinic's
 
 # Each tab's pane: its module and class, imported when the pane is first built. The first screen
 # (the dashboard, or a patient's own view) is built with the app; the others just after.
@@ -42,7 +43,7 @@ PANES: dict[str, tuple[str, str]] = {
     "clock": ("clock", "ClockPane"),
     "patient": ("patient", "PatientPane"),
 }
-FIRST_SHOWN = frozenset({"dashboard", "patient"})
+FIRST_SHOWN = frozenset({"dashboard"})  # a patient's view comes with the others, a moment later
 
 
 def build_pane(tab: str, export_dir: Path) -> Widget:
