@@ -2,9 +2,9 @@
 
 A simulator for engineering, testing and training; not a medical device, and no dosing advice.
 Everything a caller needs is importable from here. The folders are the layers, bottom up:
-`domain` (values), `rules`, `components`, `engine`, then `pump.py`, the facade; `testing` holds
-the fixed-step oracle. Modules imported by their pre-0.2 paths (`pumpsim.faults`) still load,
-with a DeprecationWarning (`moved.py`).
+`domain` (values), `rules`, `components` and beside them the virtual `patient`, `engine`, then
+`pump.py`, the facade; `testing` holds the fixed-step oracle. Modules imported by their pre-0.2
+paths (`pumpsim.faults`) still load, with a DeprecationWarning (`moved.py`).
 """
 
 from pumpsim.components.trend import HourlyTrend
@@ -25,6 +25,7 @@ from pumpsim.domain.errors import (
     InvalidInputError,
     MriRefusedError,
     NotAllowedNowError,
+    PatientRejectedError,
     ProgramRejectedError,
     PumpError,
     RefillSequenceError,
@@ -41,6 +42,7 @@ from pumpsim.domain.faults import (
     Fault,
     LowBatteryReset,
     MemoryReset,
+    MismatchedRefill,
     MotorStall,
     OverInfusionDrift,
     PocketFill,
@@ -72,6 +74,9 @@ from pumpsim.domain.status import (
 )
 from pumpsim.domain.violations import SoftLimitCode, SoftLimitWarning, Violation, ViolationCode
 from pumpsim.moved import alias_moved_modules
+from pumpsim.patient.profile import DrugResponse, PatientProfile
+from pumpsim.patient.signs import HarmSeverity, SignChange, SignKind
+from pumpsim.patient.view import PatientView
 from pumpsim.pump import Pump
 from pumpsim.rules.validation import validate_program
 
@@ -92,12 +97,14 @@ __all__ = [
     "Drug",
     "DrugConcentration",
     "DrugLibrary",
+    "DrugResponse",
     "ErrorCode",
     "EventLog",
     "Fault",
     "FaultRejectedError",
     "FillResult",
     "FlexibleSchedule",
+    "HarmSeverity",
     "HourlyTrend",
     "InvalidInputError",
     "LogKind",
@@ -105,6 +112,7 @@ __all__ = [
     "LowBatteryReset",
     "MassUnit",
     "MemoryReset",
+    "MismatchedRefill",
     "Mix",
     "MotorStall",
     "MotorState",
@@ -114,6 +122,9 @@ __all__ = [
     "OverInfusionDrift",
     "PatientBolusOutcome",
     "PatientBolusSettings",
+    "PatientProfile",
+    "PatientRejectedError",
+    "PatientView",
     "PhysicalState",
     "PocketFill",
     "PrematureEri",
@@ -128,6 +139,8 @@ __all__ = [
     "RefillVerdict",
     "SchedulePeriod",
     "Severity",
+    "SignChange",
+    "SignKind",
     "SnapshotError",
     "SoftLimitCode",
     "SoftLimitOverrideRequiredError",

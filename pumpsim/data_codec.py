@@ -19,7 +19,7 @@ import dataclasses
 import enum
 import struct
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["CodecError", "TypeTable", "decode", "encode"]
@@ -57,7 +57,11 @@ class TypeTable:
     the end (a type's place is its tag); change a type's fields and the format version must
     change too. A type with `__getstate__`/`__setstate__` of its own is written as its state."""
 
-    def __init__(self, types: Sequence[type]) -> None:
+    def __init__(
+        self, types: Sequence[type], older_fields: Mapping[type, tuple[str, ...]] | None = None
+    ) -> None:
+        """`older_fields`: for reading an older layout, the fields a type held then (a reader
+        sets what is missing since)."""
         self.types = tuple(types)
         self.index = {cls: i for i, cls in enumerate(self.types)}
         if len(self.index) != len(self.types):
@@ -71,6 +75,8 @@ class TypeTable:
                 self.custom.add(cls)
             else:
                 self.fields[cls] = _fields_of(cls)
+        for cls, names in (older_fields or {}).items():
+            self.fields[cls] = tuple(names)
 
 
 _NO_TYPES = TypeTable(())

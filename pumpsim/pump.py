@@ -16,9 +16,14 @@ from pumpsim.components.trend import HourlyTrend, hourly
 from pumpsim.domain.alarms import Alarm, AlarmKind
 from pumpsim.domain.config import PumpConfig
 from pumpsim.domain.drugs import DEFAULT_LIBRARY, DrugLibrary, Mix
-from pumpsim.domain.errors import FaultRejectedError, InvalidInputError, SnapshotError
+from pumpsim.domain.errors import (
+    FaultRejectedError,
+    InvalidInputError,
+    PatientRejectedError,
+    SnapshotError,
+)
 from pumpsim.domain.eventlog import EventLog
-from pumpsim.domain.faults import Fault
+from pumpsim.domain.faults import Fault, MismatchedRefill
 from pumpsim.domain.program import BolusKind, TherapyProgram
 from pumpsim.domain.refill import BridgeOffer, FillResult, WithdrawResult
 from pumpsim.domain.status import (
@@ -35,6 +40,11 @@ from pumpsim.engine import operations as commands
 from pumpsim.engine import snapshot, views
 from pumpsim.engine.core import Core
 from pumpsim.engine.settle import EPS_T
+from pumpsim.patient.profile import PatientProfile
+from pumpsim.patient.state import PatientState
+from pumpsim.patient.view import PatientView
+from pumpsim.patient.view import samples as patient_samples
+from pumpsim.patient.view import view as patient_view
 from pumpsim.rules.validation import Violation, validate_program
 from pumpsim.units import is_finite_number
 
@@ -177,10 +187,37 @@ class Pump:
             raise FaultRejectedError(
                 f"onset {fault.onset_s!r} s is in the past (now is {c.now!r} s)"
             )
+        if isinstance(fault, MismatchedRefill) and fault.drug and fault.drug not in c.library:
+            raise FaultRejectedError(
+                f"the syringe's drug {fault.drug!r} is not in the library; one of "
+                f"{', '.join(c.library.names)}"
+            )
         c.faults.injected.append(fault)
         c.faults.schedule(max(fault.onset_s, c.now), Onset(fault))
         c.dirty = True
         engine.after_command(c)
+
+    # ------------------------------------------------------------- the patient
+
+    def attach_patient(self, profile: PatientProfile) -> None:
+        """Put a virtual patient at the end of the catheter, stable on its baselines from now
+        (replacing any before it). The pump does not know it: nothing is logged, no status
+        changes; only `patient()` reads it. `PatientRejectedError` for a profile it cannot take."""
+        if not isinstance(profile, PatientProfile):
+            raise PatientRejectedError(f"expected a PatientProfile, got {type(profile).__name__}")
+        c = self._c
+        profile.check(c.library.names)
+        c.patient = PatientState(profile, c.library.names, c.now)
+
+    def patient(self) -> PatientView | None:
+        """The virtual patient now (None if none is attached): exposure, signs, their story."""
+        c = self._c
+        return None if c.patient is None else patient_view(c.patient, c.now)
+
+    def patient_samples(self) -> dict[str, tuple[tuple[float, float], ...]]:
+        """(time, exposure) points per drug since the patient was attached, for plots."""
+        c = self._c
+        return {} if c.patient is None else patient_samples(c.patient)
 
     # ----------------------------------------------------------------- views
 

@@ -75,6 +75,8 @@ MODEL_WHEN: dict[ErrorCode, str] = {
     ErrorCode.SNAPSHOT_INVALID: "never on the wire: a stored pump snapshot that fails to load",
     ErrorCode.SNAPSHOT_FORMAT_OUTDATED: "never on the wire: a stored snapshot in a format this "
     "pumpsim no longer reads (0.1's pickles); the firmware starts as after a memory reset",
+    ErrorCode.PATIENT_REJECTED: "SimAttachPatient with a virtual patient the model cannot take "
+    "(a drug the library lacks, a baseline of zero or below, a parameter out of range)",
 }
 
 VIOLATION_WHEN: dict[ViolationCode, str] = {

@@ -12,7 +12,7 @@ import heapq
 import math
 from dataclasses import dataclass
 
-from pumpsim.domain.faults import Fault
+from pumpsim.domain.faults import Fault, MismatchedRefill
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class FaultState:
         "drift",
         "flow_factor",
         "injected",
+        "mismatch",
         "occlusion",
         "occlusion_fraction",
         "pending",
@@ -65,6 +66,7 @@ class FaultState:
         self.occlusion_fraction = 1.0
         self.dislodged = False
         self.pocket_armed = False
+        self.mismatch: MismatchedRefill | None = None  # armed for the next refill
 
     def schedule(self, at_s: float, action: Action) -> None:
         self.seq += 1

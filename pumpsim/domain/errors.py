@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     SOFT_LIMIT_OVERRIDE_REQUIRED = "SOFT_LIMIT_OVERRIDE_REQUIRED"
     SNAPSHOT_INVALID = "SNAPSHOT_INVALID"
     SNAPSHOT_FORMAT_OUTDATED = "SNAPSHOT_FORMAT_OUTDATED"
+    PATIENT_REJECTED = "PATIENT_REJECTED"
 
 
 class PumpError(Exception):
@@ -103,3 +104,10 @@ class SnapshotOutdatedError(SnapshotError):
     """A snapshot in a format this pumpsim no longer reads (0.1's pickles): refused, not read."""
 
     code = ErrorCode.SNAPSHOT_FORMAT_OUTDATED
+
+
+class PatientRejectedError(PumpError, ValueError):
+    """A virtual patient that cannot be built: an unknown drug, a baseline of zero or below, a
+    cohort size outside 1-1000, a parameter out of its range."""
+
+    code = ErrorCode.PATIENT_REJECTED

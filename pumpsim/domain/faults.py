@@ -113,6 +113,33 @@ class MemoryReset(_FaultBase):
     """Memory corruption: the pump reboots into a safe state (stopped) and logs it."""
 
 
+@dataclass(frozen=True, slots=True)
+class MismatchedRefill(_FaultBase):
+    """The next refill after onset: the syringe holds another mix than the one entered. Each
+    drug at `concentration_factor` times what was entered, or, with `drug`, that drug alone at
+    `concentration_mcg_per_ml`. The pump believes what it was told, as a real one does; only the
+    patient (and the model's ground truth) meets the real mix."""
+
+    concentration_factor: float = 1.0
+    drug: str = ""
+    concentration_mcg_per_ml: float = 0.0
+
+    def check(self) -> None:
+        _FaultBase.check(self)
+        if not isinstance(self.drug, str):
+            raise FaultRejectedError(f"drug must be a drug's name, got {self.drug!r}")
+        if self.drug:
+            c = self.concentration_mcg_per_ml
+            if not is_finite_number(c) or not 0 < c <= 1e6:
+                raise FaultRejectedError(
+                    f"concentration_mcg_per_ml must be in (0, 1e6] with a drug, got {c!r}"
+                )
+        else:
+            f = self.concentration_factor
+            if not is_finite_number(f) or not 0 < f <= 100:
+                raise FaultRejectedError(f"concentration_factor must be in (0, 100], got {f!r}")
+
+
 Fault = (
     CatheterOcclusion
     | TipGranuloma
@@ -123,6 +150,7 @@ Fault = (
     | OverInfusionDrift
     | PocketFill
     | MemoryReset
+    | MismatchedRefill
 )
 
 FAULT_TYPES: tuple[type[Fault], ...] = (
@@ -135,6 +163,7 @@ FAULT_TYPES: tuple[type[Fault], ...] = (
     OverInfusionDrift,
     PocketFill,
     MemoryReset,
+    MismatchedRefill,
 )
 
 

@@ -20,6 +20,7 @@ from pumpsim.components.therapy import Therapy
 from pumpsim.domain.config import PumpConfig
 from pumpsim.domain.drugs import DrugLibrary
 from pumpsim.domain.program import TherapyProgram
+from pumpsim.patient.state import PatientState
 from pumpsim.rules.basal import BasalCurve
 
 
@@ -49,6 +50,7 @@ class Core:
         "motor",
         "next_s",
         "now",
+        "patient",
         "pulse_end_s",
         "pulse_ml_s",
         "quiet_until_s",
@@ -98,6 +100,7 @@ class Core:
         self.law: tuple[int, float, float, float] = (-1, 0.0, 0.0, -math.inf)
         self.knot_law: tuple[int, float, float, float] | None = None  # that of the last knot
         self.dirty = True
+        self.patient: PatientState | None = None  # the virtual patient, if one is attached
 
     def use_program(self, program: TherapyProgram) -> None:
         self.therapy.use(program)

@@ -17,6 +17,7 @@ from pumpsim.domain.faults import (
     Fault,
     LowBatteryReset,
     MemoryReset,
+    MismatchedRefill,
     MotorStall,
     OverInfusionDrift,
     PocketFill,
@@ -76,6 +77,8 @@ def onset(c: Core, fault: Fault) -> None:
         raise_alarm(c, AlarmKind.LOW_BATTERY_RESET)
     elif isinstance(fault, PocketFill):
         fs.pocket_armed = True
+    elif isinstance(fault, MismatchedRefill):
+        fs.mismatch = fault
     elif isinstance(fault, MemoryReset):
         abort_boluses(c, "memory_reset")
         c.use_program(

@@ -119,11 +119,14 @@ def integrate(c: Core, t1: float) -> None:
     led.commanded_ml += volume
     res.expected_ml = res.expected_ml - volume if volume < res.expected_ml else 0.0
     ff = c.ff
+    reached: dict[int, float] = {}  # mcg per commanded mL that reached the CSF, by column
     if ff > 0.0 and volume > 0.0:
         vol = ff * volume
+        share = ff  # of each commanded mL, what really left (the same float every stretch)
         if vol >= res.volume_ml:
             vol = res.volume_ml
             res.volume_ml = 0.0
+            share = vol / volume
         else:
             res.volume_ml -= vol
         led.pumped_ml += vol
@@ -133,14 +136,21 @@ def integrate(c: Core, t1: float) -> None:
         else:
             led.delivered_ml += vol
             masses = led.delivered_mcg
+        into_csf = c.patient is not None and not c.dislodged
         if c.front_only:
             for column, mcg_per_ml in res.conc:
                 masses[column] += vol * mcg_per_ml
+                if into_csf:
+                    reached[column] = share * mcg_per_ml
         else:
             out: dict[int, float] = {}
             res.path.flow(vol, res.conc, out)
             for column, mcg in out.items():
                 masses[column] += mcg
+                if into_csf:
+                    reached[column] = mcg / volume
+    if c.patient is not None:
+        c.patient.carry(t0, t1, reached, c.b_ml_s, c.pulse_ml_s, c.pulse_end_s, curve)
     drained = c.fixed_mah_s * dt + c.mah_per_ml * volume
     bat.charge_mah = bat.charge_mah - drained if drained < bat.charge_mah else 0.0
     bat.age_s += dt

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from pumpsim.components.fluid_path import Conc
 from pumpsim.domain.alarms import Alarm, AlarmKind
 from pumpsim.domain.config import PumpVariant
 from pumpsim.domain.drugs import Mix
@@ -21,6 +22,7 @@ from pumpsim.domain.errors import (
     SoftLimitOverrideRequiredError,
 )
 from pumpsim.domain.eventlog import LogKind
+from pumpsim.domain.faults import MismatchedRefill
 from pumpsim.domain.program import BolusKind, TherapyProgram, average_rate_ml_per_day
 from pumpsim.domain.refill import BridgeOffer, FillResult, WithdrawResult, classify_discrepancy
 from pumpsim.domain.status import ActiveBolus, MriPhase, PatientBolusOutcome
@@ -250,8 +252,13 @@ def fill(
     old_mix = res.mix
     into_pocket = c.faults.pocket_armed
     c.faults.pocket_armed = False
+    truth = conc
+    mismatch = c.faults.mismatch
+    if mismatch is not None and not into_pocket:
+        c.faults.mismatch = None
+        truth = _syringe(c, mismatch, conc)
     knot_before_jump(c)
-    res.fill(volume_ml, mix, conc, into_pocket)
+    res.fill(volume_ml, mix, truth, into_pocket)
     res.refill_due_at_s = refill_due_at_s
     c.alarms.conditions.discard(AlarmKind.REFILL_DUE)
     offer = None
@@ -269,6 +276,13 @@ def fill(
     c.dirty = True
     after_command(c, jumped=True)
     return FillResult(volume_ml, mix, offer)
+
+
+def _syringe(c: Core, mismatch: MismatchedRefill, entered: Conc) -> Conc:
+    """What the syringe really held (the pump keeps believing `entered`)."""
+    if mismatch.drug:
+        return ((c.library.index(mismatch.drug), mismatch.concentration_mcg_per_ml),)
+    return tuple((column, mcg * mismatch.concentration_factor) for column, mcg in entered)
 
 
 def enter_mri(c: Core) -> None:

@@ -6,7 +6,9 @@ table of types below (floats bit for bit, shared objects shared), behind a magic
 and a CRC of the body. Reading builds pumpsim's types from that table by code: the bytes name no
 class and no function, so a snapshot from elsewhere can fail to load but can run nothing.
 
-Format 1 (0.1) was a pickle; it is refused with SNAPSHOT_FORMAT_OUTDATED, never read.
+Format 1 (0.1) was a pickle; it is refused with SNAPSHOT_FORMAT_OUTDATED, never read. Format 2
+(0.2.0) is read still: it lacks only the virtual patient and the mismatched-refill fault, and a
+pump from it comes back with neither.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pumpsim.domain.faults import (
     CatheterOcclusion,
     LowBatteryReset,
     MemoryReset,
+    MismatchedRefill,
     MotorStall,
     OverInfusionDrift,
     PocketFill,
@@ -54,10 +57,14 @@ from pumpsim.domain.program import (
 from pumpsim.domain.refill import BridgeOffer, RefillVerdict
 from pumpsim.domain.status import ActiveBolus, MotorState, MriPhase, PatientBolusOutcome
 from pumpsim.engine.core import Core
+from pumpsim.patient.profile import DrugResponse, PatientProfile
+from pumpsim.patient.signs import HarmSeverity, SignChange, SignKind
+from pumpsim.patient.state import PatientState
+from pumpsim.patient.tracker import DrugTrack
 from pumpsim.rules.basal import BasalCurve
 
 MAGIC = b"PUMPSNAP"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _HEADER = len(MAGIC) + 2 + 4  # magic, version, CRC-32 of the body
 
 # The schema: every type a pump's state may hold, by place. Append only; a type whose fields
@@ -121,6 +128,26 @@ TYPES = data_codec.TypeTable(
         MotorState,
     )
 )
+_V2_TYPES = TYPES.types
+TYPES = data_codec.TypeTable(
+    (
+        *_V2_TYPES,
+        # format 3: the virtual patient, the mismatched refill
+        PatientState,
+        DrugTrack,
+        PatientProfile,
+        DrugResponse,
+        SignChange,
+        MismatchedRefill,
+        SignKind,
+        HarmSeverity,
+    )
+)
+_NEW_IN_3 = {Core: "patient", FaultState: "mismatch"}
+TYPES_V2 = data_codec.TypeTable(
+    _V2_TYPES,
+    {cls: tuple(f for f in TYPES.fields[cls] if f != new) for cls, new in _NEW_IN_3.items()},
+)
 
 
 def dumps(core: Core) -> bytes:
@@ -147,15 +174,19 @@ def loads(data: Any) -> Core:
             f"snapshot format {version} (pumpsim 0.1, a pickle) is no longer read; "
             f"this pumpsim reads format {FORMAT_VERSION}"
         )
-    if version != FORMAT_VERSION or len(data) < _HEADER:
-        raise SnapshotError(f"snapshot format {version}; this pumpsim reads {FORMAT_VERSION}")
+    if version not in (2, FORMAT_VERSION) or len(data) < _HEADER:
+        raise SnapshotError(f"snapshot format {version}; this pumpsim reads 2-{FORMAT_VERSION}")
     body = data[_HEADER:]
     if zlib.crc32(body) != int.from_bytes(data[len(MAGIC) + 2 : _HEADER], "big"):
         raise SnapshotError("corrupt snapshot: its checksum does not match")
     try:
-        core = data_codec.decode(body, TYPES)
+        core = data_codec.decode(body, TYPES if version == FORMAT_VERSION else TYPES_V2)
     except data_codec.CodecError as e:
         raise SnapshotError(f"corrupt snapshot: {e}") from None
     if type(core) is not Core:
         raise SnapshotError("the snapshot does not hold a pump")
+    if version == 2:
+        core.patient = None
+        if type(core.faults) is FaultState:
+            core.faults.mismatch = None
     return core
