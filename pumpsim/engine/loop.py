@@ -227,7 +227,9 @@ def _schedule_next(c: Core, nxt: float) -> None:
     now, res, bat, th = c.now, c.res, c.bat, c.therapy
     cond = c.alarms.conditions
     max_ml_s, ff, curve, path = c.max_ml_s, c.ff, c.curve, res.path
-    uniform = path.is_uniform
+    # The tip's fluid is not the reservoir's (a new drug on its way, or the old one leaving):
+    # the moment the tip's fluid is used up changes what reaches the patient, so it is solved.
+    uniform = c.front_only
     cb = bat.config
     m, fixed_mah_s = c.mah_per_ml, c.fixed_mah_s
     # Thresholds: each judged first by the soonest it could come (at the fastest rate); `quiet`

@@ -169,7 +169,7 @@ def loads(data: Any) -> Core:
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 2:
         raise SnapshotError("not a pumpsim snapshot")
     version = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 2], "big")
-    if version < FORMAT_VERSION:
+    if version < 2:
         raise SnapshotOutdatedError(
             f"snapshot format {version} (pumpsim 0.1, a pickle) is no longer read; "
             f"this pumpsim reads format {FORMAT_VERSION}"

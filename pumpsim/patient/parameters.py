@@ -70,6 +70,7 @@ TABLE: tuple[Parameter, ...] = (
     Parameter("sufentanil", "csf_half_life_s", 2.0 * _H, 1.0 * _H, 3.0 * _H, "s", _D),
     Parameter("bupivacaine", "csf_half_life_s", 2.0 * _H, 1.0 * _H, 3.0 * _H, "s", _D),
     Parameter("clonidine", "csf_half_life_s", 2.5 * _H, 1.5 * _H, 3.5 * _H, "s", _D),
+    Parameter(ANY_DRUG, "csf_half_life_s", 3.0 * _H, 2.0 * _H, 4.0 * _H, "s", _D),
     # Withdrawal: exposure below `withdrawal_level` for the onset delay brings mild signs; they
     # turn serious and then life-threatening if the exposure stays low. A drug without an onset
     # row has no withdrawal (ziconotide: "may be stopped abruptly", Prialt label).

@@ -23,6 +23,7 @@ PURE_ALLOWED = {
     "copy",
     "dataclasses",
     "enum",
+    "functools",
     "heapq",
     "itertools",
     "math",
@@ -33,7 +34,11 @@ PURE_ALLOWED = {
     "zlib",
 }
 # The aliases of pre-0.2 module paths hook the import system: no I/O, but not the model's business.
-IMPORT_MACHINERY = {"moved.py": {"importlib", "sys", "types", "warnings"}}
+# A cohort is drawn from its own seeded `random.Random`, never the module's shared generator.
+IMPORT_MACHINERY = {
+    "moved.py": {"importlib", "sys", "types", "warnings"},
+    "profile.py": {"random"},
+}
 FORBIDDEN_CALLS = {"print", "open", "input", "exec", "eval"}
 PACKAGE = Path(pumpsim.__file__).parent
 

@@ -32,6 +32,8 @@ from pumpsim import (
     Stopped,
     TherapyProgram,
 )
+from pumpsim.domain.program import average_rate_ml_per_day
+from pumpsim.patient.profile import typical
 from pumpsim.units import SECONDS_PER_DAY, hours
 
 from strategies import DURATIONS, MIXES, faults, programs
@@ -92,6 +94,7 @@ def same_state(a: Pump, b: Pump) -> list[str]:
     kb = [(al.kind, round(al.raised_at_s, 3)) for al in sb.alarms]
     if ka != kb:
         diffs.append(f"alarms {ka} != {kb}")
+    diffs += _patient_differences(a, b)
     for attr in ("motor", "mri", "program", "eri_at_s", "end_of_service_at_s"):
         x, y = getattr(sa, attr), getattr(sb, attr)
         if isinstance(x, float) and isinstance(y, float):
@@ -99,6 +102,26 @@ def same_state(a: Pump, b: Pump) -> list[str]:
                 diffs.append(f"{attr}: {x!r} != {y!r}")
         elif x != y:
             diffs.append(f"{attr}: {x!r} != {y!r}")
+    return diffs
+
+
+def _patient_differences(a: Pump, b: Pump) -> list[str]:
+    """The virtual patients: the same exposure and the same story, to float tolerance."""
+    va, vb = a.patient(), b.patient()
+    if va is None or vb is None:
+        return [] if va is vb else [f"patient {va!r} != {vb!r}"]
+    diffs = []
+    for x, y in zip(va.exposures, vb.exposures, strict=True):
+        if x.drug != y.drug or not math.isclose(x.exposure, y.exposure, rel_tol=1e-9, abs_tol=1e-9):
+            diffs.append(f"exposure {x} != {y}")
+    story_a = [(c.drug, c.sign, c.severity) for c in va.timeline]
+    story_b = [(c.drug, c.sign, c.severity) for c in vb.timeline]
+    if story_a != story_b:
+        diffs.append(f"signs {story_a} != {story_b}")
+    else:
+        for x, y in zip(va.timeline, vb.timeline, strict=True):
+            if not math.isclose(x.at_s, y.at_s, abs_tol=1e-3):
+                diffs.append(f"sign time {x} != {y}")
     return diffs
 
 
@@ -120,6 +143,11 @@ class PumpMachine(RuleBasedStateMachine):
             self.pump.start_priming_bolus()
         except PumpError as e:
             note(f"priming refused: {e}")
+        # A patient at the end of the catheter, stable on about what the program gives.
+        rate = max(average_rate_ml_per_day(self.pump.program.basal), 0.05)
+        baselines = {d.drug: d.mcg_per_ml * rate for d in self.pump.status().mix.components}
+        if baselines:
+            self.pump.attach_patient(typical(baselines))
 
     # ------------------------------------------------------------ helpers
 
