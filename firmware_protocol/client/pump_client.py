@@ -37,7 +37,7 @@ from firmware_protocol.session import log_seal
 from firmware_protocol.session.security import DeviceKey
 from firmware_protocol.wire import codec, convert
 from firmware_protocol.wire import messages as m
-from pumpsim import Fault, Mix, TherapyProgram
+from pumpsim import Fault, Mix, PatientProfile, TherapyProgram
 
 __all__ = [  # the errors are re-exported: callers catch client.DeviceError and the like
     "AuthenticationError",
@@ -372,4 +372,15 @@ class PumpClient:
 
     def sim_truth(self) -> m.SimTruth:
         reply: m.SimTruth = self.request(m.SimTruthRequest())
+        return reply
+
+    def sim_attach_patient(self, profile: PatientProfile) -> m.Done:
+        """Put a virtual patient at the end of the catheter (protocol 3, simulator role)."""
+        specs = convert.patient_to_specs(profile)
+        reply: m.Done = self.request(m.SimAttachPatient(self.new_txn(), profile.label, specs))
+        return reply
+
+    def sim_patient(self) -> m.SimPatient:
+        """The virtual patient now: exposure, the signs present, the latest changes."""
+        reply: m.SimPatient = self.request(m.SimPatientRequest())
         return reply

@@ -142,6 +142,11 @@ VOCABULARIES: dict[str, tuple[str, list[str]]] = {
     ),
     "log_kind": ("an event log record", [str(k) for k in pumpsim.LogKind]),
     "mass_unit": ("the unit a drug is dosed in", [str(u) for u in pumpsim.MassUnit]),
+    "sign_kind": ("what the virtual patient shows", [str(k) for k in pumpsim.SignKind]),
+    "harm_severity": (
+        "how bad a virtual patient's sign is (in the manner of ISO 14971's harm scale)",
+        [s.label for s in pumpsim.HarmSeverity],
+    ),
     "drug": (
         "drugs of the default library (a pump configured with another library may hold others)",
         list(pumpsim.DEFAULT_LIBRARY),
@@ -175,6 +180,15 @@ FIELD_VOCABULARY: dict[tuple[str, str], str] = {
     ("PumpDescription", "variant"): "pump_variant",
     ("LibraryDrugSpec", "drug"): "drug",
     ("LibraryDrugSpec", "unit"): "mass_unit",
+    ("PatientDrugSpec", "drug"): "drug",
+    ("ExposureSpec", "drug"): "drug",
+    ("SignSpec", "drug"): "drug",
+    ("SignSpec", "sign"): "sign_kind",
+    ("SignSpec", "severity"): "harm_severity",
+    ("SignChangeSpec", "drug"): "drug",
+    ("SignChangeSpec", "sign"): "sign_kind",
+    ("SignChangeSpec", "severity"): "harm_severity",
+    ("SimPatient", "worst"): "harm_severity",
 }
 
 FIELD_JSON: dict[tuple[str, str], str] = {
@@ -197,6 +211,9 @@ FREE_TEXT: frozenset[tuple[str, str]] = frozenset(
         ("ChangeSpec", "old"),
         ("ChangeSpec", "new"),
         ("Done", "detail"),
+        ("SimAttachPatient", "label"),
+        ("SimPatient", "label"),
+        ("SignSpec", "words"),
     }
 )
 

@@ -121,6 +121,11 @@ def _fault(pump: Pump, msg: m.SimInjectFault, _: TherapyProgram | None) -> m.Don
     return m.Done(msg.txn, "fault scheduled")
 
 
+def _attach_patient(pump: Pump, msg: m.SimAttachPatient, _: TherapyProgram | None) -> m.Done:
+    pump.attach_patient(convert.patient_from_specs(msg.label, msg.drugs))
+    return m.Done(msg.txn, "patient attached")
+
+
 _TABLE: dict[type, Apply] = {
     m.ConfirmProgram: _confirm,
     m.ClinicianBolus: lambda p, msg, _: _bolus_reply(
@@ -139,4 +144,5 @@ _TABLE: dict[type, Apply] = {
     m.AcknowledgeAlarms: _acknowledge,
     m.SetClock: _set_clock,
     m.SimInjectFault: _fault,
+    m.SimAttachPatient: _attach_patient,
 }

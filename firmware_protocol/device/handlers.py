@@ -129,6 +129,8 @@ def read(fw: Device, s: Session, msg: Any) -> list[Any]:
                 p.dislodged,
             )
         ]
+    if isinstance(msg, m.SimPatientRequest):
+        return [convert.patient_report(fw.pump.patient(), fw.pump.now_s)]
     raise RejectError(m.WireError.UNKNOWN_MESSAGE, f"no handler for {type(msg).__name__}")
 
 

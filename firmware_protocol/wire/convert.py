@@ -227,3 +227,64 @@ def log_record_to_spec(record: pumpsim.LogRecord) -> m.LogRecordSpec:
     """A log record as the wire carries it (and as the log's hash chain hashes it)."""
     details = json.dumps(dict(record.details))
     return m.LogRecordSpec(record.index, record.at_s, str(record.kind), details)
+
+
+def patient_to_specs(profile: pumpsim.PatientProfile) -> tuple[m.PatientDrugSpec, ...]:
+    return tuple(
+        m.PatientDrugSpec(
+            d.drug,
+            d.baseline_mcg_per_day,
+            d.half_life_s,
+            d.sensitivity,
+            d.withdrawal_onset_s,
+            d.withdrawal_serious_after_s,
+            d.withdrawal_life_threatening_after_s,
+        )
+        for d in profile.drugs
+    )
+
+
+def patient_from_specs(label: str, specs: tuple[m.PatientDrugSpec, ...]) -> pumpsim.PatientProfile:
+    """Built field by field from the record's values: nothing named by the bytes is called."""
+    return pumpsim.PatientProfile(
+        label,
+        tuple(
+            pumpsim.DrugResponse(
+                s.drug,
+                s.baseline_mcg_per_day,
+                s.half_life_s,
+                s.sensitivity,
+                s.withdrawal_onset_s,
+                s.withdrawal_serious_after_s,
+                s.withdrawal_life_threatening_after_s,
+            )
+            for s in specs
+        ),
+    )
+
+
+PATIENT_TIMELINE_SENT = 48  # the latest sign changes a SimPatient carries
+
+
+def patient_report(view: pumpsim.PatientView | None, now_s: float) -> m.SimPatient:
+    if view is None:
+        return m.SimPatient(False, "", now_s, "none", (), (), (), 0)
+    return m.SimPatient(
+        True,
+        view.label,
+        view.at_s,
+        view.worst.label,
+        tuple(
+            m.ExposureSpec(e.drug, e.exposure, e.band_low, e.band_high, e.baseline_mcg_per_day)
+            for e in view.exposures
+        ),
+        tuple(
+            m.SignSpec(s.drug, str(s.sign), s.severity.label, s.since_s, s.began_s, s.words)
+            for s in view.signs_now
+        ),
+        tuple(
+            m.SignChangeSpec(c.at_s, c.drug, str(c.sign), c.severity.label)
+            for c in view.timeline[-PATIENT_TIMELINE_SENT:]
+        ),
+        len(view.timeline),
+    )

@@ -2,14 +2,11 @@
 
 `MESSAGES` maps a type code to its class; `Spec` says who may send it and whether it changes the
 pump (then it carries a transaction id and the firmware answers a repeat with the stored result).
-The codec, the firmware's role checks and the docs' message table all read this one table.
+The codec, the firmware's role checks and the docs' message table all read this one table
+(`registry`); the simulator role's messages are declared in `simulator` and named here too.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar, dataclass_transform
 
 from firmware_protocol.wire.codec import U8, U16, U32, U64, appended
 from firmware_protocol.wire.records import (
@@ -18,10 +15,14 @@ from firmware_protocol.wire.records import (
     ChangeSpec,
     DoseSpec,
     DrugSpec,
+    ExposureSpec,
     LibraryDrugSpec,
     LogRecordSpec,
     PatientBolusSpec,
+    PatientDrugSpec,
     ProgramSpec,
+    SignChangeSpec,
+    SignSpec,
     StepSpec,
     ViolationSpec,
     WarningSpec,
@@ -30,70 +31,54 @@ from firmware_protocol.wire.vocabulary import Role, WireError
 
 # Re-exported: callers name them as messages.Role, messages.ProgramSpec, ...
 __all__ = [
+    "ALL_ROLES",
+    "CLINICAL",
+    "MESSAGES",
+    "SIM_ONLY",
+    "SPECS",
     "AlarmSpec",
     "BridgeSpec",
     "ChangeSpec",
     "DoseSpec",
     "DrugSpec",
+    "ExposureSpec",
     "LibraryDrugSpec",
     "LogRecordSpec",
     "PatientBolusSpec",
+    "PatientDrugSpec",
     "ProgramSpec",
     "Role",
+    "SignChangeSpec",
+    "SignSpec",
+    "SimAdvance",
+    "SimAttachPatient",
+    "SimInjectFault",
+    "SimPatient",
+    "SimPatientRequest",
+    "SimSetSpeed",
+    "SimTruth",
+    "SimTruthRequest",
+    "Spec",
     "StepSpec",
     "ViolationSpec",
     "WarningSpec",
     "WireError",
+    "message",
+    "spec_of",
 ]
 
 
-ALL_ROLES = frozenset(Role)
-CLINICAL = frozenset({Role.CLINICIAN, Role.SIMULATOR})
-SIM_ONLY = frozenset({Role.SIMULATOR})
-
-
-@dataclass(frozen=True, slots=True)
-class Spec:
-    code: int
-    name: str
-    roles: frozenset[Role]
-    mutating: bool  # carries `txn`; answered from the transaction store when repeated
-    handshake: bool = False  # travels before a session exists (unencrypted)
-    direction: str = "programmer->pump"
-    since: int = 1  # the protocol version it appeared in; refused in a session of an older one
-
-
-MESSAGES: dict[int, type] = {}
-SPECS: dict[type, Spec] = {}
-
-M = TypeVar("M")
-
-
-@dataclass_transform(frozen_default=True)
-def message(
-    code: int,
-    roles: frozenset[Role] = ALL_ROLES,
-    *,
-    mutating: bool = False,
-    handshake: bool = False,
-    reply: bool = False,
-    since: int = 1,
-) -> Callable[[type[M]], type[M]]:
-    def register(bare: type[M]) -> type[M]:
-        cls = dataclass(frozen=True, slots=True)(bare)
-        if code in MESSAGES:
-            raise ValueError(f"message code 0x{code:04x} used twice")
-        MESSAGES[code] = cls
-        direction = "pump->programmer" if reply else "programmer->pump"
-        SPECS[cls] = Spec(code, cls.__name__, roles, mutating, handshake, direction, since)
-        return cls
-
-    return register
-
-
-def spec_of(msg: Any) -> Spec:
-    return SPECS[type(msg)]
-
+# The registry lives in `registry` so that `simulator` can register its messages too.
+from firmware_protocol.wire.registry import (
+    ALL_ROLES,
+    CLINICAL,
+    MESSAGES,
+    SIM_ONLY,
+    SPECS,
+    Spec,
+    message,
+    spec_of,
+)
 
 # -------------------------------------------------------------------------------- handshake
 
@@ -427,43 +412,17 @@ class TxnStatus:
     response: bytes  # the stored reply's payload, exactly as first sent
 
 
-# ---------------------------------------------------------------------- simulator control
+# The simulator's messages, in their own module; registered (and named here) all the same.
 
 
-@message(0x0300, SIM_ONLY, mutating=True)
-class SimAdvance:
-    txn: U64
-    seconds: float
-
-
-@message(0x0301, SIM_ONLY, mutating=True)
-class SimSetSpeed:
-    txn: U64
-    acceleration: float  # 1 to 1,000,000 times real time
-    paused: bool
-
-
-@message(0x0302, SIM_ONLY, mutating=True)
-class SimInjectFault:
-    txn: U64
-    fault_json: str  # {"kind": "MotorStall", "onset_s": ..., ...}; onset relative if "in_s"
-
-
-@message(0x0303, SIM_ONLY)
-class SimTruthRequest:
-    pass
-
-
-@message(0x0304, SIM_ONLY, reply=True)
-class SimTruth:
-    at_s: float
-    reservoir_ml: float
-    filled_ml: float
-    withdrawn_ml: float
-    pumped_ml: float
-    delivered_ml: float
-    misplaced_ml: float
-    pocket_ml: float
-    delivered: tuple[DoseSpec, ...]
-    flow_factor: float
-    dislodged: bool
+# The simulator's messages, in their own module; registered (and named here) all the same.
+from firmware_protocol.wire.simulator import (  # noqa: E402
+    SimAdvance,
+    SimAttachPatient,
+    SimInjectFault,
+    SimPatient,
+    SimPatientRequest,
+    SimSetSpeed,
+    SimTruth,
+    SimTruthRequest,
+)

@@ -107,3 +107,46 @@ class BridgeSpec:
     volume_ml: float
     rate_ml_per_day: float
     duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PatientDrugSpec:
+    """One drug of a virtual patient: the daily dose it is stable on and how it responds.
+    A withdrawal time of None: the drug has no such stage."""
+
+    drug: str
+    baseline_mcg_per_day: float
+    half_life_s: float
+    sensitivity: float
+    withdrawal_onset_s: float | None
+    withdrawal_serious_after_s: float | None
+    withdrawal_life_threatening_after_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureSpec:
+    """A drug's exposure relative to the patient's own steady state at its baseline (1.0)."""
+
+    drug: str
+    exposure: float
+    band_low: float
+    band_high: float
+    baseline_mcg_per_day: float | None  # None: a drug the patient was never titrated on
+
+
+@dataclass(frozen=True, slots=True)
+class SignSpec:
+    drug: str
+    sign: str
+    severity: str
+    since_s: float
+    began_s: float
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignChangeSpec:
+    at_s: float
+    drug: str
+    sign: str
+    severity: str  # "none": the sign has ended

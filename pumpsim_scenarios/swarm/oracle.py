@@ -49,6 +49,8 @@ def apply_request(ref: Pump, msg: Any, staged: Mapping[int, TherapyProgram]) -> 
             ref.record_clock_set(msg.clock_offset_s)
         elif isinstance(msg, m.SimInjectFault):
             ref.inject(convert.fault_from_json(msg.fault_json, ref.now_s))
+        elif isinstance(msg, m.SimAttachPatient):
+            ref.attach_patient(convert.patient_from_specs(msg.label, msg.drugs))
     except PumpError:
         return True
     return False

@@ -1,0 +1,85 @@
+"""The simulator role's messages: moving virtual time, injecting faults, reading the model's
+ground truth and the virtual patient. A real pump has none of them; a session of another role
+is refused them (SIM_ONLY).
+"""
+
+from __future__ import annotations
+
+from firmware_protocol.wire.codec import U32, U64
+from firmware_protocol.wire.records import (
+    DoseSpec,
+    ExposureSpec,
+    PatientDrugSpec,
+    SignChangeSpec,
+    SignSpec,
+)
+from firmware_protocol.wire.registry import SIM_ONLY, message
+
+# ---------------------------------------------------------------------- simulator control
+
+
+@message(0x0300, SIM_ONLY, mutating=True)
+class SimAdvance:
+    txn: U64
+    seconds: float
+
+
+@message(0x0301, SIM_ONLY, mutating=True)
+class SimSetSpeed:
+    txn: U64
+    acceleration: float  # 1 to 1,000,000 times real time
+    paused: bool
+
+
+@message(0x0302, SIM_ONLY, mutating=True)
+class SimInjectFault:
+    txn: U64
+    fault_json: str  # {"kind": "MotorStall", "onset_s": ..., ...}; onset relative if "in_s"
+
+
+@message(0x0303, SIM_ONLY)
+class SimTruthRequest:
+    pass
+
+
+@message(0x0304, SIM_ONLY, reply=True)
+class SimTruth:
+    at_s: float
+    reservoir_ml: float
+    filled_ml: float
+    withdrawn_ml: float
+    pumped_ml: float
+    delivered_ml: float
+    misplaced_ml: float
+    pocket_ml: float
+    delivered: tuple[DoseSpec, ...]
+    flow_factor: float
+    dislodged: bool
+
+
+# The virtual patient (protocol 3): not telemetry, for the pump cannot know its patient; only
+# the simulator role attaches and reads it.
+
+
+@message(0x0305, SIM_ONLY, mutating=True, since=3)
+class SimAttachPatient:
+    txn: U64
+    label: str
+    drugs: tuple[PatientDrugSpec, ...]
+
+
+@message(0x0306, SIM_ONLY, since=3)
+class SimPatientRequest:
+    pass
+
+
+@message(0x0307, SIM_ONLY, reply=True, since=3)
+class SimPatient:
+    attached: bool
+    label: str
+    at_s: float
+    worst: str  # the worst severity any sign reached since the patient was attached
+    exposures: tuple[ExposureSpec, ...]
+    signs_now: tuple[SignSpec, ...]
+    timeline: tuple[SignChangeSpec, ...]  # the latest changes, oldest first
+    timeline_total: U32  # how many changes there were in all
