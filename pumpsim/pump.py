@@ -9,7 +9,7 @@ alarms, ledger). Pure: no I/O, no threads, no wall clock. Commands act at the pu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pumpsim.components.fault_state import Onset
 from pumpsim.components.trend import HourlyTrend, hourly
@@ -40,7 +40,7 @@ from pumpsim.engine import operations as commands
 from pumpsim.engine import snapshot, views
 from pumpsim.engine.core import Core
 from pumpsim.engine.settle import EPS_T
-from pumpsim.patient.profile import PatientProfile
+from pumpsim.patient.profile import MAX_COHORT, PatientProfile
 from pumpsim.patient.state import PatientState
 from pumpsim.patient.view import PatientView
 from pumpsim.patient.view import samples as patient_samples
@@ -203,21 +203,38 @@ class Pump:
         """Put a virtual patient at the end of the catheter, stable on its baselines from now
         (replacing any before it). The pump does not know it: nothing is logged, no status
         changes; only `patient()` reads it. `PatientRejectedError` for a profile it cannot take."""
-        if not isinstance(profile, PatientProfile):
-            raise PatientRejectedError(f"expected a PatientProfile, got {type(profile).__name__}")
-        c = self._c
-        profile.check(c.library.names)
-        c.patient = PatientState(profile, c.library.names, c.now)
+        self.attach_cohort((profile,))
 
-    def patient(self) -> PatientView | None:
-        """The virtual patient now (None if none is attached): exposure, signs, their story."""
+    def attach_cohort(self, profiles: Sequence[PatientProfile]) -> None:
+        """Several virtual patients at once (replacing any before them), each meeting the same
+        delivery: a cohort costs one pump. All are checked before any is attached."""
         c = self._c
-        return None if c.patient is None else patient_view(c.patient, c.now)
+        if not 1 <= len(profiles) <= MAX_COHORT:
+            raise PatientRejectedError(f"a cohort has 1-{MAX_COHORT} patients, got {len(profiles)}")
+        for profile in profiles:
+            if not isinstance(profile, PatientProfile):
+                raise PatientRejectedError(
+                    f"expected a PatientProfile, got {type(profile).__name__}"
+                )
+            profile.check(c.library.names)
+        c.patients = [PatientState(p, c.library.names, c.now) for p in profiles]
 
-    def patient_samples(self) -> dict[str, tuple[tuple[float, float], ...]]:
-        """(time, exposure) points per drug since the patient was attached, for plots."""
+    def patient(self, index: int = 0) -> PatientView | None:
+        """A virtual patient now (None if there is none at `index`): exposure, signs, story."""
         c = self._c
-        return {} if c.patient is None else patient_samples(c.patient)
+        if not 0 <= index < len(c.patients):
+            return None
+        return patient_view(c.patients[index], c.now)
+
+    def patients(self) -> tuple[PatientView, ...]:
+        """Every virtual patient attached, in the order given."""
+        c = self._c
+        return tuple(patient_view(p, c.now) for p in c.patients)
+
+    def patient_samples(self, index: int = 0) -> dict[str, tuple[tuple[float, float], ...]]:
+        """(time, exposure) points per drug since a patient was attached, for plots."""
+        c = self._c
+        return patient_samples(c.patients[index]) if 0 <= index < len(c.patients) else {}
 
     # ----------------------------------------------------------------- views
 

@@ -374,13 +374,14 @@ class PumpClient:
         reply: m.SimTruth = self.request(m.SimTruthRequest())
         return reply
 
-    def sim_attach_patient(self, profile: PatientProfile) -> m.Done:
-        """Put a virtual patient at the end of the catheter (protocol 3, simulator role)."""
-        specs = convert.patient_to_specs(profile)
-        reply: m.Done = self.request(m.SimAttachPatient(self.new_txn(), profile.label, specs))
+    def sim_attach_patient(self, *profiles: PatientProfile) -> m.Done:
+        """Put a virtual patient (or a cohort) at the end of the catheter (protocol 3,
+        simulator role); replaces any attached before."""
+        specs = tuple(convert.patient_to_spec(p) for p in profiles)
+        reply: m.Done = self.request(m.SimAttachPatient(self.new_txn(), specs))
         return reply
 
-    def sim_patient(self) -> m.SimPatient:
-        """The virtual patient now: exposure, the signs present, the latest changes."""
-        reply: m.SimPatient = self.request(m.SimPatientRequest())
+    def sim_patient(self, index: int = 0) -> m.SimPatient:
+        """A virtual patient now: exposure, the signs present, the latest changes."""
+        reply: m.SimPatient = self.request(m.SimPatientRequest(index))
         return reply

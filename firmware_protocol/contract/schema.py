@@ -211,7 +211,7 @@ FREE_TEXT: frozenset[tuple[str, str]] = frozenset(
         ("ChangeSpec", "old"),
         ("ChangeSpec", "new"),
         ("Done", "detail"),
-        ("SimAttachPatient", "label"),
+        ("PatientSpec", "label"),
         ("SimPatient", "label"),
         ("SignSpec", "words"),
     }

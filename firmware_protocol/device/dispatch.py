@@ -122,8 +122,8 @@ def _fault(pump: Pump, msg: m.SimInjectFault, _: TherapyProgram | None) -> m.Don
 
 
 def _attach_patient(pump: Pump, msg: m.SimAttachPatient, _: TherapyProgram | None) -> m.Done:
-    pump.attach_patient(convert.patient_from_specs(msg.label, msg.drugs))
-    return m.Done(msg.txn, "patient attached")
+    pump.attach_cohort([convert.patient_from_spec(p) for p in msg.patients])
+    return m.Done(msg.txn, f"{len(msg.patients)} patient(s) attached")
 
 
 _TABLE: dict[type, Apply] = {

@@ -130,7 +130,9 @@ def read(fw: Device, s: Session, msg: Any) -> list[Any]:
             )
         ]
     if isinstance(msg, m.SimPatientRequest):
-        return [convert.patient_report(fw.pump.patient(), fw.pump.now_s)]
+        pump = fw.pump
+        count = len(pump.patients())
+        return [convert.patient_report(pump.patient(msg.index), msg.index, count, pump.now_s)]
     raise RejectError(m.WireError.UNKNOWN_MESSAGE, f"no handler for {type(msg).__name__}")
 
 

@@ -229,7 +229,11 @@ def log_record_to_spec(record: pumpsim.LogRecord) -> m.LogRecordSpec:
     return m.LogRecordSpec(record.index, record.at_s, str(record.kind), details)
 
 
-def patient_to_specs(profile: pumpsim.PatientProfile) -> tuple[m.PatientDrugSpec, ...]:
+def patient_to_spec(profile: pumpsim.PatientProfile) -> m.PatientSpec:
+    return m.PatientSpec(profile.label, _drug_specs(profile))
+
+
+def _drug_specs(profile: pumpsim.PatientProfile) -> tuple[m.PatientDrugSpec, ...]:
     return tuple(
         m.PatientDrugSpec(
             d.drug,
@@ -244,10 +248,10 @@ def patient_to_specs(profile: pumpsim.PatientProfile) -> tuple[m.PatientDrugSpec
     )
 
 
-def patient_from_specs(label: str, specs: tuple[m.PatientDrugSpec, ...]) -> pumpsim.PatientProfile:
+def patient_from_spec(spec: m.PatientSpec) -> pumpsim.PatientProfile:
     """Built field by field from the record's values: nothing named by the bytes is called."""
     return pumpsim.PatientProfile(
-        label,
+        spec.label,
         tuple(
             pumpsim.DrugResponse(
                 s.drug,
@@ -258,7 +262,7 @@ def patient_from_specs(label: str, specs: tuple[m.PatientDrugSpec, ...]) -> pump
                 s.withdrawal_serious_after_s,
                 s.withdrawal_life_threatening_after_s,
             )
-            for s in specs
+            for s in spec.drugs
         ),
     )
 
@@ -266,11 +270,15 @@ def patient_from_specs(label: str, specs: tuple[m.PatientDrugSpec, ...]) -> pump
 PATIENT_TIMELINE_SENT = 48  # the latest sign changes a SimPatient carries
 
 
-def patient_report(view: pumpsim.PatientView | None, now_s: float) -> m.SimPatient:
+def patient_report(
+    view: pumpsim.PatientView | None, index: int, count: int, now_s: float
+) -> m.SimPatient:
     if view is None:
-        return m.SimPatient(False, "", now_s, "none", (), (), (), 0)
+        return m.SimPatient(False, index, count, "", now_s, "none", (), (), (), 0)
     return m.SimPatient(
         True,
+        index,
+        count,
         view.label,
         view.at_s,
         view.worst.label,

@@ -124,6 +124,12 @@ class PatientDrugSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class PatientSpec:
+    label: str
+    drugs: tuple[PatientDrugSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ExposureSpec:
     """A drug's exposure relative to the patient's own steady state at its baseline (1.0)."""
 

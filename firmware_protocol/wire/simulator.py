@@ -5,11 +5,11 @@ is refused them (SIM_ONLY).
 
 from __future__ import annotations
 
-from firmware_protocol.wire.codec import U32, U64
+from firmware_protocol.wire.codec import U16, U32, U64
 from firmware_protocol.wire.records import (
     DoseSpec,
     ExposureSpec,
-    PatientDrugSpec,
+    PatientSpec,
     SignChangeSpec,
     SignSpec,
 )
@@ -63,19 +63,22 @@ class SimTruth:
 
 @message(0x0305, SIM_ONLY, mutating=True, since=3)
 class SimAttachPatient:
+    """One patient, or a cohort meeting the same delivery; replaces any attached before."""
+
     txn: U64
-    label: str
-    drugs: tuple[PatientDrugSpec, ...]
+    patients: tuple[PatientSpec, ...]
 
 
 @message(0x0306, SIM_ONLY, since=3)
 class SimPatientRequest:
-    pass
+    index: U16  # which of the attached patients (0: the first)
 
 
 @message(0x0307, SIM_ONLY, reply=True, since=3)
 class SimPatient:
-    attached: bool
+    attached: bool  # False: no patient at that index
+    index: U16
+    patients: U16  # how many are attached
     label: str
     at_s: float
     worst: str  # the worst severity any sign reached since the patient was attached

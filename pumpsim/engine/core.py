@@ -50,7 +50,7 @@ class Core:
         "motor",
         "next_s",
         "now",
-        "patient",
+        "patients",
         "pulse_end_s",
         "pulse_ml_s",
         "quiet_until_s",
@@ -100,7 +100,9 @@ class Core:
         self.law: tuple[int, float, float, float] = (-1, 0.0, 0.0, -math.inf)
         self.knot_law: tuple[int, float, float, float] | None = None  # that of the last knot
         self.dirty = True
-        self.patient: PatientState | None = None  # the virtual patient, if one is attached
+        # Virtual patients at the end of the catheter (one, a cohort, or none): each meets the
+        # same delivery, so a cohort costs one pump.
+        self.patients: list[PatientState] = []
 
     def use_program(self, program: TherapyProgram) -> None:
         self.therapy.use(program)

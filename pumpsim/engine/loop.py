@@ -136,7 +136,7 @@ def integrate(c: Core, t1: float) -> None:
         else:
             led.delivered_ml += vol
             masses = led.delivered_mcg
-        into_csf = c.patient is not None and not c.dislodged
+        into_csf = bool(c.patients) and not c.dislodged
         if c.front_only:
             for column, mcg_per_ml in res.conc:
                 masses[column] += vol * mcg_per_ml
@@ -149,8 +149,8 @@ def integrate(c: Core, t1: float) -> None:
                 masses[column] += mcg
                 if into_csf:
                     reached[column] = mcg / volume
-    if c.patient is not None:
-        c.patient.carry(t0, t1, reached, c.b_ml_s, c.pulse_ml_s, c.pulse_end_s, curve)
+    for patient in c.patients:
+        patient.carry(t0, t1, reached, c.b_ml_s, c.pulse_ml_s, c.pulse_end_s, curve)
     drained = c.fixed_mah_s * dt + c.mah_per_ml * volume
     bat.charge_mah = bat.charge_mah - drained if drained < bat.charge_mah else 0.0
     bat.age_s += dt

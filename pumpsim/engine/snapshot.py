@@ -143,7 +143,7 @@ TYPES = data_codec.TypeTable(
         HarmSeverity,
     )
 )
-_NEW_IN_3 = {Core: "patient", FaultState: "mismatch"}
+_NEW_IN_3 = {Core: "patients", FaultState: "mismatch"}
 TYPES_V2 = data_codec.TypeTable(
     _V2_TYPES,
     {cls: tuple(f for f in TYPES.fields[cls] if f != new) for cls, new in _NEW_IN_3.items()},
@@ -186,7 +186,7 @@ def loads(data: Any) -> Core:
     if type(core) is not Core:
         raise SnapshotError("the snapshot does not hold a pump")
     if version == 2:
-        core.patient = None
+        core.patients = []
         if type(core.faults) is FaultState:
             core.faults.mismatch = None
     return core

@@ -50,7 +50,7 @@ def apply_request(ref: Pump, msg: Any, staged: Mapping[int, TherapyProgram]) -> 
         elif isinstance(msg, m.SimInjectFault):
             ref.inject(convert.fault_from_json(msg.fault_json, ref.now_s))
         elif isinstance(msg, m.SimAttachPatient):
-            ref.attach_patient(convert.patient_from_specs(msg.label, msg.drugs))
+            ref.attach_cohort([convert.patient_from_spec(p) for p in msg.patients])
     except PumpError:
         return True
     return False

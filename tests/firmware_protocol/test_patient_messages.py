@@ -9,7 +9,7 @@ from firmware_protocol.client.errors import DeviceError
 from firmware_protocol.client.pump_client import PumpClient
 from firmware_protocol.wire import messages as m
 from pumpsim import CatheterDislodgement, Continuous, Mix, TherapyProgram
-from pumpsim.patient.profile import typical
+from pumpsim.patient.profile import cohort, typical
 from pumpsim.units import days
 
 from protocol_helpers import Bench, bench
@@ -91,3 +91,15 @@ def test_the_patient_survives_a_restart_exactly() -> None:
         before = b.firmware.pump.patient()
         b.restart()
         assert b.firmware.pump.patient() == before
+
+
+def test_a_cohort_attached_at_once_is_read_patient_by_patient() -> None:
+    with bench() as b:
+        sim = _filled(b)
+        people = cohort({"baclofen": 200.0}, 3, seed=7)
+        sim.sim_attach_patient(*people)
+        sim.sim_advance(days(1))
+        reports = [sim.sim_patient(i) for i in range(4)]
+        assert [r.label for r in reports[:3]] == [p.label for p in people]
+        assert all(r.patients == 3 for r in reports)
+        assert reports[3].attached is False
