@@ -14,6 +14,7 @@ from typing import Any
 
 import pumpsim
 from firmware_protocol.wire.convert import FAULTS
+from pumpsim.patient.profile import MAX_COHORT
 from pumpsim_scenarios.files.spec import (
     ACTIONS,
     EXPECT_REQUIRES,
@@ -26,6 +27,8 @@ SCHEMA_ID = "https://pumpsim.invalid/scenario-format-1.schema.json"
 FILE_NAME = "pumpsim-scenario.schema.json"  # what `pumpsim scenario new` writes beside a file
 
 _NUMBER = {"type": "number", "minimum": 0}
+_POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+_SEVERITIES = [s.label for s in pumpsim.HarmSeverity]
 
 
 def _timeline_item() -> dict[str, Any]:
@@ -58,6 +61,12 @@ def _expect_item() -> dict[str, Any]:
             "kind": {"enum": sorted(EXPECTATIONS)},
             "alarm": {"enum": alarms},
             "timeline_index": {"type": "integer", "minimum": 0},
+            "at_most": {"enum": _SEVERITIES},
+            "at_least": {"enum": _SEVERITIES},
+            "severity": {"enum": _SEVERITIES},
+            "sign": {"enum": sorted(str(k) for k in pumpsim.SignKind)},
+            "harmed_at_most": {"type": "integer", "minimum": 0},
+            "harmed_at_least": {"type": "integer", "minimum": 0},
         },
         "allOf": [
             {
@@ -101,11 +110,30 @@ def build() -> dict[str, Any]:
                 "properties": {
                     "variant": {"enum": [v.value for v in pumpsim.PumpVariant]},
                     "reservoir_ml": {"enum": [20, 40]},
+                    "mri_recovery_lag_hours": {"type": "number", "minimum": 0, "maximum": 24},
                 },
             },
             "initial": {
                 "type": "object",
                 "properties": {"drug": {"enum": list(pumpsim.DEFAULT_LIBRARY)}},
+            },
+            "patient": {
+                "type": "object",
+                "description": (
+                    "the virtual patient (illustrative, relative to its own baseline; not "
+                    "dosing advice): one typical patient, or a cohort drawn from the seed"
+                ),
+                "additionalProperties": False,
+                "properties": {
+                    "baseline_mcg_per_day": _POSITIVE,
+                    "baselines": {
+                        "type": "object",
+                        "propertyNames": {"enum": list(pumpsim.DEFAULT_LIBRARY)},
+                        "additionalProperties": _POSITIVE,
+                    },
+                    "sensitivity": _POSITIVE,
+                    "cohort": {"type": "integer", "minimum": 1, "maximum": MAX_COHORT},
+                },
             },
             "timeline": {"type": "array", "items": _timeline_item()},
             "expect": {"type": "array", "items": _expect_item()},

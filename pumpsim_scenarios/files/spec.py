@@ -17,6 +17,9 @@ from typing import Any
 
 import pumpsim
 from firmware_protocol.wire.convert import FAULTS
+from pumpsim import HarmSeverity, SignKind
+from pumpsim_scenarios.files import patient
+from pumpsim_scenarios.files.patient import PatientPlan
 
 ACTIONS = {
     "program",
@@ -33,7 +36,18 @@ ACTIONS = {
     "firmware_reset",
 }
 STACK_ONLY = {"link_noise", "link_loss", "firmware_reset"}
-EXPECTATIONS = {"alarm", "no_alarm", "delivered", "refill_verdict", "rejected", "nothing_lost"}
+EXPECTATIONS = {
+    "alarm",
+    "no_alarm",
+    "delivered",
+    "refill_verdict",
+    "rejected",
+    "nothing_lost",
+    "harm",
+    "sign",
+    "exposure",
+}
+PATIENT_EXPECTATIONS = {"harm", "sign", "exposure"}  # judged on the [patient]
 EXPECT_REQUIRES: dict[str, tuple[str, ...]] = {
     "alarm": ("alarm",),
     "no_alarm": ("alarm",),
@@ -41,8 +55,11 @@ EXPECT_REQUIRES: dict[str, tuple[str, ...]] = {
     "refill_verdict": ("verdict",),
     "rejected": ("timeline_index", "code"),
     "nothing_lost": (),
+    "harm": (),
+    "sign": ("sign",),
+    "exposure": ("drug",),
 }
-TABLES = ("scenario", "pump", "initial", "timeline", "expect", "matrix")
+TABLES = ("scenario", "pump", "initial", "patient", "timeline", "expect", "matrix")
 # The scenario file format this pumpsim reads (`[scenario] format`, absent: 1). A change that an
 # older file would be read differently under makes a new format; older ones keep loading.
 FORMAT = 1
@@ -85,6 +102,7 @@ class Scenario:
     timeline: tuple[Action, ...]
     expectations: tuple[Expectation, ...]
     parameters: dict[str, Any] = field(default_factory=dict)  # this combination of the matrix
+    patient: PatientPlan | None = None  # who is at the end of the catheter
 
     @property
     def id(self) -> str:
@@ -183,7 +201,7 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
         fail(
             where.table(sorted(unknown)[0]),
             f"unknown table {sorted(unknown)[0]!r}; expected scenario, pump, initial, "
-            "timeline, expect, matrix",
+            "patient, timeline, expect, matrix",
         )
     head = data.get("scenario")
     if not isinstance(head, dict):
@@ -233,6 +251,14 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
         fail(
             where.key("initial", "drug"),
             f"unknown drug {drug!r}; one of {', '.join(pumpsim.DEFAULT_LIBRARY)}",
+        )
+
+    plan = None
+    if "patient" in data:
+        plan = patient.parse(
+            data["patient"],
+            (drug or "morphine") if initial else None,  # the runner's default drug
+            lambda key, m: fail(where.key("patient", key) if key else where.table("patient"), m),
         )
 
     timeline = []
@@ -298,6 +324,10 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
                 where.key("expect", "timeline_index", i),
                 f"timeline_index {params['timeline_index']} names no [[timeline]] entry",
             )
+        if kind in PATIENT_EXPECTATIONS:
+            _check_patient_expectation(
+                kind, params, plan, lambda m, i=i: fail(where.table("expect", i), m)
+            )
         if kind == "nothing_lost" and mode != "stack":
             fail(where.table("expect", i), "nothing_lost needs mode = 'stack' (a link to lose on)")
         expectations.append(Expectation(kind, params, i))
@@ -314,4 +344,28 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
         timeline=tuple(timeline),
         expectations=tuple(expectations),
         parameters=dict(combo),
+        patient=plan,
     )
+
+
+def _check_patient_expectation(
+    kind: str, params: dict[str, Any], plan: PatientPlan | None, fail: Any
+) -> None:
+    if plan is None:
+        fail(f"expect {kind!r} needs a [patient] table (who is at the end of the catheter)")
+    for key in ("at_most", "at_least", "severity"):
+        if key in params:
+            try:
+                HarmSeverity.named(str(params[key]))
+            except ValueError as e:
+                fail(str(e))
+    if kind == "harm" and not {"at_most", "at_least", "harmed_at_most", "harmed_at_least"} & set(
+        params
+    ):
+        fail("expect 'harm' needs at_most or at_least (a severity), or harmed_at_most/_at_least")
+    if kind == "sign" and params["sign"] not in {str(k) for k in SignKind}:
+        fail(f"unknown sign {params['sign']!r}; one of {', '.join(str(k) for k in SignKind)}")
+    if "drug" in params and params["drug"] not in pumpsim.DEFAULT_LIBRARY:
+        fail(f"unknown drug {params['drug']!r}; one of {', '.join(pumpsim.DEFAULT_LIBRARY)}")
+    if kind == "exposure" and not {"min", "max"} & set(params):
+        fail("expect 'exposure' needs min or max (relative to the patient's baseline, 1.0)")

@@ -44,6 +44,8 @@ def pump_config(s: Scenario) -> PumpConfig:
         "back_pressure_sensor": bool(p.get("back_pressure_sensor", False)),
         "battery": battery,
     }
+    if "mri_recovery_lag_hours" in p:  # the reference device's lag is 2-24 h
+        base["mri_recovery_lag_s"] = float(p["mri_recovery_lag_hours"]) * SECONDS_PER_HOUR
     if p.get("variant") == "valve_gated":
         return pumpsim.valve_gated_config(**base)
     return PumpConfig(**base)

@@ -95,6 +95,10 @@ class Driver(abc.ABC):
     def fault(self, fault: pumpsim.Fault) -> None:
         self.send(m.SimInjectFault(self.new_txn(), convert.fault_to_json(fault)))
 
+    def attach_patients(self, profiles: tuple[pumpsim.PatientProfile, ...]) -> None:
+        specs = tuple(convert.patient_to_spec(p) for p in profiles)
+        self.send(m.SimAttachPatient(self.new_txn(), specs))
+
     def close(self) -> dict[str, Any]:
         return {}
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pumpsim.units import SECONDS_PER_DAY
-from pumpsim_scenarios.files.spec import Expectation, Scenario
+from pumpsim_scenarios.files.spec import PATIENT_EXPECTATIONS, Expectation, Scenario
 from pumpsim_scenarios.files.values import mcg_of
+from pumpsim_scenarios.running import patients
 
 
 @dataclass
@@ -40,6 +41,8 @@ class ScenarioResult:
     error: str = ""
     series: dict[str, Any] = field(default_factory=dict)
     moments: list[dict[str, Any]] = field(default_factory=list)
+    patients: list[dict[str, Any]] = field(default_factory=list)  # the virtual patients' outcomes
+    cohort: dict[str, Any] = field(default_factory=dict)  # harmed N of M, worst and median
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +62,8 @@ class ScenarioResult:
             "final": self.final,
             "series": self.series,
             "moments": self.moments,
+            "patients": self.patients,
+            "cohort": self.cohort,
         }
 
 
@@ -121,6 +126,10 @@ def judge(
             f"timeline[{index}] rejected with {codes or 'nothing (it was accepted)'}; "
             f"expected {p['code']}",
         )
+    if e.kind in PATIENT_EXPECTATIONS:
+        if not r.patients:
+            return result(False, "no virtual patient was attached")
+        return result(*patients.judge(e, r.patients, r.cohort, s))
     lost = int(extra.get("lost_transactions", 0))
     if s.mode != "stack" and r.mode != "stack":
         return result(True, "model mode: nothing travels over a link")

@@ -12,6 +12,7 @@ from pumpsim import (
     Mix,
     Pump,
 )
+from pumpsim.domain.program import average_rate_ml_per_day
 from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 from pumpsim_scenarios.files.spec import Action, Scenario
 from pumpsim_scenarios.files.values import (
@@ -23,7 +24,7 @@ from pumpsim_scenarios.files.values import (
     program_from,
     pump_config,
 )
-from pumpsim_scenarios.running import series
+from pumpsim_scenarios.running import patients, series
 from pumpsim_scenarios.running.drivers import ModelDriver, StackDriver
 from pumpsim_scenarios.running.results import ExpectationResult, ScenarioResult, judge
 
@@ -63,14 +64,17 @@ def run(scenario: Scenario, mode: str | None = None) -> ScenarioResult:
     alarm_log: list[tuple[str, float]] = []
     try:
         _setup(driver, scenario)
+        if scenario.patient is not None:
+            driver.attach_patients(_patients(driver, scenario))
+        step = _PATIENT_STEP_S if scenario.patient is not None else None
         for action in scenario.timeline:
-            driver.advance(action.at_s)
+            _advance(driver, action.at_s, step)
             alarm_log += _alarms_since(driver.pump, alarm_log)
             try:
                 _act(driver, scenario, action, result)
             except Rejected as r:
                 result.rejections[action.index] = r.codes
-        driver.advance(scenario.duration_s)
+        _advance(driver, scenario.duration_s, step)
         alarm_log += _alarms_since(driver.pump, alarm_log)
         extra = driver.close()
     except Exception as e:  # a broken scenario or runner: a failed result, not a crash
@@ -93,9 +97,37 @@ def run(scenario: Scenario, mode: str | None = None) -> ScenarioResult:
     }
     result.series = series.record(pump, scenario, scenario.duration_s)
     result.moments = series.moments(scenario, alarm_log, result.verdicts)
+    if scenario.patient is not None:
+        result.patients = patients.outcomes(pump)
+        result.cohort = patients.summary(result.patients)
     result.expectations = [judge(e, result, scenario, extra) for e in scenario.expectations]
     result.passed = all(e.passed for e in result.expectations)
+    if result.patients:
+        patients.prune(result.patients, result.cohort)
     return result
+
+
+def _patients(driver: ModelDriver | StackDriver, s: Scenario) -> tuple[pumpsim.PatientProfile, ...]:
+    """The scenario's patients; the initial drug's baseline defaults to what the pump gives."""
+    assert s.patient is not None
+    status = driver.pump.status()
+    primary = status.mix.primary
+    rate = average_rate_ml_per_day(status.program.basal) if primary else 0.0
+    dose = rate * primary.mcg_per_ml if primary else 0.0
+    return s.patient.profiles(s.seed, dose)
+
+
+# With a patient, time moves in steps of at most this, so its exposure is seen (plotted, judged
+# by `exposure` expectations) every few hours as well as at every crossing of a level; the
+# model's results do not depend on how time is cut (path independence, tests/pumpsim).
+_PATIENT_STEP_S = 3 * SECONDS_PER_HOUR
+
+
+def _advance(driver: ModelDriver | StackDriver, to_s: float, step: float | None) -> None:
+    if step is not None:
+        while driver.now_s + step < to_s:
+            driver.advance(driver.now_s + step)
+    driver.advance(to_s)
 
 
 def _alarms_since(pump: Pump, seen: list[tuple[str, float]]) -> list[tuple[str, float]]:
