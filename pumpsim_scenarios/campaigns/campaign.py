@@ -48,10 +48,13 @@ def run_all(
 
 
 def json_report(results: list[dict[str, Any]]) -> str:
+    with_patients = [r for r in results if r.get("cohort")]
     summary = {
         "scenarios": len(results),
         "passed": sum(r["passed"] for r in results),
         "failed": sum(not r["passed"] for r in results),
+        "virtual_patients": sum(r["cohort"]["size"] for r in with_patients),
+        "virtual_patients_harmed": sum(r["cohort"]["harmed"] for r in with_patients),
     }
     return json.dumps({"summary": summary, "results": results}, indent=1, sort_keys=True) + "\n"
 
@@ -81,6 +84,11 @@ def junit_report(results: list[dict[str, Any]]) -> str:
                     f"      <failure message={quoteattr(message)}>"
                     f"{escape(chr(10).join(lines))}</failure>"
                 )
+            if r.get("cohort"):
+                out.append(
+                    f"      <system-out>virtual patient: {escape(r['cohort']['verdict'])}"
+                    "</system-out>"
+                )
             out.append("    </testcase>")
         out.append("  </testsuite>")
     out.append("</testsuites>")
@@ -94,9 +102,19 @@ def summary_text(results: list[dict[str, Any]]) -> str:
         lines.append(f"{mark}  {r['id']}  [{r['mode']}]")
         if r["error"]:
             lines.append(f"      error: {r['error']}")
+        if r.get("cohort"):
+            lines.append(f"      virtual patient: {r['cohort']['verdict']}")
         for e in r["expectations"]:
             if not e["passed"]:
                 lines.append(f"      expect[{e['index']}] {e['kind']}: {e['message']}")
     passed = sum(r["passed"] for r in results)
     lines.append(f"{passed} passed, {len(results) - passed} failed")
+    cohorts = [r["cohort"] for r in results if r.get("cohort")]
+    if cohorts:
+        harmed = sum(c["harmed"] for c in cohorts)
+        size = sum(c["size"] for c in cohorts)
+        lines.append(
+            f"virtual patients harmed: {harmed} of {size} (illustrative, for training and "
+            "testing; not dosing advice)"
+        )
     return "\n".join(lines)

@@ -19,6 +19,7 @@ class Hazard:
     requirement: str
     scenarios: tuple[str, ...]
     tests: tuple[str, ...]
+    harm: str = ""  # what it does to the patient (the virtual patient's signs)
 
 
 HAZARDS: tuple[Hazard, ...] = (
@@ -35,6 +36,8 @@ HAZARDS: tuple[Hazard, ...] = (
             "tests/firmware_protocol/test_firmware.py",
             "tests/pumpsim/test_soft_limits.py",
         ),
+        harm="toxicity: opioid respiratory depression; baclofen drowsiness to coma; "
+        "ziconotide neuropsychiatric events",
     ),
     Hazard(
         "H2",
@@ -44,6 +47,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "Grants shall respect lockout and the 24 h cap",
         ("patient-bolus-abuse",),
         ("tests/pumpsim/test_stateful.py", "tests/pumpsim/test_pump.py"),
+        harm="toxicity: sedation, respiratory depression",
     ),
     Hazard(
         "H3",
@@ -53,6 +57,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "A withdrawn volume above expected by more than the tolerance shall be flagged",
         ("partial-occlusion", "total-occlusion", "granuloma-with-sensor"),
         ("tests/pumpsim/test_fault_effects.py",),
+        harm="loss of effect, then withdrawal (baclofen: fever, altered mental status)",
     ),
     Hazard(
         "H4",
@@ -62,6 +67,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "The simulator shall account misplaced drug apart from intrathecal delivery",
         ("catheter-dislodgement",),
         ("tests/pumpsim/test_fault_effects.py",),
+        harm="loss of effect, then withdrawal",
     ),
     Hazard(
         "H5",
@@ -71,6 +77,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "A withdrawn volume below expected by more than the tolerance shall be flagged",
         ("over-infusion-runs-dry",),
         ("tests/pumpsim/test_fault_effects.py",),
+        harm="rising exposure toward toxicity, then loss of effect when it runs dry",
     ),
     Hazard(
         "H6",
@@ -80,6 +87,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "A stall shall raise a critical alarm at once",
         ("motor-stall", "permanent-motor-stall"),
         ("tests/pumpsim/test_fault_effects.py",),
+        harm="loss of effect, then withdrawal if it lasts",
     ),
     Hazard(
         "H7",
@@ -89,6 +97,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "ERI shall come when 90 days of life remain under the current program",
         ("battery-to-end-of-service", "battery-faults"),
         ("tests/pumpsim/test_battery_mri_refill.py",),
+        harm="loss of effect, then withdrawal",
     ),
     Hazard(
         "H8",
@@ -96,8 +105,9 @@ HAZARDS: tuple[Hazard, ...] = (
         "Missed refill",
         "Low-reservoir and empty alarms; projected dates on the programmer",
         "The low-reservoir alarm shall come when the computed volume reaches the set level",
-        ("over-infusion-runs-dry",),
+        ("over-infusion-runs-dry", "baclofen-refill-missed", "baclofen-refill-in-time"),
         ("tests/pumpsim/test_pump.py", "tests/pumpsim/test_stateful.py"),
+        harm="loss of effect, then withdrawal (baclofen's boxed warning)",
     ),
     Hazard(
         "H9",
@@ -107,6 +117,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "The simulator shall model the misplaced fill",
         ("pocket-fill",),
         ("tests/pumpsim/test_fault_effects.py",),
+        harm="systemic overdose from the pocket (not modelled by the virtual patient)",
     ),
     Hazard(
         "H10",
@@ -116,6 +127,7 @@ HAZARDS: tuple[Hazard, ...] = (
         "A reset shall stop infusion and alarm",
         ("memory-reset",),
         ("tests/pumpsim/test_fault_effects.py",),
+        harm="loss of effect, then withdrawal",
     ),
     Hazard(
         "H11",
@@ -123,8 +135,9 @@ HAZARDS: tuple[Hazard, ...] = (
         "Magnet stalls the rotor or opens valves",
         "MRI-safe mode; held until interrogated if alarming; valve-gated needs an empty reservoir",
         "Infusion shall resume only after the recovery lag, or after interrogation if alarmed",
-        ("mri", "mri-valve-gated"),
+        ("mri", "mri-valve-gated", "mri-baclofen"),
         ("tests/pumpsim/test_battery_mri_refill.py", "tests/programmer_tui/test_tui.py"),
+        harm="loss of effect during the recovery lag; withdrawal if it is long",
     ),
     Hazard(
         "H12",
@@ -138,6 +151,7 @@ HAZARDS: tuple[Hazard, ...] = (
             "tests/firmware_protocol/test_crash.py",
             "tests/pumpsim_scenarios/test_swarm.py",
         ),
+        harm="a dose applied twice: toxicity; a lost change: wrong therapy",
     ),
     Hazard(
         "H13",
@@ -151,16 +165,28 @@ HAZARDS: tuple[Hazard, ...] = (
             "tests/firmware_protocol/test_firmware_edges.py",
             "tests/firmware_protocol/test_crypto.py",
         ),
+        harm="any of the above, by someone else's hand",
+    ),
+    Hazard(
+        "H14",
+        "Another concentration or drug in the refill syringe than the one entered",
+        "Syringe prepared or chosen wrongly; the pump believes what it is told",
+        "None in the device; double checks at refill (training)",
+        "The simulator shall deliver the syringe's true mix while the pump reports the entered one",
+        ("morphine-double-concentration",),
+        ("tests/pumpsim/test_patient.py",),
+        harm="toxicity within hours of the old drug leaving the catheter, or a drug never titrated",
     ),
 )
 
 
 def coverage_table(scenario_names: set[str]) -> str:
-    lines = ["| id | hazard | scenarios | tests |", "|---|---|---|---|"]
+    lines = ["| id | hazard | harm to the patient | scenarios | tests |", "|---|---|---|---|---|"]
     for h in HAZARDS:
         shown = [s if s in scenario_names else f"{s} (MISSING)" for s in h.scenarios]
         lines.append(
-            f"| {h.id} | {h.hazard} | {', '.join(shown) or '—'} | {', '.join(h.tests) or '—'} |"
+            f"| {h.id} | {h.hazard} | {h.harm} | {', '.join(shown) or '—'} | "
+            f"{', '.join(h.tests) or '—'} |"
         )
     return "\n".join(lines)
 

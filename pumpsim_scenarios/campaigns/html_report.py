@@ -1,10 +1,11 @@
 """A campaign's results as one self-contained HTML page: verdicts, plots, hazard coverage.
 
 Why a page: JUnit and JSON suit a CI dashboard, but a reviewer of a fault campaign wants to see
-what each scenario did. The page is a pure function of the JSON report (so a Dask campaign's saved
-results can be rendered later), opens offline (plots are inline SVG from matplotlib, the page is
-Jinja2, the little script that sorts and filters the table is inline), and holds no external
-reference. Jinja2 and matplotlib are the optional `pumpsim[report]` extra.
+what each scenario did, to the device and to the virtual patient. The page is a pure function of
+the JSON report (so a Dask campaign's saved results can be rendered later), opens offline (plots
+are inline SVG from matplotlib, the page is Jinja2, the little script that sorts and filters the
+table is inline), and holds no external reference. Jinja2 and matplotlib are the optional
+`pumpsim[report]` extra.
 """
 
 from __future__ import annotations
@@ -93,6 +94,55 @@ def _plots(result: dict[str, Any], pyplot: Any) -> dict[str, str]:
     return out
 
 
+_SIGN_COLOURS = {"mild": "#f1c40f", "serious": "#e67e22", "life-threatening": "#c0392b"}
+
+
+def _exposure_plot(result: dict[str, Any], pyplot: Any) -> str:
+    """The worst (and, in a cohort, the median) patient's exposure against the therapy band,
+    with the moments a sign began or grew marked by its severity."""
+    patients = [o for o in result.get("patients", []) if o.get("series")]
+    if not patients:
+        return ""
+    figure, ax = pyplot.subplots(figsize=(7.0, 2.3), dpi=72)
+    band_drawn = False
+    seen: set[str] = set()
+    for o in patients:
+        for drug, series in sorted(o["series"].items()):
+            label = f"{drug} ({o['label']})" if len(patients) > 1 else drug
+            ax.plot(series["t_days"], series["exposure"], label=label, linewidth=1.2)
+            low, high = o["band"].get(drug, [None, None])
+            if low is not None and not band_drawn:
+                ax.axhspan(low, high, color="#d5f5e3", alpha=0.6, label="therapy band")
+                band_drawn = True
+        for sign in o["signs"]:
+            colour = _SIGN_COLOURS.get(sign["severity"])
+            if colour is None:
+                continue
+            label = sign["severity"] if sign["severity"] not in seen else None
+            seen.add(sign["severity"])
+            ax.axvline(sign["day"], color=colour, linewidth=0.9, linestyle="--", label=label)
+    ax.set_ylabel("exposure (x baseline)")
+    ax.set_xlabel("simulated day")
+    ax.grid(alpha=0.25)
+    ax.legend(fontsize=7, loc="upper right", ncols=3)
+    figure.tight_layout()
+    return _svg(figure, pyplot)
+
+
+def _observed(results: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """For each hazard, the worst harm its scenarios did to a virtual patient in this campaign."""
+    out = {}
+    for h in HAZARDS:
+        hits = [r for r in results if r["name"] in h.scenarios and r.get("cohort")]
+        if hits:
+            worst = max(hits, key=lambda r: _RANK.get(r["cohort"]["worst"]["severity"], 0))
+            out[h.id] = f"{worst['cohort']['worst']['severity']} ({worst['id']})"
+    return out
+
+
+_RANK = {"none": 0, "mild": 1, "serious": 2, "life-threatening": 3}
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for package in ("pumpsim", "numpy", "matplotlib", "jinja2"):
@@ -123,7 +173,14 @@ def render(report: dict[str, Any], *, wall_s: float | None = None) -> str:
         page.render(
             summary=report.get("summary", {}),
             results=ordered,
-            plots={r["id"] + "/" + r["mode"]: _plots(r, pyplot) for r in ordered},
+            plots={
+                r["id"] + "/" + r["mode"]: {
+                    **_plots(r, pyplot),
+                    "exposure": _exposure_plot(r, pyplot),
+                }
+                for r in ordered
+            },
+            observed=_observed(results),
             hazards=HAZARDS,
             names=names,
             covered_by=covered_by,

@@ -80,10 +80,8 @@ def parse(
         fail(None, f"{code}: [patient] needs the baseline of at least one drug")
     sensitivity = _positive(table.get("sensitivity", 1.0), "sensitivity", fail, code)
     size = table.get("cohort", 0)
-    if (
-        isinstance(size, bool)
-        or not isinstance(size, int)
-        or not (size == 0 or 1 <= size <= MAX_COHORT)
+    if "cohort" in table and (
+        isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_COHORT
     ):
         fail("cohort", f"{code}: cohort must be a whole number in 1-{MAX_COHORT}, got {size!r}")
     if size and "sensitivity" in table:

@@ -46,6 +46,14 @@ def test_model_and_full_stack_agree_on_the_final_state(scenario: spec.Scenario) 
         assert math.isclose(model.final[key], stack.final[key], rel_tol=1e-6, abs_tol=1e-6), key
     assert [v for _, v in model.verdicts] == [v for _, v in stack.verdicts]
     assert model.rejections.keys() == stack.rejections.keys()
+    # The virtual patients met the same delivery either way, so they tell the same story.
+    assert [o["worst"] for o in model.patients] == [o["worst"] for o in stack.patients]
+    for a, b in zip(model.patients, stack.patients, strict=True):
+        assert [(x["sign"], x["severity"]) for x in a["signs"]] == [
+            (x["sign"], x["severity"]) for x in b["signs"]
+        ]
+        for x, y in zip(a["signs"], b["signs"], strict=True):
+            assert math.isclose(x["day"], y["day"], abs_tol=1e-4)
 
 
 def _write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
