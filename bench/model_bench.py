@@ -9,8 +9,8 @@ implementations run it, interleaved, best of `REPEATS`:
 - floor: a bare `heapq` event loop doing the same integration, the least pure Python can do.
 
 pumpsim runs it twice: bare (`wall_s`) and with a virtual patient at the end of the catheter
-(`patient_wall_s`, stable on the daily dose it gets: the schedule's and the boluses'), whose exposure is carried in
-closed form over every stretch.
+(`patient_wall_s`, stable on the daily dose it gets: the schedule's and the boluses'), whose
+exposure is carried in closed form over every stretch.
 
 The pumped volumes must agree (`volumes_agree`). pumpsim does more per event than the other two
 (battery, alarms, the reckoned and the true reservoir, per-drug masses, event log, trend), but

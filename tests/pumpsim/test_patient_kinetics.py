@@ -125,6 +125,7 @@ def test_every_parameter_has_a_source_and_a_range_around_it() -> None:
     assert parameter("morphine", "csf_half_life_s").source.startswith("Anesthesiology 1984")
     assert parameter("clonidine", "csf_half_life_s").is_default
     with pytest.raises(KeyError):
-        parameter("aspirin", "csf_half_life_s")
+        parameter("morphine", "volume_of_distribution_ml")
+    assert parameter("aspirin", "csf_half_life_s").drug == "*"  # the row for every other drug
     with pytest.raises(ValueError, match="half-life"):
         kn.elimination_rate_per_s(0.0)

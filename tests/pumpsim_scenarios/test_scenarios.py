@@ -142,7 +142,14 @@ def test_reports_are_byte_identical_whatever_the_parallelism(tmp_path: Path) -> 
     parallel = campaign.json_report(campaign.run_all(scenarios, workers=2))
     assert serial == parallel
     data = json.loads(serial)
-    assert data["summary"] == {"scenarios": 6, "passed": 6, "failed": 0}
+    with_patients = [r for r in data["results"] if r["cohort"]]
+    assert data["summary"] == {
+        "scenarios": 6,
+        "passed": 6,
+        "failed": 0,
+        "virtual_patients": sum(r["cohort"]["size"] for r in with_patients),
+        "virtual_patients_harmed": sum(r["cohort"]["harmed"] for r in with_patients),
+    }
 
 
 def test_cli_writes_json_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
