@@ -17,6 +17,7 @@ class Debrief(Protocol):
     alarms_acknowledged: list[str]
     verdicts: list[str]
     delivered: dict[str, float]
+    patient: list[str]  # the virtual patient's outcome in words (empty: the scenario has none)
 
     @property
     def passed(self) -> bool: ...
@@ -31,6 +32,7 @@ class ScenarioPlayer(Protocol):
     def due_faults(self, now_s: float) -> list[Any]: ...
     def inject(self, client: Any, action: Any) -> None: ...
     def over(self, now_s: float) -> bool: ...
+    def observe(self, client: Any, now_s: float) -> None: ...
     def debrief(self, client: Any, refusals: list[str]) -> Debrief: ...
 
 
@@ -38,6 +40,7 @@ def inject_due_faults(player: ScenarioPlayer, client: Any, now_s: float) -> list
     """Inject the scenario's faults that are due (run on the client's worker thread); returns
     what to tell the trainee. A fault the pump refuses is not tried again."""
     notes = []
+    player.observe(client, now_s)  # the virtual patient's exposure, for the debrief
     for action in player.due_faults(now_s):
         try:
             player.inject(client, action)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Select, Static
 
+from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
+from programmer_tui.widgets import exposure
 from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 SPEEDS = (
@@ -38,6 +41,10 @@ FAULTS: dict[str, dict[str, object]] = {
         "ramp_s": 10 * SECONDS_PER_DAY,
     },
     "pocket fill at next refill": {"kind": "PocketFill"},
+    "refill syringe at twice the entered concentration": {
+        "kind": "MismatchedRefill",
+        "concentration_factor": 2.0,
+    },
     "memory reset": {"kind": "MemoryReset"},
 }
 
@@ -71,6 +78,9 @@ class SimulatorPane(Pane, VerticalScroll):
                 compact=True,
             )
             yield Button("Inject now", id="sim-inject", variant="error", compact=True)
+        yield Static("", id="sim-patient-title", classes="card-title")
+        yield Static("", id="sim-exposure")
+        yield Static("", id="sim-signs")
 
     def shown(self, view: PumpView) -> None:
         s = view.status
@@ -79,6 +89,30 @@ class SimulatorPane(Pane, VerticalScroll):
         self.query_one("#sim-clock", Static).update(
             f"Simulated clock {fmt.when(s.at_s, s.clock_offset_s)} · "
             f"{'PAUSED' if s.paused else f'{s.acceleration:g}x'}"
+        )
+        if s.simulator_available:
+            self.post_message(
+                PumpCall(lambda pump: pump.sim_patient(), done=self._patient, refresh=False)
+            )
+
+    def _patient(self, report: m.SimPatient) -> None:
+        """The virtual patient: not telemetry (the pump cannot know it), read as a simulator."""
+        title = self.query_one("#sim-patient-title", Static)
+        if not report.attached:
+            title.update("Virtual patient: none attached (a training scenario brings one)")
+            self.query_one("#sim-exposure", Static).update("")
+            self.query_one("#sim-signs", Static).update("")
+            return
+        title.update(
+            f"Virtual patient {report.label} (illustrative, vs its own baseline; not dosing "
+            f"advice) · worst so far: {report.worst}"
+        )
+        offset = self.view.status.clock_offset_s if self.view.status else 0.0
+        self.query_one("#sim-exposure", Static).update(
+            Text("\n").join(exposure.bar(e) for e in report.exposures)
+        )
+        self.query_one("#sim-signs", Static).update(
+            Text("\n").join(exposure.signs(report, lambda t: fmt.when(t, offset)))
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

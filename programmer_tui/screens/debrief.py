@@ -39,6 +39,14 @@ class DebriefScreen(ModalScreen[None]):
             yield Static(f"Refill verdicts: {', '.join(d.verdicts) or 'no refill done'}")
             doses = ", ".join(f"{drug} {fmt.dose(drug, mcg)}" for drug, mcg in d.delivered.items())
             yield Static(f"Delivered to the spine: {doses or 'nothing'}")
+            if d.patient:
+                yield Static(
+                    "Virtual patient (illustrative, vs its own baseline; not dosing advice): "
+                    + d.patient[0],
+                    classes="card-title",
+                )
+                for line in d.patient[1:]:
+                    yield Static(f"  {line}")
             yield Button("Close (esc)", id="close")
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:

@@ -28,21 +28,25 @@ def when(at_s: float) -> str:
     return f"day {day} {minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def story(view: PatientView) -> list[str]:
-    """Each sign's episode in words: 'withdrawal (baclofen), mild from day 3 14:00; serious from
-    day 4 02:00; ended day 6 10:00'."""
+def story(changes: list[tuple[float, str, str, str]]) -> list[str]:
+    """Each sign's episode in words, from (at_s, drug, sign, severity) changes in time order:
+    'withdrawal (baclofen), mild from day 3 14:00; serious from day 4 02:00; ended day 6 10:00'."""
     episodes: dict[tuple[str, str], list[str]] = {}
     lines: list[str] = []
-    for c in view.timeline:
-        key = (c.drug, str(c.sign))
-        if c.severity is HarmSeverity.NONE:
+    for at_s, drug, sign, severity in changes:
+        key = (drug, sign)
+        if severity == HarmSeverity.NONE.label:
             parts = episodes.pop(key, None)
             if parts is not None:
-                lines.append(f"{_name(key)}, " + "; ".join([*parts, f"ended {when(c.at_s)}"]))
+                lines.append(f"{_name(key)}, " + "; ".join([*parts, f"ended {when(at_s)}"]))
             continue
-        episodes.setdefault(key, []).append(f"{c.severity.label} from {when(c.at_s)}")
+        episodes.setdefault(key, []).append(f"{severity} from {when(at_s)}")
     lines += [f"{_name(k)}, " + "; ".join(parts) for k, parts in episodes.items()]
     return lines
+
+
+def _changes(view: PatientView) -> list[tuple[float, str, str, str]]:
+    return [(c.at_s, c.drug, str(c.sign), c.severity.label) for c in view.timeline]
 
 
 def _name(key: tuple[str, str]) -> str:
@@ -52,22 +56,34 @@ def _name(key: tuple[str, str]) -> str:
 def outcome(
     view: PatientView, samples: dict[str, tuple[tuple[float, float], ...]]
 ) -> dict[str, Any]:
+    return described(
+        view.label,
+        _changes(view),
+        {e.drug: (e.exposure, e.band_low, e.band_high) for e in view.exposures},
+        samples,
+    )
+
+
+def described(
+    label: str,
+    changes: list[tuple[float, str, str, str]],
+    exposures: dict[str, tuple[float, float, float]],
+    samples: dict[str, tuple[tuple[float, float], ...]],
+) -> dict[str, Any]:
+    """One patient's outcome as the reports and the judge read it (from the model, or from what
+    the simulator role read over the wire in training)."""
+    worst = max((HarmSeverity.named(c[3]) for c in changes), default=HarmSeverity.NONE)
     return {
-        "label": view.label,
-        "worst": view.worst.label,
-        "harmed": view.worst >= HarmSeverity.MILD,
-        "story": story(view),
+        "label": label,
+        "worst": worst.label,
+        "harmed": worst >= HarmSeverity.MILD,
+        "story": story(changes),
         "signs": [
-            {
-                "day": round(c.at_s / SECONDS_PER_DAY, 6),
-                "drug": c.drug,
-                "sign": str(c.sign),
-                "severity": c.severity.label,
-            }
-            for c in view.timeline
+            {"day": round(at / SECONDS_PER_DAY, 6), "drug": d, "sign": s, "severity": v}
+            for at, d, s, v in changes
         ],
-        "exposure_final": {e.drug: round(e.exposure, 6) for e in view.exposures},
-        "band": {e.drug: [e.band_low, e.band_high] for e in view.exposures},
+        "exposure_final": {d: round(x[0], 6) for d, x in exposures.items()},
+        "band": {d: [x[1], x[2]] for d, x in exposures.items()},
         "series": _series(samples),
     }
 

@@ -21,9 +21,11 @@ from typing import Any
 
 import pumpsim
 from firmware_protocol.client.pump_client import PumpClient
+from firmware_protocol.wire import convert
 from firmware_protocol.wire import messages as m
+from pumpsim.domain.program import average_rate_ml_per_day
 from pumpsim_scenarios.files.spec import Action, Scenario
-from pumpsim_scenarios.running import runner
+from pumpsim_scenarios.running import patients, runner
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Debrief:
     alarms_acknowledged: list[str]
     verdicts: list[str]
     delivered: dict[str, float]
+    patient: list[str] = field(default_factory=list)  # the virtual patient's story, in words
 
     @property
     def passed(self) -> bool:
@@ -45,6 +48,8 @@ class ScenarioPlayer:
     acceleration: float = 3600.0
     injected: list[int] = field(default_factory=list)
     finished: bool = False
+    # (time, exposure) per patient and drug, as read while the trainee works (for `exposure`)
+    samples: dict[int, dict[str, list[tuple[float, float]]]] = field(default_factory=dict)
 
     def setup(self, client: PumpClient) -> None:
         """Implant as the scenario says (the trainee starts from there)."""
@@ -65,6 +70,12 @@ class ScenarioPlayer:
             )
             if init.get("prime", True):
                 client.priming_bolus()
+        if self.scenario.patient is not None:
+            status = client.read_status()
+            basal = convert.program_from_spec(status.program).basal
+            rate = average_rate_ml_per_day(basal)
+            dose = rate * conc
+            client.sim_attach_patient(*self.scenario.patient.profiles(self.scenario.seed, dose))
         for action in self.scenario.timeline:
             if action.kind == "fault" and action.index not in self.injected:
                 client.sim_inject_fault(runner.fault_json(action.params, action.at_s))
@@ -87,6 +98,43 @@ class ScenarioPlayer:
 
     def over(self, now_s: float) -> bool:
         return now_s >= self.scenario.duration_s
+
+    def observe(self, client: PumpClient, now_s: float) -> None:
+        """Note each patient's exposure now (as the trainee's screen refreshes), so the debrief
+        can judge `exposure` expectations as the runner does on its own samples."""
+        if self.scenario.patient is None or now_s > self.scenario.duration_s:
+            return
+        index = 0
+        while True:
+            report = client.sim_patient(index)
+            if not report.attached:
+                return
+            mine = self.samples.setdefault(index, {})
+            for e in report.exposures:
+                mine.setdefault(e.drug, []).append((report.at_s, e.exposure))
+            index += 1
+            if index >= report.patients:
+                return
+
+    def _patients(self, client: PumpClient) -> list[dict[str, Any]]:
+        """Each patient's outcome as the runner describes it, read through the simulator role."""
+        out = []
+        index = 0
+        while True:
+            r = client.sim_patient(index)
+            if not r.attached:
+                return out
+            changes = [
+                (c.at_s, c.drug, c.sign, c.severity)
+                for c in r.timeline
+                if c.at_s <= self.scenario.duration_s
+            ]
+            exposures = {e.drug: (e.exposure, e.band_low, e.band_high) for e in r.exposures}
+            samples = {d: tuple(v) for d, v in self.samples.get(index, {}).items()}
+            out.append(patients.described(r.label, changes, exposures, samples))
+            index += 1
+            if index >= r.patients:
+                return out
 
     def debrief(self, client: PumpClient, refusals: Sequence[str] = ()) -> Debrief:
         """Judge every expectation as the runner does, with its words: on what the pump logged
@@ -120,6 +168,12 @@ class ScenarioPlayer:
             "lost_transactions": len(lost),
             "acknowledged": len(client.acknowledged),
         }
+        told: list[str] = []
+        if sc.patient is not None:
+            result.patients = self._patients(client)
+            if result.patients:
+                result.cohort = patients.summary(result.patients)
+                told = _told(result.patients, result.cohort)
         lines = []
         for e in self.scenario.expectations:
             judged = runner.judge(e, result, self.scenario, extra)
@@ -130,4 +184,12 @@ class ScenarioPlayer:
             acknowledged,
             [v for _, v in verdicts],
             result.delivered_mcg,
+            told,
         )
+
+
+def _told(outcomes: list[dict[str, Any]], cohort: dict[str, Any]) -> list[str]:
+    """The debrief's patient lines: the verdict, then the worst patient's story in words."""
+    worst = next(o for o in outcomes if o["label"] == cohort["worst"]["label"])
+    head = cohort["verdict"] if len(outcomes) > 1 else f"harmed {cohort['harmed']} of 1"
+    return [head, *(f"{worst['label']}: {line}" for line in worst["story"] or ["no sign"])]
