@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pumpsim.patient import parameters as pr
-from pumpsim.patient.signs import HarmSeverity, SignChange, SignNow
+from pumpsim.patient.signs import HarmSeverity, SignChange, SignKind, SignNow
 from pumpsim.patient.state import PatientState, exposure_at
 
 
@@ -47,8 +47,8 @@ def view(state: PatientState, now_s: float) -> PatientView:
             )
         )
     timeline = tuple(sorted(state.timeline, key=lambda c: c.at_s))
-    began: dict[tuple[str, str], float] = {}
-    since: dict[tuple[str, str], tuple[float, HarmSeverity]] = {}
+    began: dict[tuple[str, SignKind], float] = {}
+    since: dict[tuple[str, SignKind], tuple[float, HarmSeverity]] = {}
     for change in timeline:
         key = (change.drug, change.sign)
         if change.severity is HarmSeverity.NONE:

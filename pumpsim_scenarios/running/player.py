@@ -118,7 +118,7 @@ class ScenarioPlayer:
 
     def _patients(self, client: PumpClient) -> list[dict[str, Any]]:
         """Each patient's outcome as the runner describes it, read through the simulator role."""
-        out = []
+        out: list[dict[str, Any]] = []
         index = 0
         while True:
             r = client.sim_patient(index)

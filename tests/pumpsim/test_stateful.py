@@ -119,9 +119,9 @@ def _patient_differences(a: Pump, b: Pump) -> list[str]:
     if story_a != story_b:
         diffs.append(f"signs {story_a} != {story_b}")
     else:
-        for x, y in zip(va.timeline, vb.timeline, strict=True):
-            if not math.isclose(x.at_s, y.at_s, abs_tol=1e-3):
-                diffs.append(f"sign time {x} != {y}")
+        for p, q in zip(va.timeline, vb.timeline, strict=True):
+            if not math.isclose(p.at_s, q.at_s, abs_tol=1e-3):
+                diffs.append(f"sign time {p} != {q}")
     return diffs
 
 

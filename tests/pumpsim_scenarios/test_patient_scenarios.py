@@ -79,7 +79,7 @@ def test_a_30_patient_cohort_says_harmed_n_of_30_in_every_output(
         assert " of 30; worst patient-" in verdict
         assert verdict in text
         assert verdict in out["html"].read_text()
-    outs = [e.text for e in ET.parse(out["xml"]).getroot().iter("system-out")]
+    outs = [e.text or "" for e in ET.parse(out["xml"]).getroot().iter("system-out")]
     assert sorted(f"virtual patient: {v}" for v in verdicts) == sorted(outs)
     for r in report["results"]:
         assert len(r["patients"]) == 30
