@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -351,3 +352,16 @@ def test_every_parameter_has_a_source_or_says_default() -> None:
     assert not pr.parameter("morphine", "csf_half_life_s").is_default
     assert pr.parameter("fentanyl", "csf_half_life_s").is_default
     assert pr.parameter("baclofen", "withdrawal_onset_s").low == SECONDS_PER_HOUR * 12
+
+
+def test_the_readme_prints_the_parameter_table_as_the_code_holds_it() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for row in pr.TABLE:
+        if row.unit == "s":
+            value = f"{row.value / 3600:g} h ({row.low / 3600:g}-{row.high / 3600:g})"
+        elif row.low != row.high:
+            value = f"{row.value:g} ({row.low:g}-{row.high:g})"
+        else:
+            value = f"{row.value:g}"
+        drug = "every drug" if row.drug == pr.ANY_DRUG else row.drug
+        assert f"| {drug} | `{row.name}` | {value} | {row.source} |" in readme, row
