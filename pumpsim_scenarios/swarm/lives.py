@@ -46,6 +46,7 @@ from pumpsim import (
     TherapyProgram,
 )
 from pumpsim.domain.program import PatientBolusSettings
+from pumpsim.patient.profile import typical
 from pumpsim.units import days, hours, minutes
 from pumpsim_scenarios.swarm.memory import PLANTED, TappedStore
 from pumpsim_scenarios.swarm.oracle import apply_request
@@ -193,6 +194,24 @@ class Life:
                 self.violation(f"{name}: pump {getattr(a, name)}, reference {getattr(b, name)}")
         if [x.kind for x in a.alarms] != [x.kind for x in b.alarms]:
             self.violation(f"alarms: pump {a.alarms}, reference {b.alarms}")
+        self._check_patients(pump, ref)
+
+    def _check_patients(self, pump: Pump, ref: Pump) -> None:
+        """The virtual patients met the same delivery: the same exposure and the same signs."""
+        mine, theirs = pump.patients(), ref.patients()
+        if len(mine) != len(theirs):
+            self.violation(f"patients: pump {len(mine)}, reference {len(theirs)}")
+            return
+        for x, y in zip(mine, theirs, strict=True):
+            for e, f in zip(x.exposures, y.exposures, strict=True):
+                if e.drug != f.drug or not math.isclose(
+                    e.exposure, f.exposure, rel_tol=1e-9, abs_tol=1e-9
+                ):
+                    self.violation(f"exposure: pump {e}, reference {f}")
+            signs_x = [(c.drug, c.sign, c.severity) for c in x.timeline]
+            signs_y = [(c.drug, c.sign, c.severity) for c in y.timeline]
+            if signs_x != signs_y:
+                self.violation(f"signs: pump {signs_x}, reference {signs_y}")
 
     def violation(self, message: str) -> None:
         entry = f"step {len(self.result.trace)}: {message}"
@@ -389,6 +408,11 @@ class Life:
         self.request(
             Role.CLINICIAN, m.RefillFill(client.new_txn(), 18.0, mix, (spec,), None, False)
         )
+        # A virtual patient rides every life (stable on morphine, knowing the other drugs the
+        # refills may bring by their absence): the reference carries the same one and must agree.
+        sim = self.clients[Role.SIMULATOR]
+        person = convert.patient_to_spec(typical({"morphine": 1000.0}, f"life-{self.result.seed}"))
+        self.request(Role.SIMULATOR, m.SimAttachPatient(sim.new_txn(), (person,)))
         self.check()
         for _ in range(self.result.steps):
             try:

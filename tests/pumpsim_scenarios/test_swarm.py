@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pumpsim.patient.profile import DrugResponse, PatientProfile
 from pumpsim_scenarios.swarm import lives as swarm
 
 
@@ -74,3 +75,20 @@ def test_a_reconnection_after_a_timer_fell_due_still_lets_time_pass() -> None:
     result = swarm.run_seed(4869)
     assert result.violations == []
     assert result.acknowledged > 0
+
+
+def test_every_life_carries_a_virtual_patient_and_a_disagreeing_one_is_caught() -> None:
+    life = swarm.Life(3, 30, None)
+    result = life.run()
+    assert result.violations == []
+    (mine,) = life.sim.pump.patients()
+    (theirs,) = life.reference.patients()
+    assert mine.label == theirs.label == "life-3"
+    # A reference whose patient is someone else (the drug leaves it faster) no longer agrees,
+    # and the checker says so.
+    other = PatientProfile("life-3", (DrugResponse("morphine", 1000.0, 7200.0),))
+    life.reference.attach_patient(other)
+    life.reference.advance(life.reference.now_s + 86400.0)
+    life.sim.pump.advance(life.sim.pump.now_s + 86400.0)
+    life.check()
+    assert any(v.split(": ", 1)[1].startswith(("exposure", "signs")) for v in result.violations)
