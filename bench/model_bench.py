@@ -9,8 +9,8 @@ implementations run it, interleaved, best of `REPEATS`:
 - floor: a bare `heapq` event loop doing the same integration, the least pure Python can do.
 
 pumpsim runs it twice: bare (`wall_s`) and with a virtual patient at the end of the catheter
-(`patient_wall_s`, stable on the daily dose it gets: the schedule's and the boluses'), whose
-exposure is carried in closed form over every stretch.
+(`patient_wall_s`, stable on its schedule's daily dose, the boluses on top), whose exposure is
+carried in closed form over every stretch.
 
 The pumped volumes must agree (`volumes_agree`). pumpsim does more per event than the other two
 (battery, alarms, the reckoned and the true reservoir, per-drug masses, event log, trend), but
@@ -57,8 +57,8 @@ RATES = (0.3, 0.5, 0.8, 0.6, 0.4, 0.7, 0.5, 0.3)  # mL/day, 3 hours each
 REQUEST_HOURS = (8, 13, 20)
 BOLUS_ML, BOLUS_S, LOCKOUT_S, MAX_PER_24H = 0.05, minutes(10), hours(2), 4
 MIX = Mix.of(morphine=1000.0)
-# The daily dose the bench's patient is stable on: the schedule's and three boluses'.
-DAILY_MCG = 1000.0 * (sum(RATES) / len(RATES) + len(REQUEST_HOURS) * BOLUS_ML)
+# The daily dose the bench's patient is stable on: its schedule's (the boluses come on top).
+DAILY_MCG = 1000.0 * (sum(RATES) / len(RATES))
 _Steps = Generator[simpy.Event, None, None]  # a SimPy process
 
 
@@ -97,7 +97,7 @@ def drive(pump: Pump, end_s: float, request_hours: tuple[float, ...], refill_s: 
 def run_pumpsim(end_s: float, patient: bool = False) -> tuple[float, float, int]:
     pump = Pump(config(YEARS))
     pump.fill_reservoir(FILL_ML, MIX, build_program())
-    if patient:  # stable on the daily dose it is given: schedule and boluses
+    if patient:  # stable on its schedule's daily dose
         pump.attach_patient(typical({"morphine": DAILY_MCG}))
     started = time.perf_counter()
     drive(pump, end_s, REQUEST_HOURS, REFILL_EVERY_S)

@@ -15,10 +15,11 @@ with the pump's events and its own sign changes, never with simulated time.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 from pumpsim.patient import exact
 from pumpsim.patient.profile import PatientProfile
-from pumpsim.patient.response import Response, cycle_range, response
+from pumpsim.patient.response import Response, response
 from pumpsim.patient.signs import SignChange
 from pumpsim.patient.tracker import DrugTrack
 from pumpsim.rules.basal import BasalCurve
@@ -56,7 +57,7 @@ class PatientState:
         """From t0 to t1 under one stretch's law; `mcg_per_ml`: mass reaching the CSF per
         commanded mL, by library column."""
         tracks = self.tracks
-        if len(mcg_per_ml) > len(tracks) or any(c not in tracks for c in mcg_per_ml):
+        if mcg_per_ml and mcg_per_ml.keys() - tracks.keys():
             for column, q in mcg_per_ml.items():
                 if q > 0.0 and column not in tracks:
                     track = DrugTrack(self.names[column], None)
@@ -73,16 +74,36 @@ class PatientState:
                 pieces = exact.constant(b_ml_s, _CONSTANT_PERIOD_S)
             else:
                 pieces = exact.unit(curve, b_ml_s)
-            g = response(pieces, track.k_per_s)
             if track.pieces is not pieces or track.s != s:
-                _switch(track, g, pieces, s, t0)
-            if not _quietly(track, g, s, t1, pulse_ml_s * s, pulse_s):
-                _exactly(track, g, s, t0, t1, b_ml_s, pulse_ml_s, pulse_end_s, curve, out)
+                _switch(track, response(pieces, track.k_per_s), pieces, s, t0)
+            # The common case, in a few operations: the deviation decays (after rising toward
+            # the pulse while it runs) and stays inside the envelope that keeps the exposure in
+            # its region whatever the cycle does.
+            k, d0 = track.k_per_s, track.dev
+            if pulse_s > 0.0:
+                p = pulse_ml_s * s
+                dp = p + (d0 - p) * math.exp(-k * pulse_s)
+                d1 = dp * math.exp(-k * (t1 - t0 - pulse_s))
+                low, high = min(d0, dp, d1), max(d0, dp, d1)
+            else:
+                d1 = d0 * math.exp(-k * (t1 - t0))
+                low, high = (d0, d1) if d0 < d1 else (d1, d0)
+            if track.d_low <= low and high < track.d_high:
+                track.dev = d1
+                track.ref_s = t1
+                if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
+                    track.pending.append(t1)
+                    track.pending.append(d1)
+                    track.last_sample_s = t1
+            else:
+                g = response(pieces, track.k_per_s)
+                if not _quietly(track, g, s, t1, pulse_ml_s * s, pulse_s):
+                    _exactly(track, g, s, t0, t1, b_ml_s, pulse_ml_s, pulse_end_s, curve, out)
+                    _envelope(track, g)
+                if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
+                    track.sample(t1)  # the exposure at t1, as the carry left it
             if track.low_since_s is not None:
                 track.flush(t1, out)
-            if t1 - track.samples[-2] >= _SAMPLE_EVERY_S:
-                track.exposure = exposure_at(track, t1)
-                track.sample(t1)
 
 
 def exposure_at(track: DrugTrack, t: float) -> float:
@@ -96,40 +117,109 @@ def exposure_at(track: DrugTrack, t: float) -> float:
 
 def _switch(track: DrugTrack, g: Response, pieces: Pieces, s: float, t: float) -> None:
     """Another flow from `t` on: the same exposure, a deviation from the new cycle."""
+    settle_samples(track)
     e = exposure_at(track, t)
     track.pieces = pieces
     track.s = s
     track.dev = e - s * g.cycle_at(t)
     track.ref_s = t
+    _envelope(track, g)
+
+
+def _envelope(track: DrugTrack, g: Response) -> None:
+    """The deviations that keep exposure in its region at every point of the cycle."""
+    levels, region, s = track.levels, track.region, track.s
+    lo = levels[region - 1] if region > 0 else -math.inf
+    hi = levels[region] if region < len(levels) else math.inf
+    track.d_low = lo - s * g.cycle_low
+    track.d_high = hi - s * g.cycle_high
+
+
+def settle_samples(track: DrugTrack) -> None:
+    """Turn the deviations noted under the current flow into exposures (before it changes)."""
+    pending = track.pending
+    if not pending:
+        return
+    g = response(track.pieces, track.k_per_s) if track.pieces is not None else None
+    for i in range(0, len(pending), 2):
+        at, d = pending[i], pending[i + 1]
+        track.exposure = d if g is None else track.s * g.cycle_at(at) + d
+        track.sample(at)
+    pending.clear()
+    track.exposure = exposure_at(track, track.ref_s)
 
 
 def _quietly(
     track: DrugTrack, g: Response, s: float, t1: float, pulse: float, pulse_s: float
 ) -> bool:
-    """Carry the deviation to `t1` if no level can be crossed on the way; False (untouched) if
-    one might. The exposure stays within the cycle's range plus the deviation's, and the
-    deviation only moves toward the pulse (while it runs) and then toward zero."""
-    k, d0 = track.k_per_s, track.dev
-    t0 = track.ref_s
-    if pulse_s > 0.0:
-        d_pulse = pulse + (d0 - pulse) * math.exp(-k * pulse_s)
-        d1 = d_pulse * math.exp(-k * (t1 - t0 - pulse_s))
-        low, high = min(d0, d_pulse, d1), max(d0, d_pulse, d1)
-    else:
-        d1 = d0 * math.exp(-k * (t1 - t0))
-        low, high = (d0, d1) if d0 < 0.0 else (d1, d0)
+    """Carry the deviation to `t1` if exposure stays in its region on the way; False (and the
+    track untouched) if it might leave it. Exposure is monotone between two boundaries of the
+    flow (a step of the schedule, the pulse's end), so within one period its extremes are
+    among the values at those boundaries: checking them is exact, not a bound. Over longer
+    stretches the cycle's whole range plus the deviation's bounds it instead."""
+    k, d0, t0 = track.k_per_s, track.dev, track.ref_s
     levels, region = track.levels, track.region
-    if s != 0.0:
-        cycle_low, cycle_high = cycle_range(g, t0, t1)
-        low += s * cycle_low
-        high += s * cycle_high
-    if region > 0 and low < levels[region - 1]:
-        return False
-    if region < len(levels) and high >= levels[region]:
-        return False
+    lo = levels[region - 1] if region > 0 else -math.inf
+    hi = levels[region] if region < len(levels) else math.inf
+    pe = t0 + pulse_s
+    d_pulse = pulse + (d0 - pulse) * math.exp(-k * pulse_s) if pulse_s > 0.0 else d0
+    d1 = d_pulse * math.exp(-k * (t1 - pe))
+    if s == 0.0:  # no inflow: exposure is the deviation, monotone on each side of the pulse
+        if not (lo <= d_pulse < hi and lo <= d1 < hi):
+            return False
+        e1 = d1
+    elif t1 - t0 >= g.period:
+        low = s * g.cycle_low + min(d0, d_pulse, d1)
+        high = s * g.cycle_high + max(d0, d_pulse, d1)
+        if not (lo <= low and high < hi):
+            return False
+        e1 = s * g.cycle_at(t1) + d1
+    else:
+        e1 = s * g.cycle_at(t1) + d1
+        if not (lo <= e1 < hi and _stays_between(g, s, k, t0, t1, pe, d0, d_pulse, pulse, lo, hi)):
+            return False
     track.dev = d1
     track.ref_s = t1
+    track.exposure = e1
     return True
+
+
+def _stays_between(
+    g: Response,
+    s: float,
+    k: float,
+    t0: float,
+    t1: float,
+    pe: float,
+    d0: float,
+    d_pulse: float,
+    pulse: float,
+    lo: float,
+    hi: float,
+) -> bool:
+    """Whether exposure stays in [lo, hi) at the pulse's end and at every step boundary in
+    (t0, t1), within one period (t1 itself is judged by the caller)."""
+
+    if t0 < pe < t1 and not lo <= s * g.cycle_at(pe) + d_pulse < hi:
+        return False
+    period, bounds, cycle = g.period, g.bounds, g.cycle
+    last = len(bounds) - 1  # the period's end is the next one's start
+    base = t0 - t0 % period
+    i = bisect_right(bounds, t0 - base)
+    while True:
+        if i >= last:
+            base += period
+            i = 0
+        at = base + bounds[i]
+        if at >= t1:
+            return True
+        if at <= pe:
+            d = pulse + (d0 - pulse) * math.exp(-k * (at - t0))
+        else:
+            d = d_pulse * math.exp(-k * (at - pe))
+        if not lo <= s * cycle[i] + d < hi:
+            return False
+        i += 1
 
 
 def _exactly(

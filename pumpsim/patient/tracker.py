@@ -10,6 +10,7 @@ which is why a sign's onset is exact to the second without being an event of the
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 
 from pumpsim.patient import parameters as pr
@@ -34,12 +35,16 @@ class DrugTrack:
     __slots__ = (
         "band_high",
         "band_low",
+        "d_high",
+        "d_low",
         "dev",
         "drug",
         "exposure",
         "k_per_s",
+        "last_sample_s",
         "levels",
         "low_since_s",
+        "pending",
         "pieces",
         "ref_s",
         "region",
@@ -62,6 +67,12 @@ class DrugTrack:
         self.s = 0.0
         self.dev = 0.0
         self.ref_s = 0.0
+        # The deviations that keep exposure in its region over the whole cycle (state.py sets
+        # them with the flow); and plot points noted as deviations, made exposures later.
+        self.d_low = math.inf
+        self.d_high = -math.inf
+        self.pending: list[float] = []
+        self.last_sample_s = -math.inf
         self.samples: list[float] = []
         self.severities: dict[str, int] = {}  # sign -> severity now (absent: none)
         self.low_since_s: float | None = None
@@ -113,6 +124,7 @@ class DrugTrack:
         return bisect_right(self.levels, exposure)
 
     def sample(self, at_s: float) -> None:
+        self.last_sample_s = at_s
         samples = self.samples
         samples.append(at_s)
         samples.append(self.exposure)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pumpsim.patient import parameters as pr
+from pumpsim.patient.response import response
 from pumpsim.patient.signs import HarmSeverity, SignChange, SignKind, SignNow
 from pumpsim.patient.state import PatientState, exposure_at
 
@@ -77,6 +78,12 @@ def samples(state: PatientState) -> dict[str, tuple[tuple[float, float], ...]]:
     approaches, and at most every 15 minutes between (thinned beyond a few thousand)."""
     out = {}
     for track in state.tracks.values():
-        s = track.samples
+        s = list(track.samples)
+        pending = track.pending
+        if pending:
+            g = response(track.pieces, track.k_per_s) if track.pieces is not None else None
+            for i in range(0, len(pending), 2):
+                at, d = pending[i], pending[i + 1]
+                s += [at, d if g is None else track.s * g.cycle_at(at) + d]
         out[track.drug] = tuple((s[i], s[i + 1]) for i in range(0, len(s), 2))
     return out
