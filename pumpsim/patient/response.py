@@ -25,6 +25,7 @@ class Response:
         "cycle",
         "cycle_high",
         "cycle_low",
+        "decays",
         "g",
         "k",
         "limit0",
@@ -52,6 +53,7 @@ class Response:
         self.limit0 = g[-1] / (1.0 - a) if a < 1.0 else 0.0
         cycle = [math.exp(-k * x) * self.limit0 + gx for x, gx in zip(bounds, g, strict=True)]
         self.cycle = tuple(cycle)  # L at each piece boundary
+        self.decays = tuple(math.exp(-k * d) for d, _ in pieces)  # over each whole piece
         self.cycle_low, self.cycle_high = min(cycle), max(cycle)
 
     def at(self, x: float) -> float:
@@ -62,9 +64,15 @@ class Response:
         return r + (self.g[i] - r) * math.exp(-self.k * (x - self.bounds[i]))
 
     def cycle_at(self, t: float) -> float:
-        """The steady cycle L at time t (unit relative inflow per commanded mL/s)."""
+        """The steady cycle L at time t (unit relative inflow per commanded mL/s): within a
+        piece it relaxes from its value at the piece's start toward the piece's rate."""
         x = t % self.period
-        return math.exp(-self.k * x) * self.limit0 + self.at(x)
+        bounds = self.bounds
+        i = bisect_right(bounds, x) - 1
+        if i >= len(self.rates):
+            return self.cycle[-1]
+        r = self.rates[i]
+        return r + (self.cycle[i] - r) * math.exp(-self.k * (x - bounds[i]))
 
 
 RESPONSES: dict[tuple[int, float], tuple[Pieces, Response]] = {}

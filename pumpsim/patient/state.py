@@ -202,10 +202,11 @@ def _stays_between(
 
     if t0 < pe < t1 and not lo <= s * g.cycle_at(pe) + d_pulse < hi:
         return False
-    period, bounds, cycle = g.period, g.bounds, g.cycle
+    period, bounds, cycle, decays = g.period, g.bounds, g.cycle, g.decays
     last = len(bounds) - 1  # the period's end is the next one's start
     base = t0 - t0 % period
     i = bisect_right(bounds, t0 - base)
+    d = math.nan  # the deviation at the last boundary after the pulse (then one decay a piece)
     while True:
         if i >= last:
             base += period
@@ -215,8 +216,10 @@ def _stays_between(
             return True
         if at <= pe:
             d = pulse + (d0 - pulse) * math.exp(-k * (at - t0))
-        else:
+        elif d != d or at - pe < bounds[i] - bounds[i - 1]:  # first boundary after the pulse
             d = d_pulse * math.exp(-k * (at - pe))
+        else:
+            d *= decays[i - 1]
         if not lo <= s * cycle[i] + d < hi:
             return False
         i += 1

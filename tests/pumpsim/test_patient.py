@@ -32,6 +32,7 @@ from pumpsim import (
 )
 from pumpsim.engine import snapshot
 from pumpsim.patient import parameters as pr
+from pumpsim.patient import state as state_module
 from pumpsim.patient.profile import MAX_COHORT, DrugResponse, PatientProfile, cohort, typical
 from pumpsim.patient.state import PatientState
 from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, days, hours
@@ -365,3 +366,57 @@ def test_the_readme_prints_the_parameter_table_as_the_code_holds_it() -> None:
             value = f"{row.value:g}"
         drug = "every drug" if row.drug == pr.ANY_DRUG else row.drug
         assert f"| {drug} | `{row.name}` | {value} | {row.source} |" in readme, row
+
+
+def _never_quiet(track: Any, *_args: Any) -> bool:
+    return False
+
+
+def _no_envelope(track: Any, _g: Any) -> None:
+    track.d_low, track.d_high = math.inf, -math.inf
+
+
+@settings(max_examples=40)
+@given(
+    program=programs(),
+    requests=st.lists(st.floats(0.0, days(3)), max_size=6),
+    fault=st.sampled_from(["none", "dislodgement", "occlusion", "double"]),
+    baseline=st.floats(50.0, 400.0),
+)
+def test_the_shortcuts_tell_the_same_story_as_the_exact_walk(
+    program: TherapyProgram, requests: list[float], fault: str, baseline: float
+) -> None:
+    """The envelope and the boundary check may skip a stretch only when no level is crossed in
+    it: with both switched off (every stretch walked piece by piece, each crossing solved) the
+    signs, their times and the exposure are the same."""
+
+    def life() -> Pump:
+        pump = _pump("morphine", 1000.0, program)
+        pump.attach_patient(typical({"morphine": baseline}))
+        start = pump.now_s
+        if fault == "dislodgement":
+            pump.inject(CatheterDislodgement(start + days(1)))
+        elif fault == "occlusion":
+            pump.inject(CatheterOcclusion(start + days(1), 0.3))
+        elif fault == "double":
+            pump.inject(MismatchedRefill(start, concentration_factor=2.0))
+            pump.withdraw_reservoir()
+            pump.fill_reservoir(20.0, Mix.of(morphine=1000.0))
+        for t in sorted(requests):
+            pump.advance(start + t)
+            pump.request_patient_bolus()
+        pump.advance(start + days(4))
+        return pump
+
+    quick = life()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(state_module, "_quietly", _never_quiet)
+        mp.setattr(state_module, "_envelope", _no_envelope)
+        walked = life()
+    a, b = quick.patient(), walked.patient()
+    assert a is not None
+    assert b is not None
+    assert [(c.sign, c.severity) for c in a.timeline] == [(c.sign, c.severity) for c in b.timeline]
+    for x, y in zip(a.timeline, b.timeline, strict=True):
+        assert x.at_s == pytest.approx(y.at_s, abs=1e-3)
+    assert a.exposures[0].exposure == pytest.approx(b.exposures[0].exposure, rel=1e-9, abs=1e-12)
