@@ -57,23 +57,22 @@ class PatientState:
         """From t0 to t1 under one stretch's law; `mcg_per_ml`: mass reaching the CSF per
         commanded mL, by library column."""
         tracks = self.tracks
-        if mcg_per_ml and mcg_per_ml.keys() - tracks.keys():
-            for column, q in mcg_per_ml.items():
-                if q > 0.0 and column not in tracks:
-                    track = DrugTrack(self.names[column], None)
-                    track.ref_s = t0
-                    track.sample(t0)
-                    tracks[column] = track
+        for column, q in mcg_per_ml.items():
+            if column not in tracks and q > 0.0:  # a drug it was never titrated on
+                track = DrugTrack(self.names[column], None)
+                track.ref_s = t0
+                track.sample(t0)
+                tracks[column] = track
         pulse_s = (pulse_end_s if pulse_end_s < t1 else t1) - t0 if pulse_end_s > t0 else 0.0
         out = self.timeline
+        given = mcg_per_ml.get
+        if curve is None:
+            flow = exact.constant(b_ml_s, _CONSTANT_PERIOD_S)
+        else:
+            flow = exact.unit(curve, b_ml_s)
         for column, track in tracks.items():
-            s = mcg_per_ml.get(column, 0.0) * track.scale  # relative inflow per commanded mL/s
-            if s == 0.0:
-                pieces: Pieces = exact.NOTHING
-            elif curve is None:
-                pieces = exact.constant(b_ml_s, _CONSTANT_PERIOD_S)
-            else:
-                pieces = exact.unit(curve, b_ml_s)
+            s = given(column, 0.0) * track.scale  # relative inflow per commanded mL/s
+            pieces: Pieces = flow if s != 0.0 else exact.NOTHING
             if track.pieces is not pieces or track.s != s:
                 _switch(track, response(pieces, track.k_per_s), pieces, s, t0)
             # The common case, in a few operations: the deviation decays (after rising toward
