@@ -112,6 +112,25 @@ TABLE: tuple[Parameter, ...] = (
     Parameter("sufentanil", "withdrawal_serious_after_s", 48 * _H, 24 * _H, 72 * _H, "s", _D),
     Parameter("clonidine", "withdrawal_onset_s", 24 * _H, 12 * _H, 48 * _H, "s", _D),
     Parameter("clonidine", "withdrawal_serious_after_s", 24 * _H, 12 * _H, 48 * _H, "s", _D),
+    # Opioids: respiratory depression is likeliest in the first 24-72 h after a start or an
+    # increase; for that long the toxicity levels are divided by the factor.
+    *(
+        Parameter(
+            opioid,
+            "early_risk_s",
+            72 * _H,
+            24 * _H,
+            72 * _H,
+            "s",
+            "Infumorph label: watch for respiratory depression 24-72 h after a start or an "
+            "increase",
+        )
+        for opioid in ("morphine", "hydromorphone", "fentanyl", "sufentanil")
+    ),
+    *(
+        Parameter(opioid, "early_risk_factor", 1.25, 1.25, 1.25, "x", _D)
+        for opioid in ("morphine", "hydromorphone", "fentanyl", "sufentanil")
+    ),
     # Levels (relative exposure), the same for every drug unless a row says otherwise.
     Parameter(ANY_DRUG, "band_low", 0.6, 0.6, 0.6, "x baseline", _D),
     Parameter(ANY_DRUG, "band_high", 1.4, 1.4, 1.4, "x baseline", _D),

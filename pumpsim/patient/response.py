@@ -29,6 +29,7 @@ class Response:
         "g",
         "k",
         "limit0",
+        "mean",
         "period",
         "rate_high",
         "rate_low",
@@ -48,6 +49,7 @@ class Response:
         self.bounds, self.g, self.rates = tuple(bounds), tuple(g), tuple(rates)
         self.period = t
         self.rate_low, self.rate_high = min(rates), max(rates)
+        self.mean = sum(d * r for d, r in pieces) / t if t > 0 else 0.0  # mL/s over a period
         # The periodic steady state L (unit inflow): L(x) = e^(-k x) L(0) + G(x).
         a = math.exp(-k * t)
         self.limit0 = g[-1] / (1.0 - a) if a < 1.0 else 0.0

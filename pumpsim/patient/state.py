@@ -63,46 +63,71 @@ class PatientState:
                 track.ref_s = t0
                 track.sample(t0)
                 tracks[column] = track
-        pulse_s = (pulse_end_s if pulse_end_s < t1 else t1) - t0 if pulse_end_s > t0 else 0.0
         out = self.timeline
         given = mcg_per_ml.get
         if curve is None:
             flow = exact.constant(b_ml_s, _CONSTANT_PERIOD_S)
         else:
             flow = exact.unit(curve, b_ml_s)
+        law = (b_ml_s, pulse_ml_s, pulse_end_s, curve)
         for column, track in tracks.items():
             s = given(column, 0.0) * track.scale  # relative inflow per commanded mL/s
             pieces: Pieces = flow if s != 0.0 else exact.NOTHING
             if track.pieces is not pieces or track.s != s:
-                _switch(track, response(pieces, track.k_per_s), pieces, s, t0)
-            # The common case, in a few operations: the deviation decays (after rising toward
-            # the pulse while it runs) and stays inside the envelope that keeps the exposure in
-            # its region whatever the cycle does.
-            k, d0 = track.k_per_s, track.dev
-            if pulse_s > 0.0:
-                p = pulse_ml_s * s
-                dp = p + (d0 - p) * math.exp(-k * pulse_s)
-                d1 = dp * math.exp(-k * (t1 - t0 - pulse_s))
-                low, high = min(d0, dp, d1), max(d0, dp, d1)
+                _switch(track, response(pieces, track.k_per_s), pieces, s, t0, out)
+            until = track.risk_until_s
+            if t0 < until <= t1:  # an opioid's early-risk window closes inside the stretch
+                _carry_track(track, t0, until, s, pieces, law, out)
+                track.set_risk(-math.inf, exposure_at(track, until), until, out)
+                _envelope(track, response(pieces, track.k_per_s))
+                t_from = until
             else:
-                d1 = d0 * math.exp(-k * (t1 - t0))
-                low, high = (d0, d1) if d0 < d1 else (d1, d0)
-            if track.d_low <= low and high < track.d_high:
-                track.dev = d1
-                track.ref_s = t1
-                if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
-                    track.pending.append(t1)
-                    track.pending.append(d1)
-                    track.last_sample_s = t1
-            else:
-                g = response(pieces, track.k_per_s)
-                if not _quietly(track, g, s, t1, pulse_ml_s * s, pulse_s):
-                    _exactly(track, g, s, t0, t1, b_ml_s, pulse_ml_s, pulse_end_s, curve, out)
-                    _envelope(track, g)
-                if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
-                    track.sample(t1)  # the exposure at t1, as the carry left it
-            if track.low_since_s is not None:
-                track.flush(t1, out)
+                t_from = t0
+            _carry_track(track, t_from, t1, s, pieces, law, out)
+
+
+_Law = tuple[float, float, float, BasalCurve | None]  # constant mL/s, pulse mL/s, its end, curve
+
+
+def _carry_track(
+    track: DrugTrack,
+    t0: float,
+    t1: float,
+    s: float,
+    pieces: Pieces,
+    law: _Law,
+    out: list[SignChange],
+) -> None:
+    b_ml_s, pulse_ml_s, pulse_end_s, curve = law
+    pulse_s = (pulse_end_s if pulse_end_s < t1 else t1) - t0 if pulse_end_s > t0 else 0.0
+    # The common case, in a few operations: the deviation decays (after rising toward the pulse
+    # while it runs) and stays inside the envelope that keeps the exposure in its region
+    # whatever the cycle does.
+    k, d0 = track.k_per_s, track.dev
+    if pulse_s > 0.0:
+        p = pulse_ml_s * s
+        dp = p + (d0 - p) * math.exp(-k * pulse_s)
+        d1 = dp * math.exp(-k * (t1 - t0 - pulse_s))
+        low, high = min(d0, dp, d1), max(d0, dp, d1)
+    else:
+        d1 = d0 * math.exp(-k * (t1 - t0))
+        low, high = (d0, d1) if d0 < d1 else (d1, d0)
+    if track.d_low <= low and high < track.d_high:
+        track.dev = d1
+        track.ref_s = t1
+        if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
+            track.pending.append(t1)
+            track.pending.append(d1)
+            track.last_sample_s = t1
+    else:
+        g = response(pieces, track.k_per_s)
+        if not _quietly(track, g, s, t1, pulse_ml_s * s, pulse_s):
+            _exactly(track, g, s, t0, t1, b_ml_s, pulse_ml_s, pulse_end_s, curve, out)
+            _envelope(track, g)
+        if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
+            track.sample(t1)  # the exposure at t1, as the carry left it
+    if track.low_since_s is not None:
+        track.flush(t1, out)
 
 
 def exposure_at(track: DrugTrack, t: float) -> float:
@@ -114,14 +139,20 @@ def exposure_at(track: DrugTrack, t: float) -> float:
     return track.s * g.cycle_at(t) + track.dev * math.exp(-track.k_per_s * (t - track.ref_s))
 
 
-def _switch(track: DrugTrack, g: Response, pieces: Pieces, s: float, t: float) -> None:
-    """Another flow from `t` on: the same exposure, a deviation from the new cycle."""
+def _switch(
+    track: DrugTrack, g: Response, pieces: Pieces, s: float, t: float, out: list[SignChange]
+) -> None:
+    """Another flow from `t` on: the same exposure, a deviation from the new cycle. A start or
+    an increase of an opioid opens its early-risk window."""
     settle_samples(track)
     e = exposure_at(track, t)
+    before = track.s * response(track.pieces, track.k_per_s).mean if track.pieces else 0.0
     track.pieces = pieces
     track.s = s
     track.dev = e - s * g.cycle_at(t)
     track.ref_s = t
+    if track.risk_s > 0.0 and s * g.mean > before * (1.0 + 1e-9) and s > 0.0:
+        track.set_risk(t + track.risk_s, e, t, out)
     _envelope(track, g)
 
 

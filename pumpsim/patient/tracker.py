@@ -35,6 +35,7 @@ class DrugTrack:
     __slots__ = (
         "band_high",
         "band_low",
+        "base_levels",
         "d_high",
         "d_low",
         "dev",
@@ -48,6 +49,9 @@ class DrugTrack:
         "pieces",
         "ref_s",
         "region",
+        "risk_factor",
+        "risk_s",
+        "risk_until_s",
         "s",
         "samples",
         "scale",
@@ -59,6 +63,8 @@ class DrugTrack:
 
     def __init__(self, drug: str, response: DrugResponse | None) -> None:
         self.drug = drug
+        self.levels: tuple[float, ...] = ()
+        self.base_levels: tuple[float, ...] = ()  # levels outside any early-risk window
         self.exposure = 0.0  # at the last exact walk or sample (see state.exposure_at)
         # The flow it is under (one period of (duration, mL/s), None before the first) and the
         # relative inflow per mL/s; exposure = s * that flow's steady cycle + dev, decaying
@@ -79,13 +85,16 @@ class DrugTrack:
         self.wd_stage = 0  # withdrawal stages reached in this low spell
         self.band_low = pr.parameter(drug, "band_low").value
         self.band_high = pr.parameter(drug, "band_high").value
+        self.risk_until_s = -math.inf
         if response is None:  # never titrated on it: exposure against 1 mcg a day
             self.unexpected = True
             self.scale = SECONDS_PER_DAY / 1.0
             self.k_per_s = elimination_rate_per_s(pr.parameter(drug, "csf_half_life_s").value)
-            self.levels: tuple[float, ...] = (pr.parameter(drug, "unexpected_drug_level").value,)
+            self.levels = (pr.parameter(drug, "unexpected_drug_level").value,)
             self.stages: tuple[float, ...] = ()
             self.region = 0
+            self.base_levels = self.levels
+            self.risk_s, self.risk_factor = 0.0, 1.0
             return
         self.unexpected = False
         self.scale = SECONDS_PER_DAY / response.baseline_mcg_per_day
@@ -98,6 +107,11 @@ class DrugTrack:
             pr.parameter(drug, "toxicity_serious").value / s,
             pr.parameter(drug, "toxicity_life_threatening").value / s,
         )
+        self.base_levels = self.levels
+        # After a start or an increase, an opioid's toxicity levels sit lower for a while.
+        has_risk = any(r.drug == drug and r.name == "early_risk_s" for r in pr.TABLE)
+        self.risk_s = pr.parameter(drug, "early_risk_s").value if has_risk else 0.0
+        self.risk_factor = pr.parameter(drug, "early_risk_factor").value if has_risk else 1.0
         stages = []
         if response.withdrawal_onset_s is not None:
             at = response.withdrawal_onset_s
@@ -119,6 +133,17 @@ class DrugTrack:
         self.ref_s = at_s
         self.enter(bisect_right(self.levels, exposure), at_s, out)
         self.sample(at_s)
+
+    def set_risk(self, until_s: float, exposure: float, at_s: float, out: list[SignChange]) -> None:
+        """Lower the toxicity levels until `until_s` (or restore them: -inf); the sign follows
+        the exposure's new region at once."""
+        self.risk_until_s = until_s
+        f = self.risk_factor if until_s > at_s else 1.0
+        base = self.base_levels
+        self.levels = (*base[:2], *(x / f for x in base[2:]))
+        region = self.region_of(exposure)
+        if region != self.region:
+            self.enter(region, at_s, out)
 
     def region_of(self, exposure: float) -> int:
         return bisect_right(self.levels, exposure)

@@ -420,3 +420,23 @@ def test_the_shortcuts_tell_the_same_story_as_the_exact_walk(
     for x, y in zip(a.timeline, b.timeline, strict=True):
         assert x.at_s == pytest.approx(y.at_s, abs=1e-3)
     assert a.exposures[0].exposure == pytest.approx(b.exposures[0].exposure, rel=1e-9, abs=1e-12)
+
+
+def test_an_opioid_increase_lowers_its_toxicity_levels_for_72_hours_and_baclofens_do_not() -> None:
+    risk = pr.parameter("morphine", "early_risk_s").value
+    for drug, conc in (("morphine", 1000.0), ("baclofen", 500.0)):
+        pump = _pump(drug, conc, TherapyProgram(Continuous(0.5)))
+        pump.attach_patient(typical({drug: 0.5 * conc}))
+        pump.advance(days(3))
+        raised = pump.now_s
+        pump.set_program(TherapyProgram(Continuous(0.8)), override_soft_limits=True)  # 1.6x
+        pump.advance(raised + days(6))
+        view = pump.patient()
+        assert view is not None
+        toxic = [c for c in view.timeline if c.sign is SignKind.TOXICITY]
+        if drug == "baclofen":
+            assert toxic == []  # 1.6x stays under its levels
+            continue
+        assert [c.severity for c in toxic] == [HarmSeverity.MILD, HarmSeverity.NONE]
+        assert raised < toxic[0].at_s < raised + hours(12)
+        assert toxic[1].at_s == pytest.approx(raised + risk, abs=1e-6)  # the window closes
