@@ -58,6 +58,7 @@ from pumpsim.domain.refill import BridgeOffer, RefillVerdict
 from pumpsim.domain.status import ActiveBolus, MotorState, MriPhase, PatientBolusOutcome
 from pumpsim.engine.core import Core
 from pumpsim.patient.profile import DrugResponse, PatientProfile
+from pumpsim.patient.response import Response
 from pumpsim.patient.signs import HarmSeverity, SignChange, SignKind
 from pumpsim.patient.state import PatientState
 from pumpsim.patient.tracker import DrugTrack
@@ -141,6 +142,7 @@ TYPES = data_codec.TypeTable(
         MismatchedRefill,
         SignKind,
         HarmSeverity,
+        Response,
     )
 )
 _NEW_IN_3 = {Core: "patients", FaultState: "mismatch"}

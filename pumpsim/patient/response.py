@@ -27,6 +27,7 @@ class Response:
         "cycle_low",
         "decays",
         "g",
+        "growths",
         "k",
         "limit0",
         "mean",
@@ -56,6 +57,7 @@ class Response:
         cycle = [math.exp(-k * x) * self.limit0 + gx for x, gx in zip(bounds, g, strict=True)]
         self.cycle = tuple(cycle)  # L at each piece boundary
         self.decays = tuple(math.exp(-k * d) for d, _ in pieces)  # over each whole piece
+        self.growths = tuple(math.exp(k * d) for d, _ in pieces)
         self.cycle_low, self.cycle_high = min(cycle), max(cycle)
 
     def at(self, x: float) -> float:

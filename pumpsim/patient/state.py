@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
-from pumpsim.patient import exact
+from pumpsim.patient import ahead, exact
 from pumpsim.patient.profile import PatientProfile
 from pumpsim.patient.response import Response, response
 from pumpsim.patient.signs import SignChange
@@ -30,7 +30,16 @@ _SAMPLE_EVERY_S = 3600.0  # a plot point at most every simulated hour between cr
 
 
 class PatientState:
-    __slots__ = ("attached_at_s", "names", "profile", "timeline", "tracks")
+    __slots__ = (
+        "attached_at_s",
+        "flow",
+        "flow_b",
+        "flow_curve",
+        "names",
+        "profile",
+        "timeline",
+        "tracks",
+    )
 
     def __init__(self, profile: PatientProfile, names: tuple[str, ...], at_s: float) -> None:
         """A patient stable on its baselines at `at_s`: every drug's exposure 1."""
@@ -39,6 +48,11 @@ class PatientState:
         self.attached_at_s = at_s
         self.timeline: list[SignChange] = []
         self.tracks: dict[int, DrugTrack] = {}
+        # The last stretch's flow (one period of it), kept while the schedule and the constant
+        # on top of it are the same objects and value.
+        self.flow: Pieces = exact.NOTHING
+        self.flow_curve: BasalCurve | None = None
+        self.flow_b = math.nan
         for drug_response in profile.drugs:
             track = DrugTrack(drug_response.drug, drug_response)
             track.start_at(1.0, at_s, self.timeline)
@@ -64,26 +78,38 @@ class PatientState:
                 track.sample(t0)
                 tracks[column] = track
         out = self.timeline
-        given = mcg_per_ml.get
-        if curve is None:
-            flow = exact.constant(b_ml_s, _CONSTANT_PERIOD_S)
-        else:
-            flow = exact.unit(curve, b_ml_s)
+        if curve is not self.flow_curve or b_ml_s != self.flow_b:
+            self.flow_curve, self.flow_b = curve, b_ml_s
+            if curve is None:
+                self.flow = exact.constant(b_ml_s, _CONSTANT_PERIOD_S)
+            else:
+                self.flow = exact.unit(curve, b_ml_s)
+        flow = self.flow
         law = (b_ml_s, pulse_ml_s, pulse_end_s, curve)
+        pulsing = pulse_end_s > t0
         for column, track in tracks.items():
-            s = given(column, 0.0) * track.scale  # relative inflow per commanded mL/s
+            s = mcg_per_ml.get(column, 0.0) * track.scale  # relative inflow per commanded mL/s
             pieces: Pieces = flow if s != 0.0 else exact.NOTHING
             if track.pieces is not pieces or track.s != s:
                 _switch(track, response(pieces, track.k_per_s), pieces, s, t0, out)
+            elif not pulsing and track.quiet and track.risk_until_s <= t0:
+                # Nothing to compute: the same flow, no pulse, the deviation already known to
+                # stay clear of every level while this flow lasts. Only a plot point, hourly.
+                if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
+                    track.pending.append(t1)
+                    track.pending.append(track.dev * math.exp(-track.k_per_s * (t1 - track.ref_s)))
+                    track.last_sample_s = t1
+                if track.low_since_s is not None:
+                    track.flush(t1, out)
+                continue
             until = track.risk_until_s
             if t0 < until <= t1:  # an opioid's early-risk window closes inside the stretch
                 _carry_track(track, t0, until, s, pieces, law, out)
                 track.set_risk(-math.inf, exposure_at(track, until), until, out)
                 _envelope(track, response(pieces, track.k_per_s))
-                t_from = until
+                _carry_track(track, until, t1, s, pieces, law, out)
             else:
-                t_from = t0
-            _carry_track(track, t_from, t1, s, pieces, law, out)
+                _carry_track(track, t0, t1, s, pieces, law, out)
 
 
 _Law = tuple[float, float, float, BasalCurve | None]  # constant mL/s, pulse mL/s, its end, curve
@@ -99,33 +125,52 @@ def _carry_track(
     out: list[SignChange],
 ) -> None:
     b_ml_s, pulse_ml_s, pulse_end_s, curve = law
-    pulse_s = (pulse_end_s if pulse_end_s < t1 else t1) - t0 if pulse_end_s > t0 else 0.0
-    # The common case, in a few operations: the deviation decays (after rising toward the pulse
-    # while it runs) and stays inside the envelope that keeps the exposure in its region
-    # whatever the cycle does.
-    k, d0 = track.k_per_s, track.dev
-    if pulse_s > 0.0:
-        p = pulse_ml_s * s
-        dp = p + (d0 - p) * math.exp(-k * pulse_s)
-        d1 = dp * math.exp(-k * (t1 - t0 - pulse_s))
-        low, high = min(d0, dp, d1), max(d0, dp, d1)
-    else:
-        d1 = d0 * math.exp(-k * (t1 - t0))
-        low, high = (d0, d1) if d0 < d1 else (d1, d0)
-    if track.d_low <= low and high < track.d_high:
-        track.dev = d1
-        track.ref_s = t1
-        if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
-            track.pending.append(t1)
-            track.pending.append(d1)
-            track.last_sample_s = t1
-    else:
-        g = response(pieces, track.k_per_s)
-        if not _quietly(track, g, s, t1, pulse_ml_s * s, pulse_s):
-            _exactly(track, g, s, t0, t1, b_ml_s, pulse_ml_s, pulse_end_s, curve, out)
-            _envelope(track, g)
-        if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
-            track.sample(t1)  # the exposure at t1, as the carry left it
+    k = track.k_per_s
+    # The common case, in a few operations: the deviation (after rising toward a pulse while it
+    # runs, within one step of the schedule) is clear of the region's levels for as long as
+    # this flow lasts (ahead.py), so nothing more is computed until the flow changes or a pulse
+    # comes. Written out in full here: this runs once a stretch for every drug of every patient.
+    if pulse_end_s > t0 or not track.quiet:
+        pulse_s = (pulse_end_s if pulse_end_s < t1 else t1) - t0 if pulse_end_s > t0 else 0.0
+        g = track.g
+        ref = track.ref_s
+        d0 = track.dev * math.exp(-k * (t0 - ref)) if ref != t0 else track.dev
+        at, d = t0, d0
+        if pulse_s > 0.0:
+            p = pulse_ml_s * s
+            at, d = t0 + pulse_s, p + (d0 - p) * math.exp(-k * pulse_s)
+        bounds, rates = g.bounds, g.rates
+        phase = at % g.period
+        i = bisect_right(bounds, phase) - 1
+        if i >= len(rates):
+            i = len(rates) - 1
+        clear = phase - (at - t0) >= bounds[i]  # the pulse ran within this one step
+        if clear:
+            x = math.exp(-k * (phase - bounds[i]))
+            r = rates[i]
+            level = s * (r + (g.cycle[i] - r) * x)  # s L(at)
+            grow = g.growths[i] * x  # e^(k (end of the step - at))
+            clear = (
+                max(track.lo - level, grow * track.ahead_low[i + 1])
+                <= d
+                < min(track.hi - level, grow * track.ahead_high[i + 1])
+            )
+        if clear:
+            track.dev, track.ref_s, track.quiet = d, at, True
+        else:
+            track.dev, track.ref_s, track.quiet = d0, t0, False
+            if not _quietly(track, g, s, t1, pulse_ml_s * s, pulse_s):
+                _exactly(track, g, s, t0, t1, b_ml_s, pulse_ml_s, pulse_end_s, curve, out)
+                _envelope(track, g)
+            if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
+                track.sample(t1)  # the exposure at t1, as the walk left it
+            if track.low_since_s is not None:
+                track.flush(t1, out)
+            return
+    if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
+        track.pending.append(t1)
+        track.pending.append(track.dev * math.exp(-k * (t1 - track.ref_s)))
+        track.last_sample_s = t1
     if track.low_since_s is not None:
         track.flush(t1, out)
 
@@ -148,6 +193,7 @@ def _switch(
     e = exposure_at(track, t)
     before = track.s * response(track.pieces, track.k_per_s).mean if track.pieces else 0.0
     track.pieces = pieces
+    track.g = g
     track.s = s
     track.dev = e - s * g.cycle_at(t)
     track.ref_s = t
@@ -157,12 +203,14 @@ def _switch(
 
 
 def _envelope(track: DrugTrack, g: Response) -> None:
-    """The deviations that keep exposure in its region at every point of the cycle."""
-    levels, region, s = track.levels, track.region, track.s
+    """The deviations that keep exposure in its region from each step boundary on, for the
+    flow and the region it is in now (see ahead.py); and that region's levels."""
+    levels, region = track.levels, track.region
     lo = levels[region - 1] if region > 0 else -math.inf
     hi = levels[region] if region < len(levels) else math.inf
-    track.d_low = lo - s * g.cycle_low
-    track.d_high = hi - s * g.cycle_high
+    track.lo, track.hi = lo, hi
+    track.ahead_low, track.ahead_high = ahead.bounds_ahead(g, track.s, lo, hi)
+    track.quiet = False
 
 
 def settle_samples(track: DrugTrack) -> None:

@@ -16,6 +16,7 @@ from bisect import bisect_right
 from pumpsim.patient import parameters as pr
 from pumpsim.patient.kinetics import elimination_rate_per_s
 from pumpsim.patient.profile import DrugResponse
+from pumpsim.patient.response import Response
 from pumpsim.patient.signs import HarmSeverity, SignChange, SignKind
 from pumpsim.units import SECONDS_PER_DAY
 
@@ -25,6 +26,7 @@ _LOE, _TOX, _WD, _UNEXPECTED = (
     SignKind.WITHDRAWAL,
     SignKind.UNEXPECTED_DRUG,
 )
+_NO_FLOW = ((86_400.0, 0.0),)
 MAX_SAMPLES = 4096  # (time, exposure) pairs kept for plots; thinned by half beyond
 
 
@@ -33,20 +35,24 @@ class DrugTrack:
     levels[i-1] and levels[i]."""
 
     __slots__ = (
+        "ahead_high",
+        "ahead_low",
         "band_high",
         "band_low",
         "base_levels",
-        "d_high",
-        "d_low",
         "dev",
         "drug",
         "exposure",
+        "g",
+        "hi",
         "k_per_s",
         "last_sample_s",
         "levels",
+        "lo",
         "low_since_s",
         "pending",
         "pieces",
+        "quiet",
         "ref_s",
         "region",
         "risk_factor",
@@ -73,10 +79,14 @@ class DrugTrack:
         self.s = 0.0
         self.dev = 0.0
         self.ref_s = 0.0
-        # The deviations that keep exposure in its region over the whole cycle (state.py sets
-        # them with the flow); and plot points noted as deviations, made exposures later.
-        self.d_low = math.inf
-        self.d_high = -math.inf
+        # The deviations that keep exposure in its region from each step boundary on while the
+        # flow lasts (ahead.py; state.py sets them with the flow and the region), and whether
+        # the deviation at ref_s is known to (quiet: nothing to do until the flow changes).
+        self.ahead_low: tuple[float, ...] = ()
+        self.ahead_high: tuple[float, ...] = ()
+        self.quiet = False
+        self.lo, self.hi = -math.inf, math.inf  # the region's levels
+        # Plot points noted as deviations, made exposures later.
         self.pending: list[float] = []
         self.last_sample_s = -math.inf
         self.samples: list[float] = []
@@ -90,6 +100,7 @@ class DrugTrack:
             self.unexpected = True
             self.scale = SECONDS_PER_DAY / 1.0
             self.k_per_s = elimination_rate_per_s(pr.parameter(drug, "csf_half_life_s").value)
+            self.g = Response(_NO_FLOW, self.k_per_s)  # the flow's steady cycle (state.py)
             self.levels = (pr.parameter(drug, "unexpected_drug_level").value,)
             self.stages: tuple[float, ...] = ()
             self.region = 0
@@ -99,6 +110,7 @@ class DrugTrack:
         self.unexpected = False
         self.scale = SECONDS_PER_DAY / response.baseline_mcg_per_day
         self.k_per_s = elimination_rate_per_s(response.half_life_s)
+        self.g = Response(_NO_FLOW, self.k_per_s)
         s = response.sensitivity
         self.levels = (
             pr.parameter(drug, "withdrawal_level").value,
