@@ -119,6 +119,7 @@ def integrate(c: Core, t1: float) -> None:
     led.commanded_ml += volume
     res.expected_ml = res.expected_ml - volume if volume < res.expected_ml else 0.0
     ff = c.ff
+    patients = c.patients
     reached: dict[int, float] = {}  # mcg per commanded mL that reached the CSF, by column
     if ff > 0.0 and volume > 0.0:
         vol = ff * volume
@@ -136,7 +137,7 @@ def integrate(c: Core, t1: float) -> None:
         else:
             led.delivered_ml += vol
             masses = led.delivered_mcg
-        into_csf = bool(c.patients) and not c.dislodged
+        into_csf = bool(patients) and not c.dislodged
         if c.front_only:
             for column, mcg_per_ml in res.conc:
                 masses[column] += vol * mcg_per_ml
@@ -149,8 +150,9 @@ def integrate(c: Core, t1: float) -> None:
                 masses[column] += mcg
                 if into_csf:
                     reached[column] = mcg / volume
-    for patient in c.patients:
-        patient.carry(t0, t1, reached, c.b_ml_s, c.pulse_ml_s, c.pulse_end_s, curve)
+    if patients:
+        for patient in patients:
+            patient.carry(t0, t1, reached, c.b_ml_s, c.pulse_ml_s, c.pulse_end_s, curve)
     drained = c.fixed_mah_s * dt + c.mah_per_ml * volume
     bat.charge_mah = bat.charge_mah - drained if drained < bat.charge_mah else 0.0
     bat.age_s += dt

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from pumpsim.patient import kinetics
 from pumpsim.patient.kinetics import LN2 as _LN2
 from pumpsim.patient.kinetics import relax, time_to_reach
 from pumpsim.patient.signs import SignChange
@@ -26,10 +27,8 @@ def walk(
     pieces: Pieces,
     s: float,
     out: list[SignChange],
-    first: int = 0,
-    upto: int | None = None,
 ) -> float:
-    """Carry `track` over `pieces[first:upto]` (duration, commanded mL/s; relative inflow is
+    """Carry `track` over `pieces` (duration, commanded mL/s; relative inflow is
     rate * s) from `t`; return the end time. Each crossing of a level is solved and fed to the
     signs at its exact time. The common case, no crossing, is one exponential a piece."""
     k = track.k_per_s
@@ -39,8 +38,7 @@ def walk(
     lo = levels[region - 1] if region > 0 else -math.inf
     hi = levels[region] if region < len(levels) else math.inf
     long_s = 4.0 / k
-    for i in range(first, len(pieces) if upto is None else upto):
-        duration, rate = pieces[i]
+    for duration, rate in pieces:
         if duration <= 0.0:
             continue
         r = rate * s
@@ -175,7 +173,7 @@ def over_curve(
     left = tb - t
     whole = int(left // period) if left > 0 else 0
     if whole:
-        coeffs = _period_map(pieces, track.k_per_s * 1.0)
+        coeffs = _period_map(pieces, track.k_per_s)
         a, b = coeffs[0][-1], coeffs[1][-1] * s
         limit = b / (1.0 - a) if a < 1.0 else track.exposure
         settled = _stays(track, limit, coeffs, s)
@@ -184,8 +182,8 @@ def over_curve(
             here = _stays(track, track.exposure, coeffs, s)
             if here >= 0 and here == settled and here == track.region:
                 n = whole - done  # no level can be crossed in any of them: one step
-                an = a**n
-                track.exposure = an * track.exposure + b * (1.0 - an) / (1.0 - a)
+                relative = [kinetics.Piece(d, r * s) for d, r in pieces]
+                track.exposure = kinetics.over_periods(track.exposure, track.k_per_s, relative, n)
                 t += n * period
                 track.flush(t, out)
                 break

@@ -11,7 +11,8 @@ Why closed form: between two events the engine knows the inflow exactly (a const
 with a known end, a periodic step schedule whose step boundaries are not events), so exposure
 has an exact expression too: an exponential approach over each constant piece, and over whole
 periods of a schedule an affine map raised to a power (a geometric series). The cost grows with
-the pieces of one period, never with how many periods pass.
+the pieces of one period, never with how many periods pass. `exact` walks a stretch with these;
+`response` and `ahead` build on the same equation.
 """
 
 from __future__ import annotations
@@ -64,43 +65,6 @@ def over_periods(exposure: float, k_per_s: float, pieces: Sequence[Piece], perio
     if a == 1.0:  # no time passes in a period (or no elimination): each adds b
         return exposure + periods * b
     return an * exposure + b * (1.0 - an) / (1.0 - a)
-
-
-def _cut(pieces: Sequence[Piece], start_s: float, end_s: float) -> list[Piece]:
-    """The part of one period's pieces between `start_s` and `end_s` (0 <= start <= end <=
-    period)."""
-    out = []
-    t = 0.0
-    for piece in pieces:
-        lo, hi = max(t, start_s), min(t + piece.duration_s, end_s)
-        if hi > lo:
-            out.append(Piece(hi - lo, piece.relative_inflow))
-        t += piece.duration_s
-    return out
-
-
-def over_schedule(
-    exposure: float,
-    k_per_s: float,
-    pieces: Sequence[Piece],
-    phase_s: float,
-    duration_s: float,
-) -> float:
-    """Exposure after `duration_s` of a periodic schedule (one period: `pieces`), starting
-    `phase_s` into a period: the rest of that period, the whole periods, then the part of the
-    last one."""
-    period = sum(p.duration_s for p in pieces)
-    if not period > 0:
-        raise ValueError("a schedule's period must be longer than zero")
-    if duration_s < 0:
-        raise ValueError(f"duration_s must be >= 0, got {duration_s}")
-    phase = phase_s % period
-    first = min(duration_s, period - phase)
-    exposure = over_pieces(exposure, k_per_s, _cut(pieces, phase, phase + first))
-    left = duration_s - first
-    whole = int(left // period)
-    exposure = over_periods(exposure, k_per_s, pieces, whole)
-    return over_pieces(exposure, k_per_s, _cut(pieces, 0.0, left - whole * period))
 
 
 def time_to_reach(exposure: float, relative_inflow: float, k_per_s: float, level: float) -> float:

@@ -81,29 +81,6 @@ def test_whole_periods_in_closed_form_equal_going_through_them(
     assert kn.over_periods(start, k, pieces, periods) == pytest.approx(stepped, rel=1e-9, abs=1e-12)
 
 
-@given(HALF_LIVES, st.floats(0.0, 3.0), PIECES, st.floats(0.0, 1.0), st.floats(0.0, 30.0))
-def test_a_schedule_from_any_phase_over_any_length_is_its_pieces_in_order(
-    half_life_s: float, start: float, pieces: list[kn.Piece], phase: float, periods: float
-) -> None:
-    k = kn.elimination_rate_per_s(half_life_s)
-    period = sum(p.duration_s for p in pieces)
-    phase_s, duration_s = phase * period, periods * period
-    index, into = 0, phase_s  # the slow way: piece after piece, round the period
-    while index < len(pieces) and into >= pieces[index].duration_s:
-        into -= pieces[index].duration_s
-        index += 1
-    if index == len(pieces):
-        index, into = 0, 0.0
-    exposure, left = start, duration_s
-    while left > 0:
-        step = min(pieces[index].duration_s - into, left)
-        exposure = kn.relax(exposure, pieces[index].relative_inflow, k, step)
-        left -= step
-        index, into = (index + 1) % len(pieces), 0.0
-    fast = kn.over_schedule(start, k, pieces, phase_s, duration_s)
-    assert fast == pytest.approx(exposure, rel=1e-9, abs=1e-12)
-
-
 @given(st.floats(0.0, 3.0), st.floats(0.0, 3.0), st.floats(0.0, 3.0), HALF_LIVES)
 def test_a_level_is_reached_when_the_closed_form_says(
     start: float, inflow: float, level: float, half_life_s: float
