@@ -26,7 +26,7 @@ from pumpsim.rules.basal import BasalCurve
 
 Pieces = exact.Pieces
 _CONSTANT_PERIOD_S = 86_400.0  # a constant flow, as a schedule of one piece a day
-_SAMPLE_EVERY_S = 3600.0  # a plot point at most every simulated hour between crossings
+_SAMPLE_EVERY_S = 3 * 3600.0  # a plot point at most every 3 simulated hours between crossings
 
 
 class PatientState:
@@ -85,92 +85,88 @@ class PatientState:
             else:
                 self.flow = exact.unit(curve, b_ml_s)
         flow = self.flow
-        law = (b_ml_s, pulse_ml_s, pulse_end_s, curve)
         pulsing = pulse_end_s > t0
+        pulse_s = ((pulse_end_s if pulse_end_s < t1 else t1) - t0) if pulsing else 0.0
         for column, track in tracks.items():
             s = mcg_per_ml.get(column, 0.0) * track.scale  # relative inflow per commanded mL/s
             pieces: Pieces = flow if s != 0.0 else exact.NOTHING
             if track.pieces is not pieces or track.s != s:
                 _switch(track, response(pieces, track.k_per_s), pieces, s, t0, out)
-            elif not pulsing and track.quiet and track.risk_until_s <= t0:
-                # Nothing to compute: the same flow, no pulse, the deviation already known to
-                # stay clear of every level while this flow lasts. Only a plot point, hourly.
-                if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
-                    track.pending.append(t1)
-                    track.pending.append(track.dev * math.exp(-track.k_per_s * (t1 - track.ref_s)))
-                    track.last_sample_s = t1
-                if track.low_since_s is not None:
-                    track.flush(t1, out)
-                continue
             until = track.risk_until_s
             if t0 < until <= t1:  # an opioid's early-risk window closes inside the stretch
-                _carry_track(track, t0, until, s, pieces, law, out)
+                law = (b_ml_s, pulse_ml_s, pulse_end_s, curve)
+                _walked(track, t0, until, s, law, out)
                 track.set_risk(-math.inf, exposure_at(track, until), until, out)
-                _envelope(track, response(pieces, track.k_per_s))
-                _carry_track(track, until, t1, s, pieces, law, out)
-            else:
-                _carry_track(track, t0, t1, s, pieces, law, out)
+                _envelope(track, track.g)
+                _walked(track, until, t1, s, law, out)
+                continue
+            k = track.k_per_s
+            if pulsing or not track.quiet:
+                # The common case, written out here as it runs once a stretch for every drug
+                # of every patient: the deviation (after rising toward the pulse while it runs,
+                # within one step of the schedule) is clear of the region's levels for as long
+                # as this flow lasts (ahead.py), so nothing more is computed until the flow
+                # changes or a pulse comes.
+                g = track.g
+                ref = track.ref_s
+                d0 = track.dev * math.exp(-k * (t0 - ref)) if ref != t0 else track.dev
+                at, d = t0, d0
+                if pulsing:
+                    p = pulse_ml_s * s
+                    at, d = t0 + pulse_s, p + (d0 - p) * math.exp(-k * pulse_s)
+                bounds, rates = g.bounds, g.rates
+                phase = at % g.period
+                i = bisect_right(bounds, phase) - 1
+                if i >= len(rates):
+                    i = len(rates) - 1
+                clear = phase - (at - t0) >= bounds[i]  # the pulse ran within this one step
+                if clear:
+                    x = math.exp(-k * (phase - bounds[i]))
+                    r = rates[i]
+                    level = s * (r + (g.cycle[i] - r) * x)  # s L(at)
+                    grow = g.growths[i] * x  # e^(k (end of the step - at))
+                    below = track.lo - level
+                    later = grow * track.ahead_low[i + 1]
+                    above = track.hi - level
+                    sooner = grow * track.ahead_high[i + 1]
+                    clear = (
+                        (below if below > later else later)
+                        <= d
+                        < (above if above < sooner else sooner)
+                    )
+                if not clear:
+                    track.dev, track.ref_s, track.quiet = d0, t0, False
+                    _walked(track, t0, t1, s, (b_ml_s, pulse_ml_s, pulse_end_s, curve), out)
+                    continue
+                track.dev, track.ref_s, track.quiet = d, at, True
+            if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
+                track.pending.append(t1)
+                track.pending.append(track.dev * math.exp(-k * (t1 - track.ref_s)))
+                track.last_sample_s = t1
+            if track.low_since_s is not None:
+                track.flush(t1, out)
 
 
 _Law = tuple[float, float, float, BasalCurve | None]  # constant mL/s, pulse mL/s, its end, curve
 
 
-def _carry_track(
-    track: DrugTrack,
-    t0: float,
-    t1: float,
-    s: float,
-    pieces: Pieces,
-    law: _Law,
-    out: list[SignChange],
+def _walked(
+    track: DrugTrack, t0: float, t1: float, s: float, law: _Law, out: list[SignChange]
 ) -> None:
+    """A stretch that may cross a level: checked at every boundary within a period, or walked
+    piece by piece with every crossing timed; the region's envelope follows any new region."""
     b_ml_s, pulse_ml_s, pulse_end_s, curve = law
-    k = track.k_per_s
-    # The common case, in a few operations: the deviation (after rising toward a pulse while it
-    # runs, within one step of the schedule) is clear of the region's levels for as long as
-    # this flow lasts (ahead.py), so nothing more is computed until the flow changes or a pulse
-    # comes. Written out in full here: this runs once a stretch for every drug of every patient.
-    if pulse_end_s > t0 or not track.quiet:
-        pulse_s = (pulse_end_s if pulse_end_s < t1 else t1) - t0 if pulse_end_s > t0 else 0.0
-        g = track.g
-        ref = track.ref_s
-        d0 = track.dev * math.exp(-k * (t0 - ref)) if ref != t0 else track.dev
-        at, d = t0, d0
-        if pulse_s > 0.0:
-            p = pulse_ml_s * s
-            at, d = t0 + pulse_s, p + (d0 - p) * math.exp(-k * pulse_s)
-        bounds, rates = g.bounds, g.rates
-        phase = at % g.period
-        i = bisect_right(bounds, phase) - 1
-        if i >= len(rates):
-            i = len(rates) - 1
-        clear = phase - (at - t0) >= bounds[i]  # the pulse ran within this one step
-        if clear:
-            x = math.exp(-k * (phase - bounds[i]))
-            r = rates[i]
-            level = s * (r + (g.cycle[i] - r) * x)  # s L(at)
-            grow = g.growths[i] * x  # e^(k (end of the step - at))
-            clear = (
-                max(track.lo - level, grow * track.ahead_low[i + 1])
-                <= d
-                < min(track.hi - level, grow * track.ahead_high[i + 1])
-            )
-        if clear:
-            track.dev, track.ref_s, track.quiet = d, at, True
-        else:
-            track.dev, track.ref_s, track.quiet = d0, t0, False
-            if not _quietly(track, g, s, t1, pulse_ml_s * s, pulse_s):
-                _exactly(track, g, s, t0, t1, b_ml_s, pulse_ml_s, pulse_end_s, curve, out)
-                _envelope(track, g)
-            if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
-                track.sample(t1)  # the exposure at t1, as the walk left it
-            if track.low_since_s is not None:
-                track.flush(t1, out)
-            return
+    pulse_s = (pulse_end_s if pulse_end_s < t1 else t1) - t0 if pulse_end_s > t0 else 0.0
+    g = track.g
+    if track.ref_s != t0:  # the deviation, at t0
+        track.dev *= math.exp(-track.k_per_s * (t0 - track.ref_s))
+        track.ref_s = t0
+    track.quiet = False
+    if not _quietly(track, g, s, t1, pulse_ml_s * s, pulse_s):
+        _exactly(track, g, s, t0, t1, b_ml_s, pulse_ml_s, pulse_end_s, curve, out)
+        _envelope(track, g)
     if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
-        track.pending.append(t1)
-        track.pending.append(track.dev * math.exp(-k * (t1 - track.ref_s)))
-        track.last_sample_s = t1
+        track.sample(t1)  # the exposure at t1, as the walk left it
     if track.low_since_s is not None:
         track.flush(t1, out)
 
