@@ -62,8 +62,8 @@ async def test_the_debrief_tells_the_patients_story_beside_the_devices() -> None
         await until(pilot, app, lambda: app.status is not None and app.status.reservoir_ml > 0)
         backend = app.backend
         assert backend is not None
-        for _ in range(31):  # a day at a time, so the player reads the patient as a screen would
-            await backend.call(backend.sync.sim_advance, SECONDS_PER_DAY)
+        for days in (10.5, 4.0, 16.5):  # the player reads the patient as the screen refreshes
+            await backend.call(backend.sync.sim_advance, days * SECONDS_PER_DAY)
             await settle(pilot, app)
         await until(pilot, app, lambda: isinstance(app.screen, DebriefScreen), timeout=30)
         debrief = app.debrief
