@@ -89,6 +89,8 @@ class DashboardPane(Pane, VerticalScroll):
         bar = self.query_one("#reservoir-bar", Gauge)
         bar.set_level(status.reservoir_ml, status.reservoir_capacity_ml)
         refill = "in progress" if status.refill_in_progress else ""
+        if not refill and status.refill_due_at_s is not None:
+            refill = f"· refill by {fmt.day(status.refill_due_at_s, off)}"
         self.query_one("#reservoir", Static).update(
             f"{status.reservoir_ml:.2f} mL {refill}\n"
             f"low-reservoir alarm ({status.program.low_reservoir_alarm_ml:g} mL) "

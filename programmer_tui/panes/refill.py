@@ -79,9 +79,16 @@ class RefillPane(Pane, VerticalScroll):
         if self.filled and view.status is not None and not view.status.refill_in_progress:
             self.filled = False
             widget = self.query_one("#fill-result", Static)
+            st, off = view.status, view.status.clock_offset_s
+            keeps = (
+                f"\nRefill by {fmt.day(st.refill_due_at_s, off)} (the drug's stability in the "
+                "reservoir, or the date given)."
+                if st.refill_due_at_s is not None
+                else ""
+            )
             widget.update(
                 f"{widget.render()}\nNext refill due (low-reservoir alarm) around "
-                f"{fmt.day(view.status.projected_low_reservoir_at_s, view.status.clock_offset_s)}."
+                f"{fmt.day(st.projected_low_reservoir_at_s, off)}.{keeps}"
             )
 
     def _units(self) -> None:

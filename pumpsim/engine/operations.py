@@ -25,6 +25,7 @@ from pumpsim.domain.eventlog import LogKind
 from pumpsim.domain.faults import MismatchedRefill
 from pumpsim.domain.program import BolusKind, TherapyProgram, average_rate_ml_per_day
 from pumpsim.domain.refill import BridgeOffer, FillResult, WithdrawResult, classify_discrepancy
+from pumpsim.domain.stability import refill_by_s
 from pumpsim.domain.status import ActiveBolus, MriPhase, PatientBolusOutcome
 from pumpsim.domain.violations import SoftLimitWarning
 from pumpsim.engine.core import Core
@@ -250,6 +251,7 @@ def fill(
     conc = tuple((c.library.index(d.drug), d.mcg_per_ml) for d in mix.components)
     old_rate = c.therapy.avg_rate_ml_per_day
     old_mix = res.mix
+    first_fill = res.filled_ml == 0.0 and res.pocket_ml == 0.0  # a new pump's first fill
     into_pocket = c.faults.pocket_armed
     c.faults.pocket_armed = False
     truth = conc
@@ -259,6 +261,11 @@ def fill(
         truth = _syringe(c, mismatch, conc)
     knot_before_jump(c)
     res.fill(volume_ml, mix, truth, into_pocket)
+    # The drug's own refill-by date (its stability; a new pump's first fill where the label
+    # has a rule), or the programmer's if that comes sooner.
+    keeps = refill_by_s(mix, c.now, first_fill)
+    if keeps is not None and (refill_due_at_s is None or keeps < refill_due_at_s):
+        refill_due_at_s = keeps
     res.refill_due_at_s = refill_due_at_s
     c.alarms.conditions.discard(AlarmKind.REFILL_DUE)
     offer = None

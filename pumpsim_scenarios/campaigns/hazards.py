@@ -102,10 +102,16 @@ HAZARDS: tuple[Hazard, ...] = (
     Hazard(
         "H8",
         "Reservoir runs empty",
-        "Missed refill",
-        "Low-reservoir and empty alarms; projected dates on the programmer",
+        "Missed refill, or a drug kept past its stability",
+        "Low-reservoir and empty alarms; a refill-date alarm from each drug's stability; "
+        "projected dates on the programmer",
         "The low-reservoir alarm shall come when the computed volume reaches the set level",
-        ("over-infusion-runs-dry", "baclofen-refill-missed", "baclofen-refill-in-time"),
+        (
+            "over-infusion-runs-dry",
+            "baclofen-refill-missed",
+            "baclofen-refill-in-time",
+            "ziconotide-first-fill",
+        ),
         ("tests/pumpsim/test_pump.py", "tests/pumpsim/test_stateful.py"),
         harm="loss of effect, then withdrawal (baclofen's boxed warning)",
     ),

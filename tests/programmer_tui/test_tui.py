@@ -206,6 +206,9 @@ async def test_refill_wizard_with_new_concentration_and_bridge(tmp_path: Path) -
         assert pump.status().reservoir_ml == pytest.approx(18.0)
         await until(pilot, app, lambda: app.query_one("#bridge", Button).display)
         assert "bridge bolus would push" in text_of(app, "#fill-result")
+        due = pump.status().refill_due_at_s  # the morphine's stability: 90 days on
+        assert due == pytest.approx(pump.now_s + 90 * 86400.0)
+        await until(pilot, app, lambda: "Refill by 2026-04-" in text_of(app, "#fill-result"))
         await click_button(pilot, app, "#bridge")
         await until(pilot, app, lambda: pump.status().active_bolus is not None)
         bolus = pump.status().active_bolus
