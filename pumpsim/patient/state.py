@@ -6,9 +6,11 @@ each drug that reached the intrathecal space per commanded mL (the model's groun
 while the catheter is dislodged, the syringe's true concentration after a mismatched refill).
 
 Each drug is held as its deviation from the steady cycle of the flow it is under (`response`):
-that deviation only decays, so a stretch costs one exponential, two with a bolus pulse. Only
-when the exposure might cross a level in a stretch (a sign could begin or end) is the stretch
-walked exactly, piece by piece (`exact`), and each crossing timed. So the patient's cost grows
+that deviation only decays (and rises toward a bolus pulse while it runs). Once a deviation is
+known to keep the exposure inside its region for as long as the flow lasts (`ahead`: exact, one
+exponential), nothing is computed until the flow changes or a pulse comes. A stretch that might
+cross a level is checked at each step boundary within a period (exposure is monotone between
+them), or walked piece by piece (`exact`) with each crossing timed. So the patient's cost grows
 with the pump's events and its own sign changes, never with simulated time.
 """
 
