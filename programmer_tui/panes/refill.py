@@ -19,6 +19,7 @@ from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import DEFAULT_LIBRARY, Continuous, Mix, TherapyProgram, dose_to_rate
 from pumpsim.domain.program import average_rate_ml_per_day
+from pumpsim.domain.stability import refill_by_s
 
 VERDICTS = {
     "within_tolerance": "within tolerance",
@@ -181,6 +182,11 @@ class RefillPane(Pane, VerticalScroll):
             ("reservoir", f"{status.reservoir_ml:.2f} mL", f"{volume:g} mL"),
             ("dose a day", doses(in_force, convert.mix_from_specs(status.mix)), doses(after, mix)),
         ]
+        # The pump sets the refill-by date from the drug's stability (a new pump, one never
+        # filled, holds no mix: its first fill); shown here as the pump will compute it.
+        off = status.clock_offset_s
+        keeps = refill_by_s(mix, status.at_s, first_fill=not status.mix)
+        rows.append(("refill by", fmt.day(status.refill_due_at_s, off), fmt.day(keeps, off)))
         mode = fmt.program_mode(status.program)
         same_drug = [(d.drug, d.mcg_per_ml) for d in status.mix] == [(drug, conc)]
         note = ""

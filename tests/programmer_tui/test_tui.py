@@ -200,6 +200,10 @@ async def test_refill_wizard_with_new_concentration_and_bridge(tmp_path: Path) -
         app.query_one("#fill-volume", Input).value = "18"
         await click_button(pilot, app, "#fill")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        rows = {what: new for what, _old, new in review.rows}
+        assert rows["refill by"] == "2026-04-05"  # the morphine's 90 days, before the fill
         await pilot.press("ctrl+y")
         await until(pilot, app, lambda: not pump.status().refill_in_progress)
         assert pump.status().mix.concentration_mcg_per_ml("morphine") == 5000.0
