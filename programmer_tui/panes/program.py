@@ -37,9 +37,15 @@ class ProgramPane(Pane, VerticalScroll):
         self.steps: list[tuple[float, float, float]] = []  # start_s, duration_s, dose (unit/day)
         self.loaded = False
         self.source: m.ProgramSpec | None = None  # the pump's program the form was filled from
+        self.dose_drugs: list[str] = []  # the mix's drugs, as the picker offers them
+        self.dosing: str | None = None  # the drug the form's doses are in (None: the first)
 
     def compose(self) -> ComposeResult:
         yield Static("—", id="prog-mix")
+        with Horizontal(classes="row", id="dose-drug-row"):
+            yield Label("Dose the program by")
+            yield Select([], allow_blank=True, id="dose-drug", compact=True)
+            yield Static("(the others follow from its rate)")
         with Horizontal(classes="row"):
             yield Label("Mode")
             yield Select(
@@ -97,7 +103,13 @@ class ProgramPane(Pane, VerticalScroll):
         return convert.mix_from_specs(status.mix) if status else Mix()
 
     def primary(self) -> tuple[str, float] | None:
-        primary = self.mix().primary
+        """The drug the clinician doses the program by (the mix's first unless another is
+        picked), with its concentration."""
+        mix = self.mix()
+        for d in mix.components:
+            if d.drug == self.dosing:
+                return (d.drug, d.mcg_per_ml)
+        primary = mix.primary
         return (primary.drug, primary.mcg_per_ml) if primary else None
 
     def shown(self, view: PumpView) -> None:
@@ -108,6 +120,16 @@ class ProgramPane(Pane, VerticalScroll):
             f"Reservoir: {fmt.mix(status.mix, 'empty (refill first)')}"
             "   (drug and concentration are set at refill)"
         )
+        drugs = [d.drug for d in status.mix]
+        if drugs != self.dose_drugs:
+            self.dose_drugs = drugs
+            if self.dosing not in drugs:
+                self.dosing = drugs[0] if drugs else None
+            picker = self.query_one("#dose-drug", Select)
+            picker.set_options([(d, d) for d in drugs])
+            if self.dosing is not None:
+                picker.value = self.dosing
+        self.query_one("#dose-drug-row").display = len(drugs) > 1
         primary = self.primary()
         library = view.rules.library
         unit = library[primary[0]].unit if primary and primary[0] in library else "mcg"
@@ -176,6 +198,13 @@ class ProgramPane(Pane, VerticalScroll):
             f"{fmt.dose(primary[0], conv.dose_mcg_per_day)}/day "
             f"(rounding {fmt.dose(primary[0], conv.rounding_mcg_per_day)})"
         )
+        others = [
+            f"{d.drug} {fmt.dose(d.drug, conv.rate_ml_per_day * d.mcg_per_ml)}/day"
+            for d in self.mix().components
+            if d.drug != primary[0]
+        ]
+        if others:
+            note += "; with it " + ", ".join(others)
         return conv.rate_ml_per_day, note
 
     def program(self) -> tuple[TherapyProgram | None, list[str]]:
@@ -286,7 +315,16 @@ class ProgramPane(Pane, VerticalScroll):
         if self.loaded:
             self.validate()
 
-    def on_select_changed(self, _event: Select.Changed) -> None:
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "dose-drug":
+            picked = None if event.value is Select.BLANK else str(event.value)
+            if picked is not None and picked != self.dosing and self.loaded:
+                form, _ = self.program()  # read in the drug the doses were in
+                self.dosing = picked
+                if form is not None:
+                    self.load(form)  # and shown again in the one now picked
+                return
+            self.dosing = picked or self.dosing
         if self.loaded:
             self.validate()
 

@@ -1,6 +1,8 @@
-"""Refill wizard: withdraw and compare, fill with the new drug, offer the bridge bolus.
+"""Refill wizard: withdraw and compare, fill with the new drug (or a mixture of up to three),
+offer the bridge bolus.
 
-The drugs offered are the connected pump's library (the pump refuses any other)."""
+The drugs offered are the connected pump's library (the pump refuses any other); each drug's
+limits are the pump's to check, at the review and at the fill."""
 
 from __future__ import annotations
 
@@ -61,6 +63,18 @@ class RefillPane(Pane, VerticalScroll):
             yield Input("20", id="fill-volume", compact=True)
             yield Label("New dose/day", id="fill-dose-label")
             yield Input("", placeholder="keep the program", id="fill-dose", compact=True)
+        for n in (2, 3):  # a mixture: up to three drugs in one reservoir
+            with Horizontal(classes="row"):
+                yield Label(f"with drug {n}")
+                yield Select(
+                    [("none", "")] + [(d, d) for d in DEFAULT_LIBRARY],
+                    value="",
+                    allow_blank=False,
+                    id=f"fill-drug-{n}",
+                    compact=True,
+                )
+                yield Label("Concentration", id=f"conc-label-{n}")
+                yield Input("", id=f"fill-conc-{n}", compact=True)
         yield Button("Review and fill…", id="fill", variant="primary", compact=True)
         yield Static("", id="fill-result")
         yield Button("Give the bridge bolus", id="bridge", variant="warning", compact=True)
@@ -77,6 +91,11 @@ class RefillPane(Pane, VerticalScroll):
             select.set_options([(d, d) for d in view.rules.library])
             if chosen in view.rules.library:
                 select.value = chosen
+            for n in (2, 3):
+                extra = self.query_one(f"#fill-drug-{n}", Select)
+                was = extra.value
+                extra.set_options([("none", "")] + [(d, d) for d in view.rules.library])
+                extra.value = was if was in view.rules.library else ""
         if self.filled and view.status is not None and not view.status.refill_in_progress:
             self.filled = False
             widget = self.query_one("#fill-result", Static)
@@ -97,7 +116,27 @@ class RefillPane(Pane, VerticalScroll):
         library = self.view.rules.library
         unit = library[drug].unit if drug in library else "mcg"
         self.query_one("#conc-label", Label).update(f"Concentration ({unit}/mL)")
-        self.query_one("#fill-dose-label", Label).update(f"New dose/day ({unit})")
+        self.query_one("#fill-dose-label", Label).update(f"New dose/day of {drug} ({unit})")
+        for n in (2, 3):
+            extra = str(self.query_one(f"#fill-drug-{n}", Select).value)
+            unit_n = library[extra].unit if extra in library else "mcg"
+            label = f"Concentration ({unit_n}/mL)" if extra else "Concentration"
+            self.query_one(f"#conc-label-{n}", Label).update(label)
+
+    def _mix(self, drug: str, conc: float) -> Mix:
+        """The fill's mix: the first drug and any others picked (ValueError on a bad number,
+        or a drug named twice)."""
+        drugs = {drug: conc}
+        rules = self.view.rules
+        for n in (2, 3):
+            extra = str(self.query_one(f"#fill-drug-{n}", Select).value)
+            if not extra:
+                continue
+            if extra in drugs:
+                raise ValueError(f"{extra} is named twice")
+            text = self.query_one(f"#fill-conc-{n}", Input).value
+            drugs[extra] = float(text) * rules.unit_mcg(extra)
+        return Mix.of(**drugs)
 
     def on_select_changed(self, _event: Select.Changed) -> None:
         self._units()
@@ -156,10 +195,14 @@ class RefillPane(Pane, VerticalScroll):
             conc = per_ml * rules.unit_mcg(drug)
             volume = float(self.query_one("#fill-volume", Input).value)
             dose = float(dose_text) * rules.unit_mcg(drug) if dose_text else None
-        except ValueError:
-            self.notify("Enter the concentration, volume and dose as numbers.", severity="error")
+            mix = self._mix(drug, conc)
+        except ValueError as e:
+            said = f" ({e})" if "twice" in str(e) else ""
+            self.notify(
+                f"Enter each concentration, the volume and the dose as numbers{said}.",
+                severity="error",
+            )
             return
-        mix = Mix.of(**{drug: conc})
         program = None
         if dose is not None and conc > 0:
             # A new drug starts on its own dose: continuous, and no patient bolus until one is
@@ -173,22 +216,28 @@ class RefillPane(Pane, VerticalScroll):
         after = in_force if program is None else program
         ml_per_day = average_rate_ml_per_day(after.basal)
 
-        def doses(program: TherapyProgram, mix: Mix) -> str:
+        def doses(program: TherapyProgram, mix: Mix) -> list[str]:
             daily = convert.daily_doses(program, mix)
-            return " + ".join(f"{d.drug} {fmt.dose(d.drug, d.mcg)}" for d in daily) or "—"
+            return [f"{d.drug} {fmt.dose(d.drug, d.mcg)}" for d in daily] or ["—"]
 
-        rows = [
-            ("drug", fmt.mix(status.mix, "—"), fmt.mix(convert.mix_to_specs(mix), "—")),
-            ("reservoir", f"{status.reservoir_ml:.2f} mL", f"{volume:g} mL"),
-            ("dose a day", doses(in_force, convert.mix_from_specs(status.mix)), doses(after, mix)),
-        ]
+        old_drugs = [fmt.mix((d,), "—") for d in status.mix] or ["—"]
+        new_drugs = [fmt.mix((d,), "—") for d in convert.mix_to_specs(mix)] or ["—"]
+        rows = _one_a_line("drug", old_drugs, new_drugs)  # a mixture, a drug a line (80x24)
+        rows.append(("reservoir", f"{status.reservoir_ml:.2f} mL", f"{volume:g} mL"))
+        rows += _one_a_line(
+            "dose a day",
+            doses(in_force, convert.mix_from_specs(status.mix)),
+            doses(after, mix),
+        )
         # The pump sets the refill-by date from the drug's stability (a new pump, one never
         # filled, holds no mix: its first fill); shown here as the pump will compute it.
         off = status.clock_offset_s
         keeps = refill_by_s(mix, status.at_s, first_fill=not status.mix)
         rows.append(("refill by", fmt.day(status.refill_due_at_s, off), fmt.day(keeps, off)))
         mode = fmt.program_mode(status.program)
-        same_drug = [(d.drug, d.mcg_per_ml) for d in status.mix] == [(drug, conc)]
+        same_drug = [(d.drug, d.mcg_per_ml) for d in status.mix] == [
+            (d.drug, d.mcg_per_ml) for d in mix.components
+        ]
         note = ""
         if program is not None:
             rows.append(("program", mode, f"continuous {ml_per_day:g} mL/day"))
@@ -252,3 +301,12 @@ class RefillPane(Pane, VerticalScroll):
     def _bridged(self) -> None:
         self.query_one("#bridge", Button).display = False
         self.notify("Bridge bolus started.")
+
+
+def _one_a_line(what: str, old: list[str], new: list[str]) -> list[tuple[str, str, str]]:
+    """Review rows for two lists side by side, one item a line, the label on the first."""
+    n = max(len(old), len(new))
+    return [
+        (what if i == 0 else "", old[i] if i < len(old) else "", new[i] if i < len(new) else "")
+        for i in range(n)
+    ]
