@@ -10,7 +10,7 @@ to read it or when a level might be crossed.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 
 Pieces = tuple[tuple[float, float], ...]  # (duration s, commanded mL/s)
 
@@ -32,8 +32,6 @@ class Response:
         "limit0",
         "mean",
         "period",
-        "rate_high",
-        "rate_low",
         "rates",
     )
 
@@ -49,7 +47,6 @@ class Response:
             rates.append(rate)
         self.bounds, self.g, self.rates = tuple(bounds), tuple(g), tuple(rates)
         self.period = t
-        self.rate_low, self.rate_high = min(rates), max(rates)
         self.mean = sum(d * r for d, r in pieces) / t if t > 0 else 0.0  # mL/s over a period
         # The periodic steady state L (unit inflow): L(x) = e^(-k x) L(0) + G(x).
         a = math.exp(-k * t)
@@ -59,13 +56,6 @@ class Response:
         self.decays = tuple(math.exp(-k * d) for d, _ in pieces)  # over each whole piece
         self.growths = tuple(math.exp(k * d) for d, _ in pieces)
         self.cycle_low, self.cycle_high = min(cycle), max(cycle)
-
-    def at(self, x: float) -> float:
-        i = bisect_right(self.bounds, x) - 1
-        if i >= len(self.rates):
-            return self.g[-1]
-        r = self.rates[i]
-        return r + (self.g[i] - r) * math.exp(-self.k * (x - self.bounds[i]))
 
     def cycle_at(self, t: float) -> float:
         """The steady cycle L at time t (unit relative inflow per commanded mL/s): within a
@@ -93,20 +83,3 @@ def response(pieces: Pieces, k: float) -> Response:
     response = Response(pieces, k)
     RESPONSES[key] = (pieces, response)
     return response
-
-
-def cycle_range(g: Response, t0: float, t1: float) -> tuple[float, float]:
-    """The lowest and highest of the steady cycle between t0 and t1: it is monotone within a
-    piece, so the ends and the boundaries between are enough."""
-    period = g.period
-    if t1 - t0 >= period:
-        return g.cycle_low, g.cycle_high
-    p0 = t0 % period
-    p1 = p0 + (t1 - t0)
-    bounds, cycle = g.bounds, g.cycle
-    ends = (g.cycle_at(t0), g.cycle_at(t1))
-    if p1 <= period:
-        inside = cycle[bisect_right(bounds, p0) : bisect_left(bounds, p1)]
-    else:
-        inside = cycle[bisect_right(bounds, p0) :] + cycle[: bisect_left(bounds, p1 - period)]
-    return min(*ends, *inside), max(*ends, *inside)

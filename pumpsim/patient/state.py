@@ -174,12 +174,17 @@ def _walked(
 
 
 def exposure_at(track: DrugTrack, t: float) -> float:
-    """The exposure at `t` (at or after the track's reference time)."""
-    pieces = track.pieces
-    if pieces is None:
-        return track.dev * math.exp(-track.k_per_s * (t - track.ref_s))
-    g = response(pieces, track.k_per_s)
-    return track.s * g.cycle_at(t) + track.dev * math.exp(-track.k_per_s * (t - track.ref_s))
+    """The exposure at `t` (at or after the track's reference time): the flow's steady cycle
+    (none before the first flow) and the deviation, decayed."""
+    return track.s * track.g.cycle_at(t) + track.dev * math.exp(-track.k_per_s * (t - track.ref_s))
+
+
+def pending_points(track: DrugTrack) -> list[tuple[float, float]]:
+    """The plot points noted as deviations under the current flow, as (time, exposure)."""
+    pending, g, s = track.pending, track.g, track.s
+    return [
+        (pending[i], s * g.cycle_at(pending[i]) + pending[i + 1]) for i in range(0, len(pending), 2)
+    ]
 
 
 def _switch(
@@ -189,7 +194,7 @@ def _switch(
     an increase of an opioid opens its early-risk window."""
     settle_samples(track)
     e = exposure_at(track, t)
-    before = track.s * response(track.pieces, track.k_per_s).mean if track.pieces else 0.0
+    before = track.s * track.g.mean
     track.pieces = pieces
     track.g = g
     track.s = s
@@ -213,15 +218,12 @@ def _envelope(track: DrugTrack, g: Response) -> None:
 
 def settle_samples(track: DrugTrack) -> None:
     """Turn the deviations noted under the current flow into exposures (before it changes)."""
-    pending = track.pending
-    if not pending:
+    if not track.pending:
         return
-    g = response(track.pieces, track.k_per_s) if track.pieces is not None else None
-    for i in range(0, len(pending), 2):
-        at, d = pending[i], pending[i + 1]
-        track.exposure = d if g is None else track.s * g.cycle_at(at) + d
+    for at, e in pending_points(track):
+        track.exposure = e
         track.sample(at)
-    pending.clear()
+    track.pending.clear()
     track.exposure = exposure_at(track, track.ref_s)
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pumpsim.patient import parameters as pr
-from pumpsim.patient.response import response
 from pumpsim.patient.signs import HarmSeverity, SignChange, SignKind, SignNow
-from pumpsim.patient.state import PatientState, exposure_at
+from pumpsim.patient.state import PatientState, exposure_at, pending_points
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +74,10 @@ def view(state: PatientState, now_s: float) -> PatientView:
 
 def samples(state: PatientState) -> dict[str, tuple[tuple[float, float], ...]]:
     """(time, exposure) points per drug for a plot: at each crossing of a level, along long
-    approaches, and at most every 15 minutes between (thinned beyond a few thousand)."""
+    approaches, and at most every 3 simulated hours between (thinned beyond a few thousand)."""
     out = {}
     for track in state.tracks.values():
-        s = list(track.samples)
-        pending = track.pending
-        if pending:
-            g = response(track.pieces, track.k_per_s) if track.pieces is not None else None
-            for i in range(0, len(pending), 2):
-                at, d = pending[i], pending[i + 1]
-                s += [at, d if g is None else track.s * g.cycle_at(at) + d]
-        out[track.drug] = tuple((s[i], s[i + 1]) for i in range(0, len(s), 2))
+        s = track.samples
+        points = [(s[i], s[i + 1]) for i in range(0, len(s), 2)]
+        out[track.drug] = tuple(points + pending_points(track))
     return out

@@ -15,7 +15,7 @@ end, with what the scenario expected.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,26 +104,15 @@ class ScenarioPlayer:
         can judge `exposure` expectations as the runner does on its own samples."""
         if self.scenario.patient is None or now_s > self.scenario.duration_s:
             return
-        index = 0
-        while True:
-            report = client.sim_patient(index)
-            if not report.attached:
-                return
+        for index, report in _reports(client):
             mine = self.samples.setdefault(index, {})
             for e in report.exposures:
                 mine.setdefault(e.drug, []).append((report.at_s, e.exposure))
-            index += 1
-            if index >= report.patients:
-                return
 
     def _patients(self, client: PumpClient) -> list[dict[str, Any]]:
         """Each patient's outcome as the runner describes it, read through the simulator role."""
         out: list[dict[str, Any]] = []
-        index = 0
-        while True:
-            r = client.sim_patient(index)
-            if not r.attached:
-                return out
+        for index, r in _reports(client):
             changes = [
                 (c.at_s, c.drug, c.sign, c.severity)
                 for c in r.timeline
@@ -132,9 +121,7 @@ class ScenarioPlayer:
             exposures = {e.drug: (e.exposure, e.band_low, e.band_high) for e in r.exposures}
             samples = {d: tuple(v) for d, v in self.samples.get(index, {}).items()}
             out.append(patients.described(r.label, changes, exposures, samples))
-            index += 1
-            if index >= r.patients:
-                return out
+        return out
 
     def debrief(self, client: PumpClient, refusals: Sequence[str] = ()) -> Debrief:
         """Judge every expectation as the runner does, with its words: on what the pump logged
@@ -193,3 +180,16 @@ def _told(outcomes: list[dict[str, Any]], cohort: dict[str, Any]) -> list[str]:
     worst = next(o for o in outcomes if o["label"] == cohort["worst"]["label"])
     head = cohort["verdict"] if len(outcomes) > 1 else f"harmed {cohort['harmed']} of 1"
     return [head, *(f"{worst['label']}: {line}" for line in worst["story"] or ["no sign"])]
+
+
+def _reports(client: PumpClient) -> Iterator[tuple[int, m.SimPatient]]:
+    """Every attached patient's report, read one by one through the simulator role."""
+    index = 0
+    while True:
+        report = client.sim_patient(index)
+        if not report.attached:
+            return
+        yield index, report
+        index += 1
+        if index >= report.patients:
+            return

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Static
-
 from firmware_protocol.harness.simulated import simulated_pump
 from firmware_protocol.wire.messages import Role
 from programmer_tui.app import ProgrammerApp
@@ -19,11 +17,7 @@ from pumpsim_scenarios.files import library, spec
 from pumpsim_scenarios.running import runner
 from pumpsim_scenarios.running.player import ScenarioPlayer
 
-from tui_helpers import demo_app, settle, until
-
-
-def text_of(app: ProgrammerApp, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
+from tui_helpers import demo_app, settle, text_of, until
 
 
 def _trainer(role: Role = Role.SIMULATOR) -> tuple[ProgrammerApp, ScenarioPlayer, object]:

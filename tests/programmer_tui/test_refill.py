@@ -9,15 +9,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input, Label, Select, Static
 
-from programmer_tui.app import ProgrammerApp
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import Continuous, LogKind
 
-from tui_helpers import click_button, demo_app, ready, settle, until
-
-
-def text_of(app: ProgrammerApp, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
+from tui_helpers import click_button, demo_app, ready, settle, text_of, until
 
 
 async def test_refill_wizard_with_new_concentration_and_bridge(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from pumpsim import (
     TherapyProgram,
 )
 
-from tui_helpers import click_button, demo_app, open_review, ready, settle, until
+from tui_helpers import click_button, demo_app, open_review, ready, settle, text_of, until
 
 
 async def add_steps(
@@ -58,10 +58,6 @@ async def program_in_mode(pilot: Pilot[None], app: ProgrammerApp, mode: str) -> 
     await until(pilot, app, lambda: app.tabs.active == "program")
     app.query_one("#mode", Select).value = mode
     return app.embedded.firmware.pump  # type: ignore[union-attr]
-
-
-def text_of(app: object, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())  # type: ignore[attr-defined]
 
 
 async def test_demo_connects_and_the_dashboard_shows_the_interrogation(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from patient_reference import rk4
 
 from pumpsim import (
     CatheterDislodgement,
@@ -68,15 +69,8 @@ def _rk4(exposure: float, k: float, inflow: Any, t0: float, t1: float, cuts: lis
     every change of r so each step sees a smooth inflow."""
     edges = sorted({t0, t1, *[c for c in cuts if t0 < c < t1]})
     for a, b in itertools.pairwise(edges):
-        n = max(1, math.ceil((b - a) / 30.0))
-        h = (b - a) / n
         r = inflow((a + b) / 2)  # constant between two edges
-        for _ in range(n):
-            k1 = k * (r - exposure)
-            k2 = k * (r - (exposure + h * k1 / 2))
-            k3 = k * (r - (exposure + h * k2 / 2))
-            k4 = k * (r - (exposure + h * k3))
-            exposure += h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
+        exposure = rk4(exposure, k, r, b - a, max(1, math.ceil((b - a) / 30.0)))
     return exposure
 
 

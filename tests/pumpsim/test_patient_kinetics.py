@@ -8,6 +8,7 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from patient_reference import rk4
 
 from pumpsim.patient import kinetics as kn
 from pumpsim.patient.parameters import TABLE, parameter
@@ -30,14 +31,7 @@ def _fine_steps(exposure: float, k: float, pieces: list[kn.Piece], periods: int)
     for _ in range(periods):
         for piece in pieces:
             n = max(50, int(piece.duration_s * k * 40))
-            h = piece.duration_s / n
-            r = piece.relative_inflow
-            for _ in range(n):
-                k1 = k * (r - exposure)
-                k2 = k * (r - (exposure + h * k1 / 2))
-                k3 = k * (r - (exposure + h * k2 / 2))
-                k4 = k * (r - (exposure + h * k3))
-                exposure += h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
+            exposure = rk4(exposure, k, piece.relative_inflow, piece.duration_s, n)
     return exposure
 
 

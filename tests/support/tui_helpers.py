@@ -10,8 +10,10 @@ from typing import Any
 
 from textual import on
 from textual.app import App, ComposeResult
+from textual.dom import DOMNode
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
 from firmware_protocol.client.pump_client import DeviceError, PumpClient
@@ -33,6 +35,11 @@ async def _workers_done(app: App[Any]) -> None:
     # An exclusive status poll may be cancelled by a newer one: that is not a failure.
     with contextlib.suppress(WorkerCancelled):
         await app.workers.wait_for_complete()
+
+
+def text_of(node: DOMNode, selector: str) -> str:
+    """What a Static under `node` (the app, a screen) shows, as text."""
+    return str(node.query_one(selector, Static).render())
 
 
 async def settle(pilot: Pilot[None], app: ProgrammerApp, rounds: int = 2) -> None:
