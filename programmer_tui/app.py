@@ -145,8 +145,8 @@ class ProgrammerApp(OneKeyAtATimeApp):
         """The tabs not on the first screen get their panes once that screen is up, all in one
         go: start-up pays for what it shows (230-odd widgets in ten forms cost four times a
         bare app's start), and a tab is ready long before a person can reach it."""
-        if self._building:
-            return
+        if self._building or not self.tabs.is_attached:
+            return  # already under way, or the app is closing: its tabs are gone
         self._building = True
         built: list[tuple[TabPane, Widget]] = []
         for tab, _ in ALL_TABS:
@@ -154,7 +154,8 @@ class ProgrammerApp(OneKeyAtATimeApp):
                 pane = build_pane(tab, self.export_dir)
                 assert isinstance(pane, Pane)
                 self.panes[tab] = pane
-                built.append((self.query_one(f"#{tab}", TabPane), pane))
+                # From the tabs themselves: the screen on top may be another (connect, help).
+                built.append((self.tabs.query_one(f"#{tab}", TabPane), pane))
         with self.batch_update():
             mounting = [tab_pane.mount(pane) for tab_pane, pane in built]
         await asyncio.gather(*mounting)
