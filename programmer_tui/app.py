@@ -131,8 +131,10 @@ class ProgrammerApp(OneKeyAtATimeApp):
             for pane in tab.children
             if isinstance(pane, Pane)
         }
-        # Once the first status is on screen (or in a second, connected or not: keys wait for it).
-        self.set_timer(1.0, self._build_the_other_panes)
+        # Once the first status is on screen, or a second after start with a pump given (keys
+        # wait for it); behind the connect screen, connecting brings the status and the build.
+        if self.backend is not None:
+            self.set_timer(1.0, self._build_the_other_panes)
         self.tabs.hide_tab("simulator")
         self.tabs.hide_tab("patient")
         if self.backend is not None:

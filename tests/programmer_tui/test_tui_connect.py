@@ -88,4 +88,6 @@ async def test_failed_authentication_then_success(
         assert app.status is not None
         assert app.status.pump_id == simulated_pump.firmware.keys.pump_id
         assert not isinstance(app.screen, ConnectScreen)
+        # Every tab's pane is built once connected (the first status brings it).
+        await until(pilot, app, app.all_panes_built.is_set, timeout=20)
     assert serial  # the programmer reached the pump over a real pty
