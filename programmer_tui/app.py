@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -86,8 +87,10 @@ class ProgrammerApp(OneKeyAtATimeApp):
         poll_s: float = 1.0,
         export_dir: Path | None = None,
         player: ScenarioPlayer | None = None,
+        time_zone: ZoneInfo | None = None,  # the clinic's, for the Clock tab (--tz)
     ) -> None:
         super().__init__()
+        self.time_zone = time_zone
         self.backend = backend
         self.embedded = embedded
         self.demo_setup = demo_setup

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from firmware_protocol.wire import messages as m
 from pumpsim import DEFAULT_LIBRARY
+from pumpsim.domain import clock
 
-# Simulated second 0 is shown as this date, a Monday at midnight, where the pump's weekly patterns
-# start; a clinic sets the device clock with an offset.
-EPOCH = datetime(2026, 1, 5)
+# Running second 0 is shown as this date, a Monday at midnight, where the pump's weekly patterns
+# start; a clinic sets the device clock with an offset (the pump's own, pumpsim.domain.clock).
+EPOCH = clock.EPOCH
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

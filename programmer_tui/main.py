@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import sys
+import zoneinfo
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from firmware_protocol.wire.messages import Role
 
@@ -37,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="training: play a scenario (a file or a library name) live against the demo pump",
     )
     p.add_argument(
+        "--tz",
+        type=_time_zone,
+        help="the clinic's time zone (an IANA name such as Europe/Paris): the Clock tab shows "
+        "its local time beside the pump's, which does not follow daylight saving by itself",
+    )
+    p.add_argument(
         "--acceleration",
         type=_acceleration,
         default=3600.0,
@@ -55,6 +63,15 @@ def _acceleration(text: str) -> float:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value
+
+
+def _time_zone(text: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(text)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {text!r} (an IANA name, such as Europe/Paris)"
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             set_up_demo_pump(pump.client(Role.SIMULATOR, reply_timeout_s=10.0))
         backend = Backend(pump.client(role, connect=False, reply_timeout_s=10.0))
-        ProgrammerApp(backend, embedded=pump, demo_setup=role is Role.SIMULATOR).run()
+        ProgrammerApp(
+            backend, embedded=pump, demo_setup=role is Role.SIMULATOR, time_zone=args.tz
+        ).run()
         return 0
     defaults = ConnectRequest(args.port, args.role or Role.CLINICIAN, args.key or "", args.baud)
     if args.key:
@@ -87,11 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             backend = Backend.open(args.port, defaults.key(), args.baud)
         except Exception as e:
             print(f"cannot connect: {e}", file=sys.stderr)
-            ProgrammerApp(connect_defaults=defaults).run()
+            ProgrammerApp(connect_defaults=defaults, time_zone=args.tz).run()
             return 0
-        ProgrammerApp(backend, connect_defaults=defaults).run()
+        ProgrammerApp(backend, connect_defaults=defaults, time_zone=args.tz).run()
         return 0
-    ProgrammerApp(connect_defaults=defaults).run()
+    ProgrammerApp(connect_defaults=defaults, time_zone=args.tz).run()
     return 0
 
 
@@ -115,7 +134,7 @@ def _train(args: argparse.Namespace) -> int:
     )
     backend = Backend(pump.client(Role.SIMULATOR, connect=False, reply_timeout_s=10.0))
     player = ScenarioPlayer(scenario, acceleration=args.acceleration)
-    ProgrammerApp(backend, embedded=pump, player=player).run()
+    ProgrammerApp(backend, embedded=pump, player=player, time_zone=args.tz).run()
     return 0
 
 

@@ -20,10 +20,12 @@ from pumpsim.domain.drugs import (
     SoftLimits,
 )
 from pumpsim.domain.errors import (
+    ClockOutOfRangeError,
     ErrorCode,
     FaultRejectedError,
     InvalidInputError,
     MriRefusedError,
+    NoProgramOnThisPumpError,
     NotAllowedNowError,
     PatientRejectedError,
     ProgramRejectedError,
@@ -92,6 +94,7 @@ __all__ = [
     "BridgeOffer",
     "CatheterDislodgement",
     "CatheterOcclusion",
+    "ClockOutOfRangeError",
     "Continuous",
     "DeviceStatus",
     "Drug",
@@ -118,6 +121,7 @@ __all__ = [
     "MotorState",
     "MriPhase",
     "MriRefusedError",
+    "NoProgramOnThisPumpError",
     "NotAllowedNowError",
     "OverInfusionDrift",
     "PatientBolusOutcome",

@@ -23,8 +23,15 @@ from pumpsim.domain.errors import (
     SnapshotError,
 )
 from pumpsim.domain.eventlog import EventLog
-from pumpsim.domain.faults import Fault, MismatchedRefill
+from pumpsim.domain.faults import (
+    Fault,
+    LowBatteryReset,
+    MismatchedRefill,
+    MotorStall,
+    PrematureEri,
+)
 from pumpsim.domain.program import BolusKind, TherapyProgram
+from pumpsim.domain.propellant import Conditions
 from pumpsim.domain.refill import BridgeOffer, FillResult, WithdrawResult
 from pumpsim.domain.status import (
     ActiveBolus,
@@ -162,10 +169,26 @@ class Pump:
         commands.interrogate(self._c)
         return self.status()
 
-    def record_clock_set(self, offset_s: float) -> None:
-        """Log that the device clock was set to show simulated time with `offset_s` (the
-        clock itself belongs to the firmware; the log is the pump's record of who changed what)."""
-        commands.record_clock_set(self._c, offset_s)
+    def set_clock(self, offset_s: float) -> None:
+        """Set the device clock to show running time plus `offset_s`. A flexible schedule is
+        written on that clock, so its steps move in running time from now; the change is logged.
+        `ClockOutOfRangeError` (nothing changed) for a clock outside 2000-2099."""
+        commands.set_clock(self._c, offset_s)
+
+    @property
+    def clock_offset_s(self) -> float:
+        """What the device clock adds to running time (0 until a clock is set)."""
+        return self._c.therapy.clock_offset_s
+
+    def set_conditions(self, conditions: Conditions) -> None:
+        """The world at the pump from now: temperature there and ambient pressure. A
+        constant-flow pump's flow follows them; `InvalidInputError` (nothing changed) outside
+        25-45 C or 20-600 kPa."""
+        commands.set_conditions(self._c, conditions)
+
+    @property
+    def conditions(self) -> Conditions:
+        return self._c.world
 
     def record_key_retired(self, device_id: str, *, rotated: bool) -> None:
         """Log that a paired device's key was revoked (or rotated: replaced by a new one). The
@@ -183,6 +206,13 @@ class Pump:
             raise FaultRejectedError(f"not a fault: {fault!r}")
         check()
         c = self._c
+        if c.config.is_constant_flow and isinstance(
+            fault, MotorStall | PrematureEri | LowBatteryReset
+        ):
+            raise FaultRejectedError(
+                f"{type(fault).__name__} cannot happen to a constant-flow pump: it has no motor "
+                "and no battery"
+            )
         if fault.onset_s < c.now - EPS_T:
             raise FaultRejectedError(
                 f"onset {fault.onset_s!r} s is in the past (now is {c.now!r} s)"

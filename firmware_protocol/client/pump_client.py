@@ -370,6 +370,14 @@ class PumpClient:
         reply: m.Done = self.request(m.SimInjectFault(self.new_txn(), text))
         return reply
 
+    def sim_set_conditions(
+        self, body_temperature_c: float = 37.0, ambient_pressure_kpa: float = 101.325
+    ) -> m.Done:
+        """The world at the pump (protocol 4, simulator role): a constant-flow pump follows it."""
+        msg = m.SimSetConditions(self.new_txn(), body_temperature_c, ambient_pressure_kpa)
+        reply: m.Done = self.request(msg)
+        return reply
+
     def sim_truth(self) -> m.SimTruth:
         reply: m.SimTruth = self.request(m.SimTruthRequest())
         return reply

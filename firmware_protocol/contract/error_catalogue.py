@@ -77,6 +77,10 @@ MODEL_WHEN: dict[ErrorCode, str] = {
     "pumpsim no longer reads (0.1's pickles); the firmware starts as after a memory reset",
     ErrorCode.PATIENT_REJECTED: "SimAttachPatient with a virtual patient the model cannot take "
     "(a drug the library lacks, a baseline of zero or below, a parameter out of range)",
+    ErrorCode.CLOCK_OUT_OF_RANGE: "SetClock with an offset that is not a number, or that would "
+    "show a time before 2000-01-01 or from 2100-01-01 on; the clock is unchanged",
+    ErrorCode.NO_PROGRAM_ON_THIS_PUMP: "a program, bolus or MRI mode asked of a constant-flow "
+    "pump, which has none (its dose changes only by refilling with another concentration)",
 }
 
 VIOLATION_WHEN: dict[ViolationCode, str] = {

@@ -4,8 +4,8 @@ The firmware applies a live command through it, replays its journal through it a
 and the scenario runner's model mode drives a bare `Pump` through it, so the three cannot drift
 apart. Pure: a pump and a message in, a reply out; the model's own errors (PumpError) propagate,
 and so does ValueError for a message the model cannot read. What belongs to the firmware and not
-to the pump (its clock, sessions, staging ids) stays in handlers.py; SetClock is here only for the
-record the pump logs of it.
+to the pump (its virtual time, sessions, staging ids) stays in handlers.py. The clock a clinic sets
+is the pump's own: a schedule is written on it.
 
 (The swarm's oracle, pumpsim_scenarios/swarm/oracle.py, deliberately does not use this table: it
 is an independent witness of what the firmware should have done.)
@@ -21,6 +21,7 @@ from firmware_protocol.wire import convert
 from firmware_protocol.wire import messages as m
 from firmware_protocol.wire.limits import wire_violations
 from pumpsim import Pump, TherapyProgram
+from pumpsim.domain.propellant import Conditions
 
 Apply = Callable[[Pump, Any, TherapyProgram | None], Any]
 
@@ -112,7 +113,7 @@ def _done(act: Callable[[Pump], object], text: str) -> Apply:
 
 
 def _set_clock(pump: Pump, msg: m.SetClock, _: TherapyProgram | None) -> m.Done:
-    pump.record_clock_set(msg.clock_offset_s)  # the firmware keeps the offset itself
+    pump.set_clock(msg.clock_offset_s)  # the steps of a schedule move with the clock
     return m.Done(msg.txn, "clock set")
 
 
@@ -124,6 +125,11 @@ def _fault(pump: Pump, msg: m.SimInjectFault, _: TherapyProgram | None) -> m.Don
 def _attach_patient(pump: Pump, msg: m.SimAttachPatient, _: TherapyProgram | None) -> m.Done:
     pump.attach_cohort([convert.patient_from_spec(p) for p in msg.patients])
     return m.Done(msg.txn, f"{len(msg.patients)} patient(s) attached")
+
+
+def _conditions(pump: Pump, msg: m.SimSetConditions, _: TherapyProgram | None) -> m.Done:
+    pump.set_conditions(Conditions(msg.body_temperature_c, msg.ambient_pressure_kpa))
+    return m.Done(msg.txn, "conditions set")
 
 
 _TABLE: dict[type, Apply] = {
@@ -145,4 +151,5 @@ _TABLE: dict[type, Apply] = {
     m.SetClock: _set_clock,
     m.SimInjectFault: _fault,
     m.SimAttachPatient: _attach_patient,
+    m.SimSetConditions: _conditions,
 }

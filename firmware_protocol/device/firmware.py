@@ -92,24 +92,27 @@ class Firmware:
         self._poll_s = poll_s
         port.timeout = poll_s
         stored = self.store.get_meta("config")
+        stored_offset_s = 0.0
         if stored is None:
             self.config = config or PumpConfig()
             self.store.set_meta("config", config_to_json(self.config))
             self.store.set_meta("pump_id", keys.pump_id)
             self.clock = SimClock(0.0, acceleration, paused, wall)
-            self.clock_offset_s = 0.0
             self.store.save_clock(self.clock.anchor, 0.0)
         else:
             self.config = config_from_json(stored)
             self.clock = SimClock(0.0, 1.0, True, wall)
             saved = self.store.clock()
-            self.clock_offset_s = 0.0
             if saved is not None:
                 self.clock.restore(saved[0])
-                self.clock_offset_s = saved[1]
+                stored_offset_s = saved[1]
         self.pump, self.restored_commands = restore_pump(self.store, self.config)
         self._since_snapshot = self.restored_commands
         self.log_chain = LogChain(self.store, keys)
+        if stored is not None and self.pump.clock_offset_s != stored_offset_s:
+            # A state from before the pump held its own clock: the store's offset is the truth.
+            apply_journal_entry(self.pump, "set_clock", {"clock_offset_s": stored_offset_s})
+            self.commit("set_clock", {"clock_offset_s": stored_offset_s})
         self._log_key_changes()
         self.pump.advance(max(self.pump.now_s, self.clock.now()))
 
@@ -296,7 +299,7 @@ class Firmware:
             response_type=m.SPECS[type(reply)].code if reply is not None else 0,
             response=codec.encode(reply) if reply is not None else b"",
             anchor=self.clock.anchor if txn is not None else None,
-            clock_offset_s=self.clock_offset_s,
+            clock_offset_s=self.pump.clock_offset_s,
             snapshot=snapshot,
             chain=seals,
             chain_from=self.pump.log.first_index,

@@ -30,7 +30,6 @@ class Device(Protocol):
     pump: Pump
     store: NvStore
     clock: SimClock
-    clock_offset_s: float
     keys: PumpKeys
     simulator: bool
     log_chain: LogChain
@@ -75,7 +74,7 @@ def status(fw: Device) -> m.Status:
         log_first_index=log.first_index,
         log_next_index=log.next_index,
         log_overflow=log.overflow_count,
-        clock_offset_s=fw.clock_offset_s,
+        clock_offset_s=fw.pump.clock_offset_s,
         acceleration=fw.clock.acceleration,
         paused=fw.clock.paused,
         simulator_available=fw.simulator,
@@ -127,6 +126,8 @@ def read(fw: Device, s: Session, msg: Any) -> list[Any]:
                 tuple(m.DoseSpec(d, v) for d, v in p.delivered_mcg.items()),
                 p.flow_factor,
                 p.dislodged,
+                fw.pump.conditions.body_temperature_c,
+                fw.pump.conditions.ambient_pressure_kpa,
             )
         ]
     if isinstance(msg, m.SimPatientRequest):
@@ -156,10 +157,7 @@ def mutate(fw: Device, s: Session, msg: Any) -> tuple[Any, tuple[str, dict[str, 
     A pump-changing command is journalled as the request itself (and, for a confirmation, the
     program it confirmed), so a restart replays it through the same table."""
     if isinstance(msg, m.SetClock):
-        if not math.isfinite(msg.clock_offset_s):
-            raise RejectError(m.WireError.MALFORMED_MESSAGE, "clock offset must be finite")
-        reply = dispatch.apply(fw.pump, msg)  # logged in the pump's event log
-        fw.clock_offset_s = msg.clock_offset_s  # committed with the transaction
+        reply = dispatch.apply(fw.pump, msg)  # the pump's clock, checked and logged by it
         return reply, journal_entry(msg, None)
     if not dispatch.changes_the_pump(msg):
         return _simulate(fw, msg)

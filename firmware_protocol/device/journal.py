@@ -25,6 +25,7 @@ from firmware_protocol.device.store import NvStore, StoredSnapshot
 from firmware_protocol.wire import codec, convert
 from firmware_protocol.wire import messages as m
 from pumpsim import MemoryReset, Pump, PumpConfig, SnapshotError, TherapyProgram
+from pumpsim.domain.propellant import PropellantDrive
 
 log = logging.getLogger("pumpsim.firmware")
 
@@ -37,6 +38,8 @@ def config_from_json(text: str) -> PumpConfig:
     data = json.loads(text)
     data["variant"] = pumpsim.PumpVariant(data["variant"])
     data["battery"] = pumpsim.BatteryConfig(**data["battery"])
+    if "drive" in data:  # a store from before the constant-flow class: the default drive
+        data["drive"] = PropellantDrive(**data["drive"])
     return PumpConfig(**data)
 
 
@@ -71,6 +74,9 @@ def apply_journal_entry(pump: Pump, op: str, args: dict[str, Any]) -> None:
         return
     if op == "key_retired":
         pump.record_key_retired(str(args["device"]), rotated=args["reason"] == "rotated")
+        return
+    if op == "set_clock":  # power-up: the store's clock given to a pump restored without it
+        pump.set_clock(float(args["clock_offset_s"]))
         return
     if op == "memory_reset":
         pump.inject(MemoryReset(onset_s=pump.now_s))

@@ -34,7 +34,7 @@ _F64 = struct.Struct(">d")
 _LEN = _INTS["u16"]
 
 
-CURRENT_VERSION = 3  # the protocol version this code speaks, and the newest it knows
+CURRENT_VERSION = 4  # the protocol version this code speaks, and the newest it knows
 OLDEST_VERSION = 1  # the oldest it still serves
 
 

@@ -25,6 +25,7 @@ from pumpsim import (
     Stopped,
     TherapyProgram,
 )
+from pumpsim.domain.propellant import PropellantDrive
 
 
 def program_to_spec(program: TherapyProgram) -> m.ProgramSpec:
@@ -186,6 +187,7 @@ def describe(config: pumpsim.PumpConfig, library: pumpsim.DrugLibrary) -> m.Pump
         config.default_low_reservoir_alarm_ml,
         drugs,
         False,
+        config.drive.factory_rate_ml_per_day if config.is_constant_flow else 0.0,
     )
 
 
@@ -201,6 +203,7 @@ def described(
         rate_resolution_ml_per_day=description.rate_resolution_ml_per_day,
         max_schedule_steps_per_day=description.max_schedule_steps_per_day,
         default_low_reservoir_alarm_ml=description.default_low_reservoir_alarm_ml,
+        drive=PropellantDrive(factory_rate_ml_per_day=description.factory_rate_ml_per_day or 1.0),
     )
     drugs = [
         pumpsim.Drug(

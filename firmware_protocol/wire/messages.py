@@ -57,6 +57,7 @@ __all__ = [
     "SimInjectFault",
     "SimPatient",
     "SimPatientRequest",
+    "SimSetConditions",
     "SimSetSpeed",
     "SimTruth",
     "SimTruthRequest",
@@ -225,6 +226,7 @@ class PumpDescription:
     default_low_reservoir_alarm_ml: float
     drugs: tuple[LibraryDrugSpec, ...]  # a library fills several: `more` until the last
     more: bool
+    factory_rate_ml_per_day: float = appended(4, 0.0)  # a constant-flow pump's; 0: programmable
 
 
 @message(0x0102, CLINICAL)
@@ -415,15 +417,13 @@ class TxnStatus:
 
 
 # The simulator's messages, in their own module; registered (and named here) all the same.
-
-
-# The simulator's messages, in their own module; registered (and named here) all the same.
 from firmware_protocol.wire.simulator import (  # noqa: E402
     SimAdvance,
     SimAttachPatient,
     SimInjectFault,
     SimPatient,
     SimPatientRequest,
+    SimSetConditions,
     SimSetSpeed,
     SimTruth,
     SimTruthRequest,

@@ -5,7 +5,7 @@ is refused them (SIM_ONLY).
 
 from __future__ import annotations
 
-from firmware_protocol.wire.codec import U16, U32, U64
+from firmware_protocol.wire.codec import U16, U32, U64, appended
 from firmware_protocol.wire.records import (
     DoseSpec,
     ExposureSpec,
@@ -55,6 +55,8 @@ class SimTruth:
     delivered: tuple[DoseSpec, ...]
     flow_factor: float
     dislodged: bool
+    body_temperature_c: float = appended(4, 37.0)  # the world at the pump (SimSetConditions)
+    ambient_pressure_kpa: float = appended(4, 101.325)
 
 
 # The virtual patient (protocol 3): not telemetry, for the pump cannot know its patient; only
@@ -86,3 +88,14 @@ class SimPatient:
     signs_now: tuple[SignSpec, ...]
     timeline: tuple[SignChangeSpec, ...]  # the latest changes, oldest first
     timeline_total: U32  # how many changes there were in all
+
+
+# The world at the pump (protocol 4): what drives a constant-flow pump's flow. A real pump is not
+# told it; the simulator role sets it, as a scenario's fever, heating pad, flight or dive.
+
+
+@message(0x0308, SIM_ONLY, mutating=True, since=4)
+class SimSetConditions:
+    txn: U64
+    body_temperature_c: float  # at the pump: the body's, or a heating pad's over it (25-45)
+    ambient_pressure_kpa: float  # sea level 101.325; a flight cabin about 75; 10 m down 200

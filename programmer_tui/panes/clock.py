@@ -1,12 +1,15 @@
 """Clock: the pump's time as it shows it, and setting it (after a replacement, a time-zone change).
 
-The pump keeps simulated time; its clock is an offset added for display and for the log's dates.
-Setting it is reviewed like any change and written as a transaction; the pump logs it.
+The pump keeps running time; its clock is an offset added to it, and a flexible schedule is written
+on that clock, so setting it moves the steps. Setting it is reviewed like any change and written as
+a transaction; the pump logs it. The pump does not follow daylight saving by itself: a programmer
+started with `--tz NAME` shows the zone's local time beside the pump's and offers to set it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -33,6 +36,12 @@ def offset_for(target: str, at_s: float) -> float:
     return (when - fmt.EPOCH).total_seconds() - at_s
 
 
+def local_time(zone: ZoneInfo, at_s: float) -> datetime:
+    """The zone's local time at running second `at_s`, the simulated world's clock being UTC
+    (a pump at offset 0 shows UTC)."""
+    return (fmt.EPOCH.replace(tzinfo=UTC) + timedelta(seconds=at_s)).astimezone(zone)
+
+
 class ClockPane(Pane, Vertical):
     def compose(self) -> ComposeResult:
         with Vertical(classes="card"):
@@ -42,19 +51,40 @@ class ClockPane(Pane, Vertical):
             yield Label("Set to (YYYY-MM-DD HH:MM)")
             yield Input("", placeholder="2026-03-29 02:00", id="clock-target", compact=True)
         yield Static("", id="clock-error")
-        yield Button("Review and set…", variant="primary", id="clock-review", compact=True)
+        with Horizontal(classes="row"):
+            yield Button("Review and set…", variant="primary", id="clock-review", compact=True)
+            yield Button("Local time", id="clock-local", compact=True)
 
     def shown(self, view: PumpView) -> None:
         status = view.status
         if status is None:
             return
-        self.query_one("#clock-now", Static).update(
+        text = (
             f"The pump shows {fmt.when(status.at_s, status.clock_offset_s)}  "
             f"(offset {offset_text(status.clock_offset_s)} from its running time)"
         )
+        zone = getattr(self.app, "time_zone", None)
+        self.query_one("#clock-local", Button).display = zone is not None
+        if zone is not None:
+            local = local_time(zone, status.at_s)
+            pump = fmt.EPOCH + timedelta(seconds=status.at_s + status.clock_offset_s)
+            behind = round((local.replace(tzinfo=None) - pump).total_seconds() / 60)
+            text += f"\nLocal time in {zone.key}: {local:{FORMAT} %Z}"
+            if behind:
+                text += (
+                    f"; the pump is {offset_text(abs(behind) * 60.0)[1:]} "
+                    f"{'behind' if behind > 0 else 'ahead'} (it does not follow daylight "
+                    "saving by itself: Local time fills it in)"
+                )
+        self.query_one("#clock-now", Static).update(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         status = self.view.status
+        zone = getattr(self.app, "time_zone", None)
+        if event.button.id == "clock-local" and status is not None and zone is not None:
+            target = local_time(zone, status.at_s).strftime(FORMAT)
+            self.query_one("#clock-target", Input).value = target
+            return
         if event.button.id != "clock-review" or status is None:
             return
         error = self.query_one("#clock-error", Static)
@@ -72,7 +102,11 @@ class ClockPane(Pane, Vertical):
             ),
             ("offset", offset_text(status.clock_offset_s), offset_text(offset)),
         ]
-        note = "Log dates and the refill date are shown on the new clock; therapy is unchanged."
+        note = (
+            "A schedule's steps follow the clock: from now they run at the new clock's times "
+            "(the dose over a whole day or week is unchanged). Records already in the log keep "
+            "the clock they were written under."
+        )
 
         def decided(confirmed: bool | None) -> None:
             if confirmed:

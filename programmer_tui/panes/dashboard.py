@@ -20,7 +20,7 @@ def therapy_line(status: m.Status) -> str:
     if p.mode == "continuous":
         basal = f"continuous {p.rate_ml_per_day:g} mL/day"
     elif p.mode == "flexible":
-        basal = f"flexible {p.period}, {len(p.steps)} steps"
+        basal = f"flexible {p.period}, {len(p.steps)} steps · {step_now(status)}"
     else:
         basal = "STOPPED"
     if status.bolus_kind:
@@ -33,6 +33,21 @@ def therapy_line(status: m.Status) -> str:
         else "no patient bolus"
     )
     return f"{basal}\n{ptm}"
+
+
+def step_now(status: m.Status) -> str:
+    """The step the pump's clock is in now, read from the program as written (on the clock):
+    after a clock change it is the step the pump runs, as the Program tab lists it."""
+    p = status.program
+    weekly = p.period == "weekly"
+    period = 7 * 86400.0 if weekly else 86400.0
+    phase = (status.at_s + status.clock_offset_s) % period
+    label = fmt.week_time if weekly else fmt.hhmm
+    for step in p.steps:
+        if step.start_s <= phase < step.start_s + step.duration_s:
+            span = f"{label(step.start_s)}-{label(step.start_s + step.duration_s)}"
+            return f"now {step.rate_ml_per_day:g} mL/day ({span})"
+    return "no step now"
 
 
 W = TypeVar("W", bound=Widget)

@@ -17,6 +17,7 @@ from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
 from programmer_tui.panes.common import Pane, PumpCall
 from pumpsim import LogKind
+from pumpsim.domain.clock import offsets_as_written
 from pumpsim.units import SECONDS_PER_DAY
 
 PAGE = 100
@@ -55,9 +56,13 @@ class EventLogPane(Pane, Vertical):
     def on_mount(self) -> None:
         self.query_one("#log-table", DataTable).add_columns("#", "time", "kind", "details")
 
-    def _offset(self) -> float:
-        """Times are shown on the pump's clock as it is set now (the log keeps running time)."""
-        return self.view.status.clock_offset_s if self.view.status else 0.0
+    def _offsets(self) -> dict[int, float]:
+        """Each record's clock offset as it was when written (the log keeps running time)."""
+        now = self.view.status.clock_offset_s if self.view.status else 0.0
+        pairs = [(r.kind, json.loads(r.details_json)) for r in self.records]
+        return {
+            r.index: o for r, o in zip(self.records, offsets_as_written(pairs, now), strict=True)
+        }
 
     def filtered(self) -> list[m.LogRecordSpec]:
         kind = str(self.query_one("#log-kind", Select).value)
@@ -79,9 +84,10 @@ class EventLogPane(Pane, Vertical):
         self.page = min(max(self.page, 0), pages - 1)
         table = self.query_one("#log-table", DataTable)
         table.clear()
+        offsets = self._offsets()
         for r in rows[self.page * PAGE : (self.page + 1) * PAGE]:
             details = ", ".join(f"{k}={v}" for k, v in json.loads(r.details_json).items())
-            table.add_row(str(r.index), fmt.when(r.at_s, self._offset()), r.kind, details)
+            table.add_row(str(r.index), fmt.when(r.at_s, offsets[r.index]), r.kind, details)
         self.query_one("#log-page", Static).update(
             f"page {self.page + 1}/{pages} · {len(rows)} records"
         )
@@ -144,8 +150,9 @@ class EventLogPane(Pane, Vertical):
         with path.open("w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["index", "sim_time_s", "time", "kind", "details"])
+            offsets = self._offsets()
             for r in sorted(self.filtered(), key=lambda r: r.index):
-                when = fmt.when(r.at_s, self._offset())
+                when = fmt.when(r.at_s, offsets[r.index])
                 writer.writerow([r.index, r.at_s, when, r.kind, r.details_json])
         exported = f"Exported {len(self.filtered())} records to {path}"
         sealed = self.sealed

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pumpsim.domain.errors import InvalidInputError
+from pumpsim.domain.propellant import PropellantDrive
 from pumpsim.units import SECONDS_PER_HOUR, SECONDS_PER_YEAR, days, is_finite_number
 
 
 class PumpVariant(StrEnum):
     PERISTALTIC = "peristaltic"  # SynchroMed II class: motor and rotor
     VALVE_GATED = "valve_gated"  # Prometra II class: valves and accumulator
+    CONSTANT_FLOW = "constant_flow"  # Codman 3000, IsoMed, Tricumed: propellant, one factory rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,12 @@ class PumpConfig:
     back_pressure_sensor: bool = False
     occlusion_alarm_below_fraction: float = 0.5
     battery: BatteryConfig = field(default_factory=BatteryConfig)
+    # The constant-flow class's drive (ignored by the other two): factory rate and propellant.
+    drive: PropellantDrive = field(default_factory=PropellantDrive)
+
+    @property
+    def is_constant_flow(self) -> bool:
+        return self.variant is PumpVariant.CONSTANT_FLOW
 
     @property
     def dead_volume_ml(self) -> float:
@@ -77,6 +85,8 @@ class PumpConfig:
             "battery.capacity_mah": self.battery.capacity_mah,
             "battery.life_cap_s": self.battery.life_cap_s,
             "battery.alarm_tone_interval_s": self.battery.alarm_tone_interval_s,
+            "drive.factory_rate_ml_per_day": self.drive.factory_rate_ml_per_day,
+            "drive.vapour_pressure_at_37_kpa": self.drive.vapour_pressure_at_37_kpa,
         }
         for name, value in positive.items():
             if not is_finite_number(value) or value <= 0:
@@ -101,6 +111,12 @@ class PumpConfig:
             raise InvalidInputError("trend_capacity_knots must be at least 16 knots")
         if self.battery.initial_age_s >= self.battery.life_cap_s:
             raise InvalidInputError("battery.initial_age_s must be below battery.life_cap_s")
+        if self.is_constant_flow and not (
+            self.min_rate_ml_per_day
+            <= self.drive.factory_rate_ml_per_day
+            <= self.max_rate_ml_per_day
+        ):
+            raise InvalidInputError("drive.factory_rate_ml_per_day must be within the rate limits")
 
 
 def valve_gated_config(**overrides: object) -> PumpConfig:
@@ -111,6 +127,32 @@ def valve_gated_config(**overrides: object) -> PumpConfig:
         "battery": BatteryConfig(
             capacity_mah=1400.0, quiescent_mah_per_day=0.3, life_cap_s=10 * SECONDS_PER_YEAR
         ),
+    }
+    base.update(overrides)
+    return PumpConfig(**base)  # type: ignore[arg-type]
+
+
+# A constant-flow pump has no battery: this one never drains, and nothing reports it (a century).
+NO_BATTERY = BatteryConfig(
+    capacity_mah=1.0,
+    quiescent_mah_per_day=0.0,
+    mah_per_ml=0.0,
+    mah_per_telemetry_session=0.0,
+    mah_per_alarm_tone=0.0,
+    life_cap_s=100 * SECONDS_PER_YEAR,
+    eri_warning_s=0.0,
+)
+
+
+def constant_flow_config(**overrides: object) -> PumpConfig:
+    """The constant-flow class (Codman 3000, IsoMed, Tricumed): no battery, no motor, one factory
+    rate (1 mL/day, a default) set by a propellant's drive through a capillary restrictor."""
+    base: dict[str, object] = {
+        "variant": PumpVariant.CONSTANT_FLOW,
+        "reservoir_capacity_ml": 20.0,
+        "battery": NO_BATTERY,
+        "min_rate_ml_per_day": 0.1,
+        "max_rate_ml_per_day": 6.0,
     }
     base.update(overrides)
     return PumpConfig(**base)  # type: ignore[arg-type]

@@ -25,6 +25,8 @@ class ErrorCode(StrEnum):
     SNAPSHOT_INVALID = "SNAPSHOT_INVALID"
     SNAPSHOT_FORMAT_OUTDATED = "SNAPSHOT_FORMAT_OUTDATED"
     PATIENT_REJECTED = "PATIENT_REJECTED"
+    CLOCK_OUT_OF_RANGE = "CLOCK_OUT_OF_RANGE"
+    NO_PROGRAM_ON_THIS_PUMP = "NO_PROGRAM_ON_THIS_PUMP"
 
 
 class PumpError(Exception):
@@ -111,3 +113,16 @@ class PatientRejectedError(PumpError, ValueError):
     cohort size outside 1-1000, a parameter out of its range."""
 
     code = ErrorCode.PATIENT_REJECTED
+
+
+class ClockOutOfRangeError(PumpError, ValueError):
+    """A clock the pump's calendar cannot show (before 2000, from 2100 on), or not a number."""
+
+    code = ErrorCode.CLOCK_OUT_OF_RANGE
+
+
+class NoProgramOnThisPumpError(NotAllowedNowError):
+    """A program, bolus or MRI mode sent to a constant-flow pump, which has none: its dose is
+    changed only by refilling with another concentration."""
+
+    code = ErrorCode.NO_PROGRAM_ON_THIS_PUMP

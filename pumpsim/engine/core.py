@@ -20,6 +20,7 @@ from pumpsim.components.therapy import Therapy
 from pumpsim.domain.config import PumpConfig
 from pumpsim.domain.drugs import DrugLibrary
 from pumpsim.domain.program import TherapyProgram
+from pumpsim.domain.propellant import Conditions
 from pumpsim.patient.state import PatientState
 from pumpsim.rules.basal import BasalCurve
 
@@ -58,6 +59,7 @@ class Core:
         "res",
         "therapy",
         "timed_s",
+        "world",
     )
 
     def __init__(self, config: PumpConfig, library: DrugLibrary) -> None:
@@ -103,6 +105,9 @@ class Core:
         # Virtual patients at the end of the catheter (one, a cohort, or none): each meets the
         # same delivery, so a cohort costs one pump.
         self.patients: list[PatientState] = []
+        # The world at the pump (temperature, ambient pressure): what drives a constant-flow
+        # pump; the other classes meter their volume whatever it is.
+        self.world = Conditions()
 
     def use_program(self, program: TherapyProgram) -> None:
         self.therapy.use(program)

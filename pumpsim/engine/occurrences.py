@@ -14,6 +14,8 @@ from pumpsim.units import SECONDS_PER_DAY
 
 
 def raise_alarm(c: Core, kind: AlarmKind) -> None:
+    if c.config.is_constant_flow:
+        return  # no electronics, no alarm: a constant-flow pump runs dry in silence
     if not c.alarms.latch(kind, c.now):
         return
     c.ledger.log.append(c.now, LogKind.ALARM_RAISED, alarm=kind, severity=kind.severity)

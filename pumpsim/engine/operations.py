@@ -11,11 +11,13 @@ from collections.abc import Iterable
 
 from pumpsim.components.fluid_path import Conc
 from pumpsim.domain.alarms import Alarm, AlarmKind
+from pumpsim.domain.clock import check_clock
 from pumpsim.domain.config import PumpVariant
 from pumpsim.domain.drugs import Mix
 from pumpsim.domain.errors import (
     InvalidInputError,
     MriRefusedError,
+    NoProgramOnThisPumpError,
     NotAllowedNowError,
     ProgramRejectedError,
     RefillSequenceError,
@@ -23,7 +25,8 @@ from pumpsim.domain.errors import (
 )
 from pumpsim.domain.eventlog import LogKind
 from pumpsim.domain.faults import MismatchedRefill
-from pumpsim.domain.program import BolusKind, TherapyProgram, average_rate_ml_per_day
+from pumpsim.domain.program import BolusKind, Continuous, TherapyProgram, average_rate_ml_per_day
+from pumpsim.domain.propellant import Conditions, flow_factor
 from pumpsim.domain.refill import BridgeOffer, FillResult, WithdrawResult, classify_discrepancy
 from pumpsim.domain.stability import refill_by_s
 from pumpsim.domain.status import ActiveBolus, MriPhase, PatientBolusOutcome
@@ -41,6 +44,15 @@ from pumpsim.units import SECONDS_PER_DAY, is_finite_number
 def require_in_service(c: Core) -> None:
     if c.bat.eos_at_s is not None:
         raise NotAllowedNowError("the pump has reached end of service")
+
+
+def require_programmable(c: Core, what: str) -> None:
+    """A constant-flow pump has no program, bolus or MRI mode: refused with its own code."""
+    if c.config.is_constant_flow:
+        raise NoProgramOnThisPumpError(
+            f"{what} asked of a constant-flow pump, which has none: it flows at its factory "
+            "rate, and its dose changes only by refilling with another concentration"
+        )
 
 
 def soft_warnings(c: Core, program: TherapyProgram, mix: Mix) -> tuple[SoftLimitWarning, ...]:
@@ -84,6 +96,7 @@ def _check_warnings(
 def set_program(c: Core, program: TherapyProgram, override_soft_limits: bool) -> None:
     if not isinstance(program, TherapyProgram):
         raise InvalidInputError(f"expected a TherapyProgram, got {type(program).__name__}")
+    require_programmable(c, "a program")
     require_in_service(c)
     violations = _validate_program(program, c.res.mix, c.config, c.library)
     if violations:
@@ -96,6 +109,7 @@ def set_program(c: Core, program: TherapyProgram, override_soft_limits: bool) ->
 
 
 def _check_can_bolus(c: Core) -> None:
+    require_programmable(c, "a bolus")
     require_in_service(c)
     if c.motor.blocked(c.now):
         raise NotAllowedNowError("the motor is stalled or the pump is in MRI mode")
@@ -227,7 +241,11 @@ def fill(
     if program is not None:
         if not isinstance(program, TherapyProgram):
             raise InvalidInputError(f"expected a TherapyProgram, got {type(program).__name__}")
+        require_programmable(c, "a program with the fill")
         require_in_service(c)
+    factory = Continuous(c.config.drive.factory_rate_ml_per_day)
+    if c.config.is_constant_flow and c.therapy.program.basal != factory:
+        program = TherapyProgram(factory)  # a new pump: it flows at its factory rate from now
     if refill_due_at_s is not None and (
         not is_finite_number(refill_due_at_s) or refill_due_at_s <= c.now
     ):
@@ -293,6 +311,7 @@ def _syringe(c: Core, mismatch: MismatchedRefill, entered: Conc) -> Conc:
 
 
 def enter_mri(c: Core) -> None:
+    require_programmable(c, "MRI-safe mode (MRI leaves a constant-flow pump alone)")
     require_in_service(c)
     motor, res = c.motor, c.res
     if motor.mri is not MriPhase.OFF:
@@ -325,11 +344,33 @@ def exit_mri(c: Core) -> None:
     after_command(c)
 
 
-def record_clock_set(c: Core, offset_s: float) -> None:
-    """The device clock was set (the offset a programmer shows simulated time with): logged."""
-    if not is_finite_number(offset_s):
-        raise InvalidInputError(f"the clock offset must be a finite number, got {offset_s!r}")
-    c.ledger.log.append(c.now, LogKind.CLOCK_SET, offset_s=float(offset_s))
+def set_clock(c: Core, offset_s: float) -> None:
+    """The device clock now shows running time plus `offset_s`: a schedule's steps move with it
+    from this moment (`pumpsim.domain.clock`), and the change is logged."""
+    offset = check_clock(c.now, offset_s)
+    before = c.therapy.clock_offset_s
+    c.therapy.set_clock(offset)
+    c.dirty = True
+    c.ledger.log.append(c.now, LogKind.CLOCK_SET, offset_s=offset, previous_offset_s=before)
+    after_command(c)
+
+
+# The key under which the world's effect on a constant-flow pump joins the flow factor (the
+# faults' drift keys count from 1).
+WORLD_KEY = 0
+
+
+def set_conditions(c: Core, conditions: Conditions) -> None:
+    """The world at the pump changed (a fever, a heating pad, a flight, a dive). A constant-flow
+    pump's flow follows it (`pumpsim.domain.propellant`); the others meter volume regardless."""
+    if not isinstance(conditions, Conditions):
+        raise InvalidInputError(f"expected Conditions, got {type(conditions).__name__}")
+    conditions.check()
+    c.world = conditions
+    if c.config.is_constant_flow:
+        c.faults.set_drift(WORLD_KEY, flow_factor(c.config.drive, conditions))
+        c.dirty = True
+    after_command(c)
 
 
 def record_key_retired(c: Core, device_id: str, rotated: bool) -> None:

@@ -8,7 +8,9 @@ class and no function, so a snapshot from elsewhere can fail to load but can run
 
 Format 1 (0.1) was a pickle; it is refused with SNAPSHOT_FORMAT_OUTDATED, never read. Format 2
 (0.2.0) is read still: it lacks only the virtual patient and the mismatched-refill fault, and a
-pump from it comes back with neither.
+pump from it comes back with neither. Format 3 lacks only the pump's own clock (a schedule on
+running time), the world at the pump and the constant-flow drive: a pump from 2 or 3 comes back
+with its clock at offset 0 (the firmware then sets it from its store), at 37 C and sea level.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from pumpsim.domain.program import (
     Stopped,
     TherapyProgram,
 )
+from pumpsim.domain.propellant import Conditions, PropellantDrive
 from pumpsim.domain.refill import BridgeOffer, RefillVerdict
 from pumpsim.domain.status import ActiveBolus, MotorState, MriPhase, PatientBolusOutcome
 from pumpsim.engine.core import Core
@@ -65,7 +68,7 @@ from pumpsim.patient.tracker import DrugTrack
 from pumpsim.rules.basal import BasalCurve
 
 MAGIC = b"PUMPSNAP"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _HEADER = len(MAGIC) + 2 + 4  # magic, version, CRC-32 of the body
 
 # The schema: every type a pump's state may hold, by place. Append only; a type whose fields
@@ -145,11 +148,36 @@ TYPES = data_codec.TypeTable(
         Response,
     )
 )
-_NEW_IN_3 = {Core: "patients", FaultState: "mismatch"}
-TYPES_V2 = data_codec.TypeTable(
-    _V2_TYPES,
-    {cls: tuple(f for f in TYPES.fields[cls] if f != new) for cls, new in _NEW_IN_3.items()},
+_V3_TYPES = TYPES.types
+TYPES = data_codec.TypeTable(
+    (
+        *_V3_TYPES,
+        # format 4: the pump's own clock, the world at the pump, the constant-flow drive
+        Conditions,
+        PropellantDrive,
+    )
 )
+# Fields each format added, by type: a format before reads without them.
+_NEW_IN_3: dict[type, tuple[str, ...]] = {Core: ("patients",), FaultState: ("mismatch",)}
+_NEW_IN_4: dict[type, tuple[str, ...]] = {
+    Therapy: ("clock_offset_s", "running_basal"),
+    Core: ("world",),
+}  # and PumpConfig's drive: written as its state (a frozen dataclass), it reads short
+
+
+def _without(*added: dict[type, tuple[str, ...]]) -> dict[type, tuple[str, ...]]:
+    gone: dict[type, set[str]] = {}
+    for table in added:
+        for cls, names in table.items():
+            gone.setdefault(cls, set()).update(names)
+    return {
+        cls: tuple(f for f in TYPES.fields[cls] if f not in names) for cls, names in gone.items()
+    }
+
+
+TYPES_V3 = data_codec.TypeTable(_V3_TYPES, _without(_NEW_IN_4))
+TYPES_V2 = data_codec.TypeTable(_V2_TYPES, _without(_NEW_IN_3, _NEW_IN_4))
+_TABLES = {2: TYPES_V2, 3: TYPES_V3, FORMAT_VERSION: TYPES}
 
 
 def dumps(core: Core) -> bytes:
@@ -176,13 +204,13 @@ def loads(data: Any) -> Core:
             f"snapshot format {version} (pumpsim 0.1, a pickle) is no longer read; "
             f"this pumpsim reads format {FORMAT_VERSION}"
         )
-    if version not in (2, FORMAT_VERSION) or len(data) < _HEADER:
+    if version not in _TABLES or len(data) < _HEADER:
         raise SnapshotError(f"snapshot format {version}; this pumpsim reads 2-{FORMAT_VERSION}")
     body = data[_HEADER:]
     if zlib.crc32(body) != int.from_bytes(data[len(MAGIC) + 2 : _HEADER], "big"):
         raise SnapshotError("corrupt snapshot: its checksum does not match")
     try:
-        core = data_codec.decode(body, TYPES if version == FORMAT_VERSION else TYPES_V2)
+        core = data_codec.decode(body, _TABLES[version])
     except data_codec.CodecError as e:
         raise SnapshotError(f"corrupt snapshot: {e}") from None
     if type(core) is not Core:
@@ -191,4 +219,9 @@ def loads(data: Any) -> Core:
         core.patients = []
         if type(core.faults) is FaultState:
             core.faults.mismatch = None
+    if version < 4 and type(core.therapy) is Therapy and type(core.config) is PumpConfig:
+        core.therapy.clock_offset_s = 0.0
+        core.therapy.running_basal = core.therapy.program.basal
+        core.world = Conditions()
+        object.__setattr__(core.config, "drive", PropellantDrive())
     return core

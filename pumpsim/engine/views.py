@@ -101,7 +101,7 @@ def fluid_path(c: Core) -> tuple[tuple[float, Mix], ...]:
 
 def projections(c: Core) -> Projections:
     now, res, bat = c.now, c.res, c.bat
-    basal = c.therapy.program.basal
+    basal = c.therapy.running_basal  # steps where they fall in running time
     low_at: float | None = None
     empty_at: float | None = None
     if not res.refill_in_progress and bat.eos_at_s is None:
@@ -111,6 +111,8 @@ def projections(c: Core) -> Projections:
         low_at = now + to_low if math.isfinite(to_low) else None
         empty_at = now + to_empty if math.isfinite(to_empty) else None
     b = bat.config
+    if c.config.is_constant_flow:
+        return Projections(low_at, empty_at, None, None)  # no battery to replace
     if bat.eos_at_s is not None:
         return Projections(low_at, empty_at, bat.eri_at_s, bat.eos_at_s)
     if bat.eri_at_s is not None:

@@ -46,7 +46,7 @@ def apply_request(ref: Pump, msg: Any, staged: Mapping[int, TherapyProgram]) -> 
         elif isinstance(msg, m.SimAdvance):
             ref.advance(ref.now_s + msg.seconds)
         elif isinstance(msg, m.SetClock):
-            ref.record_clock_set(msg.clock_offset_s)
+            ref.set_clock(msg.clock_offset_s)
         elif isinstance(msg, m.SimInjectFault):
             ref.inject(convert.fault_from_json(msg.fault_json, ref.now_s))
         elif isinstance(msg, m.SimAttachPatient):

@@ -126,11 +126,11 @@ def test_a_version_1_session_cannot_use_version_2_messages() -> None:
         assert refused.value.code == "UNKNOWN_MESSAGE"
 
 
-def test_todays_programmer_speaks_version_3_and_a_too_old_one_is_refused() -> None:
+def test_todays_programmer_speaks_version_4_and_a_too_old_one_is_refused() -> None:
     with bench() as b:
         client = b.client()
         assert client.session is not None
-        assert client.session.protocol_version == codec.CURRENT_VERSION == 3
+        assert client.session.protocol_version == codec.CURRENT_VERSION == 4
         assert client.read_status().patient_boluses_left_24h >= 0
         ancient = PumpClient(client.port, client.key, monotonic=b.sim.monotonic, protocol_version=0)
         with pytest.raises(AuthenticationError) as refused:
@@ -143,5 +143,5 @@ def test_a_newer_programmer_gets_the_newest_version_the_pump_speaks() -> None:
         base = b.client(connect=False)
         future = PumpClient(base.port, base.key, monotonic=b.sim.monotonic, protocol_version=9)
         ok = future.connect()
-        assert ok.protocol_version == 3
+        assert ok.protocol_version == 4
         assert future.read_status().pump_id == base.key.pump_id

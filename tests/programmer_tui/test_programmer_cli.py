@@ -42,3 +42,17 @@ def test_the_demo_in_the_patients_role_is_set_up_first(monkeypatch: pytest.Monke
         assert status.program.patient_bolus  # there is a bolus for the patient to ask for
     finally:
         app.embedded.close()
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus_Mons", "../etc/passwd", ""])
+def test_an_unknown_time_zone_is_a_usage_error(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--demo", "--tz", name])
+    assert exc.value.code == 2
+    assert "unknown time zone" in capsys.readouterr().err
+
+
+def test_a_time_zone_is_taken_by_its_iana_name() -> None:
+    assert build_parser().parse_args(["--tz", "Europe/Paris"]).tz.key == "Europe/Paris"

@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
 from firmware_protocol.harness.simulated import simulated_pump
@@ -28,36 +27,22 @@ from pumpsim import (
     Mix,
     MriPhase,
     PatientBolusSettings,
-    Pump,
     SchedulePeriod,
     Stopped,
     TherapyProgram,
 )
 
-from tui_helpers import click_button, demo_app, open_review, ready, settle, text_of, until
-
-
-async def add_steps(
-    pilot: Pilot[None], app: ProgrammerApp, steps: list[tuple[str, str, str]]
-) -> None:
-    """Type each (from, to, dose) step into the Program tab and add it, as a clinician would."""
-    table = app.query_one("#steps", DataTable)
-    for start, end, dose in steps:
-        rows = table.row_count
-        app.query_one("#step-from", Input).value = start
-        app.query_one("#step-to", Input).value = end
-        app.query_one("#step-dose", Input).value = dose
-        await click_button(pilot, app, "#add-step")
-        await until(pilot, app, lambda rows=rows: table.row_count == rows + 1)  # type: ignore[misc]
-
-
-async def program_in_mode(pilot: Pilot[None], app: ProgrammerApp, mode: str) -> Pump:
-    """The demo pump ready, the Program tab on screen in `mode`; the pump's model."""
-    await ready(pilot, app)
-    await pilot.press("f3")
-    await until(pilot, app, lambda: app.tabs.active == "program")
-    app.query_one("#mode", Select).value = mode
-    return app.embedded.firmware.pump  # type: ignore[union-attr]
+from tui_helpers import (
+    add_steps,
+    click_button,
+    demo_app,
+    open_review,
+    program_in_mode,
+    ready,
+    settle,
+    text_of,
+    until,
+)
 
 
 async def test_demo_connects_and_the_dashboard_shows_the_interrogation(tmp_path: Path) -> None:
@@ -432,11 +417,14 @@ async def test_setting_the_clock_is_reviewed_confirmed_and_logged(tmp_path: Path
         await click_button(pilot, app, "#clock-review")
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
         await pilot.press("ctrl+y")
-        await until(pilot, app, lambda: pump.clock_offset_s != 0.0)
-        shown = (EPOCH + timedelta(seconds=at + pump.clock_offset_s)).strftime("%Y-%m-%d %H:%M")
+        await until(pilot, app, lambda: pump.pump.clock_offset_s != 0.0)
+        shown = (EPOCH + timedelta(seconds=at + pump.pump.clock_offset_s)).strftime(
+            "%Y-%m-%d %H:%M"
+        )
         assert shown == "2026-03-01 09:30"
         assert (
-            pump.pump.log.of_kind(LogKind.CLOCK_SET)[-1].details["offset_s"] == pump.clock_offset_s
+            pump.pump.log.of_kind(LogKind.CLOCK_SET)[-1].details["offset_s"]
+            == pump.pump.clock_offset_s
         )
         await until(pilot, app, lambda: "2026-03-01 09:3" in text_of(app, "#clock-now"))
 

@@ -3,7 +3,6 @@ trend memory that stays bounded however long a pump lives."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -17,25 +16,13 @@ from pumpsim import (
     PatientBolusSettings,
     Pump,
     PumpConfig,
-    SchedulePeriod,
     Step,
     TherapyProgram,
 )
 from pumpsim.rules.basal import BasalCurve
 from pumpsim.units import SECONDS_PER_DAY, days, hours, minutes
 
-RATES = st.sampled_from([0.0, 0.048, 0.1, 0.35, 1.2, 4.0])
-
-
-@st.composite
-def schedules(draw: st.DrawFn) -> FlexibleSchedule:
-    weekly = draw(st.booleans())
-    n_hours = 168 if weekly else 24
-    cuts = sorted(draw(st.sets(st.integers(1, n_hours - 1), max_size=12)))
-    bounds = [0, *cuts, n_hours]
-    steps = tuple(Step(hours(a), hours(b - a), draw(RATES)) for a, b in itertools.pairwise(bounds))
-    period = SchedulePeriod.WEEKLY if weekly else SchedulePeriod.DAILY
-    return FlexibleSchedule(steps, period)
+from strategies import whole_hour_schedules as schedules
 
 
 def stepwise_volume(schedule: FlexibleSchedule, t0: float, t1: float) -> float:

@@ -34,7 +34,7 @@ from pumpsim import (
 )
 from pumpsim.domain.program import average_rate_ml_per_day
 from pumpsim.patient.profile import typical
-from pumpsim.units import SECONDS_PER_DAY, hours
+from pumpsim.units import SECONDS_PER_DAY, days, hours
 
 from strategies import DURATIONS, MIXES, faults, programs
 
@@ -243,6 +243,13 @@ class PumpMachine(RuleBasedStateMachine):
         latched = {a.kind for a in self.pump.alarms}
         self.unchanged_on_error(lambda: self.pump.set_program(program))
         self.check_command_alarms(cond, latched)
+
+    @rule(offset=st.floats(-days(400), days(400)) | st.sampled_from([math.nan, 1e12, -1e12]))
+    def set_clock(self, offset: float) -> None:
+        """A clock change moves a schedule's steps; one outside the calendar changes nothing."""
+        self.unchanged_on_error(lambda: self.pump.set_clock(offset))
+        if math.isfinite(offset) and abs(offset) < 1e11:
+            assert self.pump.clock_offset_s == offset
 
     @rule(volume=st.floats(0.001, 2.0), duration=st.floats(60.0, hours(6)))
     def clinician_bolus(self, volume: float, duration: float) -> None:

@@ -12,7 +12,7 @@ from pumpsim import (
     Step,
     TherapyProgram,
 )
-from pumpsim.units import hours, minutes
+from pumpsim.units import days, hours, minutes
 
 MORPHINE_10 = Mix.of(morphine=10_000.0)  # 10 mg/mL
 
@@ -51,3 +51,15 @@ def filled_pump(
         priming = pump.start_priming_bolus()
         pump.advance(priming.ends_at_s)
     return pump
+
+
+def typical_morphine_pump_as_in_format_3() -> Pump:
+    """The pump that tests/pumpsim/data/pump-format-3.snap holds, built by today's code."""
+    from pumpsim.patient.profile import typical
+
+    p = Pump()
+    schedule = FlexibleSchedule((Step(0, hours(8), 0.3), Step(hours(8), hours(16), 0.6)))
+    p.fill_reservoir(20.0, Mix.of(morphine=1000.0), TherapyProgram(schedule))
+    p.attach_patient(typical({"morphine": 450.0}))
+    p.advance(days(3) + hours(5))
+    return p

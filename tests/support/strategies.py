@@ -20,6 +20,7 @@ from pumpsim import (
     PatientBolusSettings,
     PocketFill,
     PrematureEri,
+    SchedulePeriod,
     Step,
     Stopped,
     TherapyProgram,
@@ -95,3 +96,20 @@ def faults(draw: st.DrawFn, now_s: float) -> object:
     if kind == 7:
         return PocketFill(onset)
     return MemoryReset(onset)
+
+
+HOURLY_RATES = st.sampled_from([0.0, 0.048, 0.1, 0.35, 1.2, 4.0])
+
+
+@st.composite
+def whole_hour_schedules(draw: st.DrawFn) -> FlexibleSchedule:
+    """Daily or weekly, cut at whole hours, rates from a few (zero among them)."""
+    weekly = draw(st.booleans())
+    n_hours = 168 if weekly else 24
+    cuts = sorted(draw(st.sets(st.integers(1, n_hours - 1), max_size=12)))
+    bounds = [0, *cuts, n_hours]
+    steps = tuple(
+        Step(hours(a), hours(b - a), draw(HOURLY_RATES)) for a, b in itertools.pairwise(bounds)
+    )
+    period = SchedulePeriod.WEEKLY if weekly else SchedulePeriod.DAILY
+    return FlexibleSchedule(steps, period)

@@ -7,13 +7,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import App, ComposeResult
 from textual.dom import DOMNode
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import WorkerCancelled
 
 from firmware_protocol.client.pump_client import DeviceError, PumpClient
@@ -22,13 +23,23 @@ from firmware_protocol.wire.messages import Role
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
 from programmer_tui.panes.common import PumpCall
+from pumpsim import Pump
 
 
-def demo_app(tmp_path: Path, *, role: Role = Role.SIMULATOR, seed: int = 7) -> ProgrammerApp:
+def demo_app(
+    tmp_path: Path, *, role: Role = Role.SIMULATOR, seed: int = 7, time_zone: ZoneInfo | None = None
+) -> ProgrammerApp:
     """The app as `pump-programmer --demo` starts it, but its pump on virtual time, paused."""
     pump = simulated_pump(seed=seed, paused=True)
     backend = Backend(pump.client(role, connect=False, reply_timeout_s=10.0))
-    return ProgrammerApp(backend, embedded=pump, demo_setup=True, poll_s=0.25, export_dir=tmp_path)
+    return ProgrammerApp(
+        backend,
+        embedded=pump,
+        demo_setup=True,
+        poll_s=0.25,
+        export_dir=tmp_path,
+        time_zone=time_zone,
+    )
 
 
 async def _workers_done(app: App[Any]) -> None:
@@ -121,3 +132,26 @@ class Host(App[None]):
         self.calls.append(result)
         if event.done is not None:
             event.done(result)
+
+
+async def add_steps(
+    pilot: Pilot[None], app: ProgrammerApp, steps: list[tuple[str, str, str]]
+) -> None:
+    """Type each (from, to, dose) step into the Program tab and add it, as a clinician would."""
+    table = app.query_one("#steps", DataTable)
+    for start, end, dose in steps:
+        rows = table.row_count
+        app.query_one("#step-from", Input).value = start
+        app.query_one("#step-to", Input).value = end
+        app.query_one("#step-dose", Input).value = dose
+        await click_button(pilot, app, "#add-step")
+        await until(pilot, app, lambda rows=rows: table.row_count == rows + 1)  # type: ignore[misc]
+
+
+async def program_in_mode(pilot: Pilot[None], app: ProgrammerApp, mode: str) -> Pump:
+    """The demo pump ready, the Program tab on screen in `mode`; the pump's model."""
+    await ready(pilot, app)
+    await pilot.press("f3")
+    await until(pilot, app, lambda: app.tabs.active == "program")
+    app.query_one("#mode", Select).value = mode
+    return app.embedded.firmware.pump  # type: ignore[union-attr]
