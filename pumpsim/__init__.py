@@ -9,7 +9,13 @@ paths (`pumpsim.faults`) still load, with a DeprecationWarning (`moved.py`).
 
 from pumpsim.components.trend import HourlyTrend
 from pumpsim.domain.alarms import Alarm, AlarmKind, Severity
-from pumpsim.domain.config import BatteryConfig, PumpConfig, PumpVariant, valve_gated_config
+from pumpsim.domain.config import (
+    BatteryConfig,
+    PumpConfig,
+    PumpVariant,
+    constant_flow_config,
+    valve_gated_config,
+)
 from pumpsim.domain.drugs import (
     DEFAULT_LIBRARY,
     Drug,
@@ -64,6 +70,7 @@ from pumpsim.domain.program import (
     TherapyProgram,
     dose_to_rate,
 )
+from pumpsim.domain.propellant import Conditions, PropellantDrive
 from pumpsim.domain.refill import BridgeOffer, FillResult, RefillVerdict, WithdrawResult
 from pumpsim.domain.status import (
     ActiveBolus,
@@ -95,6 +102,7 @@ __all__ = [
     "CatheterDislodgement",
     "CatheterOcclusion",
     "ClockOutOfRangeError",
+    "Conditions",
     "Continuous",
     "DeviceStatus",
     "Drug",
@@ -134,6 +142,7 @@ __all__ = [
     "PrematureEri",
     "ProgramRejectedError",
     "Projections",
+    "PropellantDrive",
     "Pump",
     "PumpConfig",
     "PumpError",
@@ -159,6 +168,7 @@ __all__ = [
     "Violation",
     "ViolationCode",
     "WithdrawResult",
+    "constant_flow_config",
     "dose_to_rate",
     "validate_program",
     "valve_gated_config",

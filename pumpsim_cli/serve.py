@@ -34,7 +34,7 @@ from firmware_protocol.session.security import PumpKeys, provision
 from firmware_protocol.wire import codec
 from firmware_protocol.wire import messages as m
 from firmware_protocol.wire.frame import Flags, Frame
-from pumpsim import PumpConfig, PumpVariant, valve_gated_config
+from pumpsim import PumpConfig, PumpVariant, constant_flow_config, valve_gated_config
 from pumpsim_cli import logs
 
 log = logging.getLogger("pumpsim.serve")
@@ -183,6 +183,8 @@ class SocketPort:
 def _config(args: argparse.Namespace) -> PumpConfig:
     if args.variant == PumpVariant.VALVE_GATED:
         return valve_gated_config(reservoir_capacity_ml=args.reservoir_ml)
+    if args.variant == PumpVariant.CONSTANT_FLOW:
+        return constant_flow_config(reservoir_capacity_ml=args.reservoir_ml)
     return PumpConfig(reservoir_capacity_ml=args.reservoir_ml)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from pumpsim.components.fluid_path import Conc
+from pumpsim.components.fluid_path import Conc, FluidPath
 from pumpsim.domain.alarms import Alarm, AlarmKind
 from pumpsim.domain.clock import check_clock
 from pumpsim.domain.config import PumpVariant
@@ -279,6 +279,10 @@ def fill(
         truth = _syringe(c, mismatch, conc)
     knot_before_jump(c)
     res.fill(volume_ml, mix, truth, into_pocket)
+    if first_fill and c.config.is_constant_flow and not into_pocket:
+        # It cannot push a priming bolus: at implant the catheter is primed by hand, with the
+        # syringe's drug, so the drug reaches the tip from the first minute.
+        res.path = FluidPath(c.config.dead_volume_ml, truth)
     # The drug's own refill-by date (its stability; a new pump's first fill where the label
     # has a rule), or the programmer's if that comes sooner.
     keeps = refill_by_s(mix, c.now, first_fill)

@@ -111,6 +111,7 @@ def build() -> dict[str, Any]:
                     "variant": {"enum": [v.value for v in pumpsim.PumpVariant]},
                     "reservoir_ml": {"enum": [20, 40]},
                     "mri_recovery_lag_hours": {"type": "number", "minimum": 0, "maximum": 24},
+                    "factory_rate_ml_per_day": {"type": "number", "minimum": 0.1, "maximum": 6},
                 },
             },
             "initial": {

@@ -28,6 +28,7 @@ ACTIONS = {
     "patient_bolus",
     "refill",
     "mri",
+    "conditions",
     "interrogate",
     "acknowledge",
     "fault",
@@ -239,7 +240,7 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
     if variant not in {v.value for v in pumpsim.PumpVariant}:
         fail(
             where.key("pump", "variant"),
-            f"variant must be peristaltic or valve_gated, got {variant!r}",
+            f"variant must be peristaltic, valve_gated or constant_flow, got {variant!r}",
         )
     reservoir = pump.get("reservoir_ml", 40)
     if reservoir not in (20, 40):
@@ -276,6 +277,11 @@ def _build(name: str, data: dict[str, Any], where: _Locator, combo: dict[str, An
             fail(
                 where.key("timeline", "action", i),
                 f"action {kind!r} needs mode = 'stack' (it acts on the link or the firmware)",
+            )
+        if kind == "conditions" and not {"body_temperature_c", "ambient_pressure_kpa"} & set(entry):
+            fail(
+                where.key("timeline", "action", i),
+                "a conditions action needs body_temperature_c or ambient_pressure_kpa",
             )
         if kind == "fault" and entry.get("fault") not in FAULTS:
             fail(

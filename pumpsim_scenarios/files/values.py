@@ -48,6 +48,12 @@ def pump_config(s: Scenario) -> PumpConfig:
         base["mri_recovery_lag_s"] = float(p["mri_recovery_lag_hours"]) * SECONDS_PER_HOUR
     if p.get("variant") == "valve_gated":
         return pumpsim.valve_gated_config(**base)
+    if p.get("variant") == "constant_flow":
+        del base["battery"]  # it has none
+        rate = float(p.get("factory_rate_ml_per_day", 1.0))
+        return pumpsim.constant_flow_config(
+            drive=pumpsim.PropellantDrive(factory_rate_ml_per_day=rate), **base
+        )
     return PumpConfig(**base)
 
 

@@ -95,6 +95,9 @@ class Driver(abc.ABC):
     def fault(self, fault: pumpsim.Fault) -> None:
         self.send(m.SimInjectFault(self.new_txn(), convert.fault_to_json(fault)))
 
+    def conditions(self, body_temperature_c: float, ambient_pressure_kpa: float) -> None:
+        self.send(m.SimSetConditions(self.new_txn(), body_temperature_c, ambient_pressure_kpa))
+
     def attach_patients(self, profiles: tuple[pumpsim.PatientProfile, ...]) -> None:
         specs = tuple(convert.patient_to_spec(p) for p in profiles)
         self.send(m.SimAttachPatient(self.new_txn(), specs))

@@ -151,6 +151,10 @@ def _setup(driver: ModelDriver | StackDriver, s: Scenario) -> None:
     program = program_from(
         init.get("program", {"mode": "stopped"}) | patient_bolus_params(init), conc, config
     )
+    if config.is_constant_flow:  # no program, no priming: it flows at its factory rate once filled
+        driver.withdraw()
+        driver.fill(float(init.get("fill_ml", 20.0)), Mix.of(**{drug: conc}), None)
+        return
     driver.withdraw()
     driver.fill(float(init.get("fill_ml", 20.0)), Mix.of(**{drug: conc}), program)
     if init.get("prime", True):
@@ -200,6 +204,16 @@ def _act(driver: ModelDriver | StackDriver, s: Scenario, a: Action, result: Scen
         driver.mri_enter()
         driver.advance(a.at_s + float(p.get("duration_hours", 1.0)) * SECONDS_PER_HOUR)
         driver.mri_exit()
+    elif kind == "conditions":
+        was = driver.pump.conditions
+        driver.conditions(
+            float(p.get("body_temperature_c", was.body_temperature_c)),
+            float(p.get("ambient_pressure_kpa", was.ambient_pressure_kpa)),
+        )
+        if "duration_hours" in p:  # a flight, a fever, a night on a heating pad: then back
+            step = _PATIENT_STEP_S if s.patient is not None else None
+            _advance(driver, a.at_s + float(p["duration_hours"]) * SECONDS_PER_HOUR, step)
+            driver.conditions(was.body_temperature_c, was.ambient_pressure_kpa)
     elif kind == "interrogate":
         driver.interrogate()
     elif kind == "acknowledge":
