@@ -233,6 +233,8 @@ class Firmware:
                 return handlers.read(self, s, msg)
             except RejectError as r:
                 return [m.ErrorReply(msg_type, 0, r.code, r.message, ())]
+            except PumpError as e:  # the model refuses a read of what it has not (a program)
+                return [m.ErrorReply(msg_type, 0, str(e.code), e.message, ())]
         stored = self.store.txn(txn)
         if stored is not None:
             self.stats.replayed_txns += 1

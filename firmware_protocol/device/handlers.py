@@ -21,7 +21,7 @@ from firmware_protocol.session.handshake import Session
 from firmware_protocol.session.security import PumpKeys
 from firmware_protocol.wire import codec, convert
 from firmware_protocol.wire import messages as m
-from pumpsim import Pump
+from pumpsim import NoProgramOnThisPumpError, Pump
 
 
 class Device(Protocol):
@@ -139,6 +139,11 @@ def read(fw: Device, s: Session, msg: Any) -> list[Any]:
 
 def stage(fw: Device, s: Session, msg: m.StageProgram) -> m.ProgramReview:
     """Validate and diff a program; keep it staged for this session until confirmed."""
+    if fw.pump.config.is_constant_flow:
+        raise NoProgramOnThisPumpError(
+            "a constant-flow pump takes no program: its dose changes only by refilling with "
+            "another concentration"
+        )
     try:
         review, program = dispatch.review(fw.pump, msg.program)
     except (ValueError, TypeError) as e:

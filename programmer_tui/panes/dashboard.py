@@ -11,6 +11,7 @@ from textual.widgets import Button, Static
 
 from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
+from programmer_tui.constant_flow import doses_text, is_constant_flow
 from programmer_tui.panes.common import Pane, PumpView
 from programmer_tui.widgets.gauge import Gauge
 
@@ -91,15 +92,25 @@ class DashboardPane(Pane, VerticalScroll):
         marker = self.query_one("#stale-marker", Static)
         marker.update("STALE — last status is old; press i to interrogate" if stale else "")
         marker.set_class(stale, "stale")
+        flat = is_constant_flow(status)
         self.query_one("#identity", Static).update(
             f"{status.pump_id}  ({status.variant}, {status.reservoir_capacity_ml:g} mL)\n"
             f"clock {fmt.when(status.at_s, off)}\n"
             f"last interrogation {fmt.when(status.last_interrogated_at_s, off)}\n"
-            f"motor {status.motor}  ·  MRI {status.mri}"
+            + (
+                "propellant drive: no motor, no MRI mode"
+                if flat
+                else f"motor {status.motor}  ·  MRI {status.mri}"
+            )
+        )
+        therapy = (
+            f"factory rate {status.program.rate_ml_per_day:g} mL/day (no program)\n"
+            + doses_text(status, view.rules)
+            if flat
+            else f"{therapy_line(status)}\nnow {status.commanded_rate_ml_per_day:.4g} mL/day"
         )
         self.query_one("#therapy", Static).update(
-            f"{fmt.mix(status.mix, 'saline / empty')}\n{therapy_line(status)}\n"
-            f"now {status.commanded_rate_ml_per_day:.4g} mL/day"
+            f"{fmt.mix(status.mix, 'saline / empty')}\n{therapy}"
         )
         bar = self.query_one("#reservoir-bar", Gauge)
         bar.set_level(status.reservoir_ml, status.reservoir_capacity_ml)
@@ -108,11 +119,30 @@ class DashboardPane(Pane, VerticalScroll):
             refill = f"· refill by {fmt.day(status.refill_due_at_s, off)}"
         self.query_one("#reservoir", Static).update(
             f"{status.reservoir_ml:.2f} mL {refill}\n"
-            f"low-reservoir alarm ({status.program.low_reservoir_alarm_ml:g} mL) "
+            f"{'low (reckoned, no alarm)' if flat else 'low-reservoir alarm'} "
+            f"({status.program.low_reservoir_alarm_ml:g} mL) "
             f"{fmt.day(status.projected_low_reservoir_at_s, off)}\n"
             f"empty {fmt.day(status.projected_empty_at_s, off)}"
         )
         battery = self.query_one("#battery-bar", Gauge)
+        battery.display = not flat
+        if flat:
+            self.query_one("#battery", Static).update("none: a propellant drives it")
+        else:
+            self._battery(status, battery, off)
+        alarms = fmt.by_urgency(status.alarms)
+        text = "\n".join(
+            f"{'CRITICAL' if a.severity == 'critical' else 'non-critical'}  "
+            f"{a.kind.replace('_', ' ')}  since {fmt.when(a.raised_at_s, off)}"
+            for a in alarms
+        )
+        widget = self.query_one("#alarms", Static)
+        widget.update(text or ("none: it has no alarm; check its refill date" if flat else "none"))
+        widget.set_class(any(a.severity == "critical" for a in alarms), "critical")
+        widget.set_class(bool(alarms) and all(a.severity != "critical" for a in alarms), "warning")
+        self.query_one("#ack", Button).disabled = not alarms
+
+    def _battery(self, status: m.Status, battery: Gauge, off: float) -> None:
         battery.set_level(status.battery_mah, status.battery_capacity_mah)
         eri = status.eri_at_s if status.eri_at_s is not None else status.projected_eri_at_s
         self.query_one("#battery", Static).update(
@@ -125,14 +155,3 @@ class DashboardPane(Pane, VerticalScroll):
                 else ""
             )
         )
-        alarms = fmt.by_urgency(status.alarms)
-        text = "\n".join(
-            f"{'CRITICAL' if a.severity == 'critical' else 'non-critical'}  "
-            f"{a.kind.replace('_', ' ')}  since {fmt.when(a.raised_at_s, off)}"
-            for a in alarms
-        )
-        widget = self.query_one("#alarms", Static)
-        widget.update(text or "none")
-        widget.set_class(any(a.severity == "critical" for a in alarms), "critical")
-        widget.set_class(bool(alarms) and all(a.severity != "critical" for a in alarms), "warning")
-        self.query_one("#ack", Button).disabled = not alarms

@@ -12,6 +12,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, S
 from firmware_protocol.wire import convert
 from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
+from programmer_tui.constant_flow import is_constant_flow, program_view
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import (
@@ -41,56 +42,58 @@ class ProgramPane(Pane, VerticalScroll):
         self.dosing: str | None = None  # the drug the form's doses are in (None: the first)
 
     def compose(self) -> ComposeResult:
-        yield Static("—", id="prog-mix")
-        with Horizontal(classes="row", id="dose-drug-row"):
-            yield Label("Dose the program by")
-            yield Select([], allow_blank=True, id="dose-drug", compact=True)
-            yield Static("(the others follow from its rate)")
-        with Horizontal(classes="row"):
-            yield Label("Mode")
-            yield Select(
-                [
-                    ("continuous", "continuous"),
-                    ("flexible (daily steps)", "flexible"),
-                    ("flexible (weekly steps)", "weekly"),
-                    ("stopped", "stopped"),
-                ],
-                value="continuous",
-                allow_blank=False,
-                id="mode",
-                compact=True,
-            )
-        with Horizontal(classes="row", id="continuous-row"):
-            yield Label("Dose per day", id="dose-label")
-            yield Input("", id="dose", placeholder="e.g. 3", compact=True)
-            yield Static("", id="rate")
-        with Vertical(id="flex-box"):
-            yield Static("", id="week-view")
-            yield DataTable(id="steps", cursor_type="row")
+        yield Static("", id="constant-flow")
+        with Vertical(id="prog-form"):
+            yield Static("—", id="prog-mix")
+            with Horizontal(classes="row", id="dose-drug-row"):
+                yield Label("Dose the program by")
+                yield Select([], allow_blank=True, id="dose-drug", compact=True)
+                yield Static("(the others follow from its rate)")
             with Horizontal(classes="row"):
-                yield Input("", placeholder="from hh:mm", id="step-from", compact=True)
-                yield Input("", placeholder="to hh:mm", id="step-to", compact=True)
-                yield Input("", placeholder="dose/day", id="step-dose", compact=True)
-                yield Button("Add step", id="add-step", compact=True)
-                yield Button("Remove last", id="remove-step", compact=True)
-        with Horizontal(classes="row"):
-            yield Checkbox("Patient bolus", id="pb-on")
-            yield Label("dose", id="pb-dose-label")
-            yield Input("", placeholder="dose", id="pb-dose", compact=True)
-            yield Label("over (min)")
-            yield Input("10", placeholder="min", id="pb-duration", compact=True)
-        with Horizontal(classes="row"):
-            yield Label("lockout (min)")
-            yield Input("180", placeholder="lockout min", id="pb-lockout", compact=True)
-            yield Label("max per 24 h")
-            yield Input("4", placeholder="max/24h", id="pb-max", compact=True)
-        with Horizontal(classes="row"):
-            yield Label("Low-reservoir alarm (mL)")
-            yield Input("2", id="low-alarm", compact=True)
-        yield Static("", id="violations")
-        with Horizontal(classes="buttons"):
-            yield Button("Review and write…", variant="primary", id="review", compact=True)
-            yield Button("Reload from pump", id="reload", compact=True)
+                yield Label("Mode")
+                yield Select(
+                    [
+                        ("continuous", "continuous"),
+                        ("flexible (daily steps)", "flexible"),
+                        ("flexible (weekly steps)", "weekly"),
+                        ("stopped", "stopped"),
+                    ],
+                    value="continuous",
+                    allow_blank=False,
+                    id="mode",
+                    compact=True,
+                )
+            with Horizontal(classes="row", id="continuous-row"):
+                yield Label("Dose per day", id="dose-label")
+                yield Input("", id="dose", placeholder="e.g. 3", compact=True)
+                yield Static("", id="rate")
+            with Vertical(id="flex-box"):
+                yield Static("", id="week-view")
+                yield DataTable(id="steps", cursor_type="row")
+                with Horizontal(classes="row"):
+                    yield Input("", placeholder="from hh:mm", id="step-from", compact=True)
+                    yield Input("", placeholder="to hh:mm", id="step-to", compact=True)
+                    yield Input("", placeholder="dose/day", id="step-dose", compact=True)
+                    yield Button("Add step", id="add-step", compact=True)
+                    yield Button("Remove last", id="remove-step", compact=True)
+            with Horizontal(classes="row"):
+                yield Checkbox("Patient bolus", id="pb-on")
+                yield Label("dose", id="pb-dose-label")
+                yield Input("", placeholder="dose", id="pb-dose", compact=True)
+                yield Label("over (min)")
+                yield Input("10", placeholder="min", id="pb-duration", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("lockout (min)")
+                yield Input("180", placeholder="lockout min", id="pb-lockout", compact=True)
+                yield Label("max per 24 h")
+                yield Input("4", placeholder="max/24h", id="pb-max", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Low-reservoir alarm (mL)")
+                yield Input("2", id="low-alarm", compact=True)
+            yield Static("", id="violations")
+            with Horizontal(classes="buttons"):
+                yield Button("Review and write…", variant="primary", id="review", compact=True)
+                yield Button("Reload from pump", id="reload", compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#steps", DataTable)
@@ -115,6 +118,12 @@ class ProgramPane(Pane, VerticalScroll):
     def shown(self, view: PumpView) -> None:
         status = view.status
         if status is None:
+            return
+        flat = is_constant_flow(status)  # no program: what its factory rate gives instead
+        self.query_one("#prog-form").display = not flat
+        self.query_one("#constant-flow").display = flat
+        if flat:
+            self.query_one("#constant-flow", Static).update(program_view(status, view.rules))
             return
         self.query_one("#prog-mix", Static).update(
             f"Reservoir: {fmt.mix(status.mix, 'empty (refill first)')}"

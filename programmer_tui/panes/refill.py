@@ -16,6 +16,7 @@ from firmware_protocol.client.pump_client import DeviceError
 from firmware_protocol.wire import convert
 from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
+from programmer_tui.constant_flow import is_constant_flow
 from programmer_tui.checks import PumpRules
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
@@ -84,6 +85,10 @@ class RefillPane(Pane, VerticalScroll):
         self._units()
 
     def shown(self, view: PumpView) -> None:
+        flat = is_constant_flow(view.status)  # no program: the dose follows the concentration
+        for widget_id in ("#fill-dose", "#fill-dose-label"):
+            if flat:
+                self.query_one(widget_id).display = False
         if view.rules is not self.drugs_of:
             self.drugs_of = view.rules
             select = self.query_one("#fill-drug", Select)

@@ -291,7 +291,8 @@ def fill(
     res.refill_due_at_s = refill_due_at_s
     c.alarms.conditions.discard(AlarmKind.REFILL_DUE)
     offer = None
-    if res.path.front != conc and old_rate > 0 and res.path.contents()[0][1]:
+    bridgeable = not c.config.is_constant_flow  # it cannot bolus: the old drug flows out
+    if bridgeable and res.path.front != conc and old_rate > 0 and res.path.contents()[0][1]:
         dead = c.config.dead_volume_ml
         offer = BridgeOffer(dead, old_rate, dead / old_rate * SECONDS_PER_DAY)
     res.bridge_offer = offer

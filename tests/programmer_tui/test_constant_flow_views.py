@@ -1,0 +1,61 @@
+"""The programmer against a constant-flow pump, as a clinician uses it: the refill fills it with
+no program (the dose follows the concentration at the factory rate), the Program tab says so
+instead of offering an editor, and the dashboard shows no battery and no alarm to wait for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from firmware_protocol.harness.simulated import simulated_pump
+from firmware_protocol.wire.messages import Role
+from programmer_tui.app import ProgrammerApp
+from programmer_tui.backend import Backend
+from programmer_tui.screens.review import ReviewScreen
+from pumpsim import constant_flow_config
+
+from tui_helpers import click_button, text_of, until
+
+
+def _app(tmp_path: Path) -> ProgrammerApp:
+    pump = simulated_pump(seed=3, paused=True, config=constant_flow_config())
+    backend = Backend(pump.client(Role.SIMULATOR, connect=False, reply_timeout_s=10.0))
+    return ProgrammerApp(backend, embedded=pump, poll_s=0.25, export_dir=tmp_path)
+
+
+async def test_a_constant_flow_pump_is_filled_and_shown_without_a_program(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, app, lambda: app.status is not None)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("4")  # Refill
+        await until(pilot, app, lambda: app.tabs.active == "refill")
+        assert not app.query_one("#fill-dose").display  # no program to give a dose to
+        await click_button(pilot, app, "#withdraw")
+        await until(pilot, app, lambda: pump.status().refill_in_progress)
+        app.query_one("#fill-conc", Input).value = "2"  # morphine 2 mg/mL
+        app.query_one("#fill-volume", Input).value = "18"
+        await click_button(pilot, app, "#fill")
+        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("ctrl+y")
+        await until(pilot, app, lambda: not pump.status().refill_in_progress)
+        assert pump.status().mix.concentration_mcg_per_ml("morphine") == 2000.0
+        assert pump.program.basal.rate_ml_per_day == 1.0  # type: ignore[union-attr]
+
+        await pilot.press("2")  # Program
+        await until(pilot, app, lambda: app.tabs.active == "program")
+        await until(
+            pilot, app, lambda: "factory rate of 1 mL/day" in text_of(app, "#constant-flow")
+        )
+        view = text_of(app, "#constant-flow")
+        assert "morphine: 2 mg/day" in view
+        assert "refill with another concentration" in view
+        assert not app.query_one("#prog-form").display
+
+        await pilot.press("1")  # Dashboard
+        await until(pilot, app, lambda: "factory rate 1 mL/day" in text_of(app, "#therapy"))
+        assert "none: a propellant drives it" in text_of(app, "#battery")
+        assert not app.query_one("#battery-bar").display
+        assert "it has no alarm" in text_of(app, "#alarms")
+        assert app.query_one("#alarms").region.bottom <= 23  # still on screen at 80x24
