@@ -16,8 +16,8 @@ from firmware_protocol.client.pump_client import DeviceError
 from firmware_protocol.wire import convert
 from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
-from programmer_tui.constant_flow import is_constant_flow
 from programmer_tui.checks import PumpRules
+from programmer_tui.constant_flow import is_constant_flow
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import DEFAULT_LIBRARY, Continuous, Mix, TherapyProgram, dose_to_rate
