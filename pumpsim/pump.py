@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from pumpsim.components.fault_state import Onset
-from pumpsim.components.trend import HourlyTrend, hourly
+from pumpsim.components.trend import COMMANDED, PUMPED, HourlyTrend, hourly
 from pumpsim.domain.alarms import Alarm, AlarmKind
 from pumpsim.domain.config import PumpConfig
 from pumpsim.domain.drugs import DEFAULT_LIBRARY, DrugLibrary, Mix
@@ -321,6 +323,19 @@ class Pump:
         if not (is_finite_number(start_s) and is_finite_number(end) and 0 <= start_s <= end):
             raise InvalidInputError(f"bad trend window {start_s!r}..{end!r}")
         return hourly(c.ledger.trend, c.knot_row(), c.library.names, start_s, end)
+
+    def volumes_ml_at(
+        self, times_s: Sequence[float]
+    ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(commanded, pumped): what the pump believed it had given and the true volume that had
+        left the reservoir, by each of `times_s` (up to now), at any instant and not only on the
+        hour: what an accuracy test weighs (trumpet curves)."""
+        c = self._c
+        at = np.asarray(times_s, dtype=np.float64)
+        if at.size and not (np.isfinite(at).all() and at.min() >= 0 and at.max() <= c.now):
+            raise InvalidInputError("times must lie between 0 and now")
+        rows = c.ledger.trend.values_at(at, c.knot_row())
+        return tuple(rows[:, COMMANDED].tolist()), tuple(rows[:, PUMPED].tolist())
 
     @property
     def trend_knots(self) -> int:

@@ -129,6 +129,25 @@ def _exposure_plot(result: dict[str, Any], pyplot: Any) -> str:
     return _svg(figure, pyplot)
 
 
+def _trumpet_plot(result: dict[str, Any], pyplot: Any) -> str:
+    """IEC 60601-2-24's trumpet: the largest and smallest flow error per window, around the mean."""
+    curves = result.get("trumpet")
+    if not curves or not curves.get("windows"):
+        return ""
+    windows = curves["windows"]
+    hours = [w["hours"] for w in windows]
+    figure, ax = pyplot.subplots(figsize=(7.0, 2.3), dpi=72)
+    ax.plot(hours, [w["max_error_percent"] for w in windows], marker="o", label="largest error")
+    ax.plot(hours, [w["min_error_percent"] for w in windows], marker="o", label="smallest error")
+    ax.axhline(curves["mean_error_percent"], color="#555", linestyle="--", label="mean error")
+    ax.set_xlabel("observation window (h)")
+    ax.set_ylabel("flow error (%)")
+    ax.grid(alpha=0.25)
+    ax.legend(fontsize=7, loc="upper right", ncols=3)
+    figure.tight_layout()
+    return _svg(figure, pyplot)
+
+
 def _observed(results: Sequence[dict[str, Any]]) -> dict[str, str]:
     """For each hazard, the worst harm its scenarios did to a virtual patient in this campaign."""
     out = {}
@@ -177,6 +196,7 @@ def render(report: dict[str, Any], *, wall_s: float | None = None) -> str:
                 r["id"] + "/" + r["mode"]: {
                     **_plots(r, pyplot),
                     "exposure": _exposure_plot(r, pyplot),
+                    "trumpet": _trumpet_plot(r, pyplot),
                 }
                 for r in ordered
             },

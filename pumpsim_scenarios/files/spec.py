@@ -47,6 +47,7 @@ EXPECTATIONS = {
     "harm",
     "sign",
     "exposure",
+    "accuracy",
 }
 PATIENT_EXPECTATIONS = {"harm", "sign", "exposure"}  # judged on the [patient]
 EXPECT_REQUIRES: dict[str, tuple[str, ...]] = {
@@ -59,6 +60,7 @@ EXPECT_REQUIRES: dict[str, tuple[str, ...]] = {
     "harm": (),
     "sign": ("sign",),
     "exposure": ("drug",),
+    "accuracy": ("within_percent",),
 }
 TABLES = ("scenario", "pump", "initial", "patient", "timeline", "expect", "matrix")
 # The scenario file format this pumpsim reads (`[scenario] format`, absent: 1). A change that an

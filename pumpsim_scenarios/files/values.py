@@ -40,10 +40,11 @@ def pump_config(s: Scenario) -> PumpConfig:
     )
     base: dict[str, Any] = {
         "reservoir_capacity_ml": float(p.get("reservoir_ml", 40)),
-        "accuracy_factor": float(p.get("accuracy_factor", 1.0)),
         "back_pressure_sensor": bool(p.get("back_pressure_sensor", False)),
         "battery": battery,
     }
+    if "accuracy_factor" in p:  # else the class's own (the valve-gated trial's 96.8 %)
+        base["accuracy_factor"] = float(p["accuracy_factor"])
     if "mri_recovery_lag_hours" in p:  # the reference device's lag is 2-24 h
         base["mri_recovery_lag_s"] = float(p["mri_recovery_lag_hours"]) * SECONDS_PER_HOUR
     if p.get("variant") == "valve_gated":

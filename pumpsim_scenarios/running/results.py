@@ -43,6 +43,7 @@ class ScenarioResult:
     moments: list[dict[str, Any]] = field(default_factory=list)
     patients: list[dict[str, Any]] = field(default_factory=list)  # the virtual patients' outcomes
     cohort: dict[str, Any] = field(default_factory=dict)  # harmed N of M, worst and median
+    trumpet: dict[str, Any] = field(default_factory=dict)  # flow accuracy, if asked (accuracy)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class ScenarioResult:
             "moments": self.moments,
             "patients": self.patients,
             "cohort": self.cohort,
+            "trumpet": self.trumpet,
         }
 
 
@@ -97,6 +99,8 @@ def judge(
                 f"{p['alarm']} must not be raised, but was on day {hits[0] / SECONDS_PER_DAY:.3f}",
             )
         return result(True, f"{p['alarm']} not raised")
+    if e.kind == "accuracy":
+        return result(*_accuracy(p, r.trumpet))
     if e.kind == "delivered":
         got = r.delivered_mcg.get(p["drug"], 0.0)
         given_low, given_high = mcg_of(p, "min"), mcg_of(p, "max")
@@ -135,4 +139,24 @@ def judge(
         return result(True, "model mode: nothing travels over a link")
     return result(
         lost == 0, f"{lost} acknowledged transactions lost of {extra.get('acknowledged', 0)}"
+    )
+
+
+def _accuracy(p: dict[str, Any], trumpet: dict[str, Any]) -> tuple[bool, str]:
+    """The largest flow error of any trumpet window of at least W hours, within +-X %."""
+    at_least = float(p.get("window_hours_at_least", 2))
+    limit = float(p["within_percent"])
+    if not trumpet:
+        return False, "no trumpet curves: the scenario ends before the 60 h analysis does"
+    errors = [
+        max(abs(w["max_error_percent"]), abs(w["min_error_percent"]))
+        for w in trumpet["windows"]
+        if w["hours"] >= at_least
+    ]
+    if not errors:
+        return False, f"no trumpet window of {at_least:g} h or more"
+    worst = max(errors)
+    return worst <= limit, (
+        f"largest flow error {worst:.2f} % over windows of {at_least:g} h or more "
+        f"(mean {trumpet['mean_error_percent']:+.2f} %), expected within +-{limit:g} %"
     )

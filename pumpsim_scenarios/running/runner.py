@@ -24,7 +24,7 @@ from pumpsim_scenarios.files.values import (
     program_from,
     pump_config,
 )
-from pumpsim_scenarios.running import patients, series
+from pumpsim_scenarios.running import accuracy, patients, series
 from pumpsim_scenarios.running.drivers import ModelDriver, StackDriver
 from pumpsim_scenarios.running.results import ExpectationResult, ScenarioResult, judge
 
@@ -97,6 +97,11 @@ def run(scenario: Scenario, mode: str | None = None) -> ScenarioResult:
     }
     result.series = series.record(pump, scenario, scenario.duration_s)
     result.moments = series.moments(scenario, alarm_log, result.verdicts)
+    asks = [e for e in scenario.expectations if e.kind == "accuracy"]
+    if asks:  # trumpet curves, from the first asking expectation's start (default: day 1)
+        start = float(asks[0].params.get("from_days", 1.0)) * SECONDS_PER_DAY
+        curves = accuracy.trumpet(pump, start, scenario.seed)
+        result.trumpet = curves.as_dict() if curves is not None else {}
     if scenario.patient is not None:
         result.patients = patients.outcomes(pump)
         result.cohort = patients.summary(result.patients)

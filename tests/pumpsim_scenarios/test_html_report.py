@@ -145,3 +145,12 @@ def test_the_commands_write_the_page_from_a_run_and_from_saved_results(tmp_path:
     )
     assert missing.returncode == 2
     assert "is not a scenario JSON report" in missing.stderr
+
+
+def test_a_scenario_that_asks_for_its_accuracy_gets_trumpet_curves_on_the_page() -> None:
+    results = campaign.run_all(campaign.collect([LIBRARY / "flow-accuracy.toml"]), workers=1)
+    data = json.loads(campaign.json_report(results))
+    assert all(r["trumpet"]["windows"] for r in data["results"])
+    shown = html_report.render(data)
+    assert shown.count('data-plot="trumpet"') == 3  # one per class of the matrix
+    assert "IEC 60601-2-24 adapted to an implant" in shown
