@@ -72,7 +72,8 @@ def as_delivered(
 ) -> np.ndarray:
     """The volume weighed at each sample, from the true volume: whole strokes, each its own."""
     if stroke is None:
-        return true_ml - true_ml[0]
+        flat: np.ndarray = true_ml - true_ml[0]
+        return flat
     volume, cv = stroke
     count = np.floor(true_ml / volume + 1e-9).astype(np.int64)
     count -= count[0]
