@@ -49,6 +49,17 @@ FAULTS: dict[str, dict[str, object]] = {
 }
 
 
+# The world at the pump (temperature there, ambient pressure): a constant-flow pump follows it,
+# the others meter their volume regardless.
+WORLDS: dict[str, tuple[float, float]] = {
+    "37 C, sea level": (37.0, 101.325),
+    "fever 39 C": (39.0, 101.325),
+    "heating pad over the pump 40 C": (40.0, 101.325),
+    "flight cabin 75 kPa": (37.0, 75.0),
+    "dive 10 m (200 kPa)": (37.0, 200.0),
+}
+
+
 class SimulatorPane(Pane, VerticalScroll):
     can_focus = False  # tab goes straight to the fields; they scroll into view
 
@@ -78,6 +89,15 @@ class SimulatorPane(Pane, VerticalScroll):
                 compact=True,
             )
             yield Button("Inject now", id="sim-inject", variant="error", compact=True)
+        with Horizontal(classes="row"):
+            yield Select(
+                [(k, k) for k in WORLDS],
+                value=next(iter(WORLDS)),
+                allow_blank=False,
+                id="sim-world",
+                compact=True,
+            )
+            yield Button("Set the world", id="sim-set-world", compact=True)
         yield Static("", id="sim-patient-title", classes="card-title")
         yield Static("", id="sim-exposure")
         yield Static("", id="sim-signs")
@@ -132,6 +152,15 @@ class SimulatorPane(Pane, VerticalScroll):
         elif ident in ("sim-pause", "sim-resume"):
             paused = ident == "sim-pause"
             self.post_message(PumpCall(lambda pump: pump.sim_set_speed(current, paused)))
+        elif ident == "sim-set-world":
+            world = str(self.query_one("#sim-world", Select).value)
+            temperature, pressure = WORLDS[world]
+            self.post_message(
+                PumpCall(
+                    lambda pump: pump.sim_set_conditions(temperature, pressure),
+                    done=lambda _d: self.notify(f"The world at the pump: {world}"),
+                )
+            )
         elif ident == "sim-inject":
             name = str(self.query_one("#sim-fault", Select).value)
             fault = json.dumps({**FAULTS[name], "in_s": 0})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from firmware_protocol.harness.simulated import simulated_pump
 from firmware_protocol.wire.messages import Role
@@ -59,3 +59,16 @@ async def test_a_constant_flow_pump_is_filled_and_shown_without_a_program(tmp_pa
         assert not app.query_one("#battery-bar").display
         assert "it has no alarm" in text_of(app, "#alarms")
         assert app.query_one("#alarms").region.bottom <= 23  # still on screen at 80x24
+
+
+async def test_the_simulator_tab_sets_the_world_at_the_pump(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, app, lambda: app.status is not None and app.all_panes_built.is_set())
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        await pilot.press("8")  # Simulator
+        await until(pilot, app, lambda: app.tabs.active == "simulator")
+        app.query_one("#sim-world", Select).value = "flight cabin 75 kPa"
+        await click_button(pilot, app, "#sim-set-world")
+        await until(pilot, app, lambda: pump.conditions.ambient_pressure_kpa == 75.0)
+        assert pump.conditions.body_temperature_c == 37.0
