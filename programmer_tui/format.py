@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from firmware_protocol.wire import messages as m
 from pumpsim import DEFAULT_LIBRARY
@@ -12,7 +12,7 @@ from pumpsim.domain import clock
 
 # Running second 0 is shown as this date, a Monday at midnight, where the pump's weekly patterns
 # start; a clinic sets the device clock with an offset (the pump's own, pumpsim.domain.clock).
-EPOCH = clock.EPOCH
+EPOCH = datetime.strptime(clock.EPOCH_TEXT, "%Y-%m-%d %H:%M")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

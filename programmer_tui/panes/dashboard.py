@@ -98,13 +98,13 @@ class DashboardPane(Pane, VerticalScroll):
             f"clock {fmt.when(status.at_s, off)}\n"
             f"last interrogation {fmt.when(status.last_interrogated_at_s, off)}\n"
             + (
-                "propellant drive: no motor, no MRI mode"
+                "propellant drive, no motor"
                 if flat
                 else f"motor {status.motor}  ·  MRI {status.mri}"
             )
         )
         therapy = (
-            f"factory rate {status.program.rate_ml_per_day:g} mL/day (no program)\n"
+            f"factory rate {view.rules.config.drive.factory_rate_ml_per_day:g} mL/day, no program\n"
             + doses_text(status, view.rules)
             if flat
             else f"{therapy_line(status)}\nnow {status.commanded_rate_ml_per_day:.4g} mL/day"
@@ -119,8 +119,8 @@ class DashboardPane(Pane, VerticalScroll):
             refill = f"· refill by {fmt.day(status.refill_due_at_s, off)}"
         self.query_one("#reservoir", Static).update(
             f"{status.reservoir_ml:.2f} mL {refill}\n"
-            f"{'low (reckoned, no alarm)' if flat else 'low-reservoir alarm'} "
-            f"({status.program.low_reservoir_alarm_ml:g} mL) "
+            f"{'low' if flat else 'low-reservoir alarm'} "
+            f"({status.program.low_reservoir_alarm_ml:g} mL{', no alarm' if flat else ''}) "
             f"{fmt.day(status.projected_low_reservoir_at_s, off)}\n"
             f"empty {fmt.day(status.projected_empty_at_s, off)}"
         )

@@ -219,6 +219,8 @@ class RefillPane(Pane, VerticalScroll):
         # the new concentration.
         in_force = convert.program_from_spec(status.program)
         after = in_force if program is None else program
+        if is_constant_flow(status):  # it runs at its factory rate whatever it held before
+            after = TherapyProgram(Continuous(rules.config.drive.factory_rate_ml_per_day))
         ml_per_day = average_rate_ml_per_day(after.basal)
 
         def doses(program: TherapyProgram, mix: Mix) -> list[str]:
@@ -247,6 +249,11 @@ class RefillPane(Pane, VerticalScroll):
         if program is not None:
             rows.append(("program", mode, f"continuous {ml_per_day:g} mL/day"))
             rows.append(("patient bolus", "on" if status.program.patient_bolus else "off", "off"))
+        elif is_constant_flow(status):
+            note = (
+                "A constant-flow pump gives this dose a day at its factory rate: only another "
+                "concentration changes it."
+            )
         elif not same_drug and ml_per_day > 0:
             note = (
                 f"The program in force ({mode}) keeps its rate, so with this fill it delivers "

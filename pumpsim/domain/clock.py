@@ -14,23 +14,19 @@ it holds one offset that a programmer sets; a programmer that knows a time zone 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
 
 from pumpsim.domain.errors import ClockOutOfRangeError
 from pumpsim.domain.program import FlexibleSchedule, Step
 from pumpsim.units import is_finite_number
 
-# Running second 0 is shown as this date and time: a Monday at midnight, where weekly patterns
-# start. Programmers show the pump's clock as EPOCH + running time + offset.
-EPOCH = datetime(2026, 1, 5)
-# The clock a pump can show: the years its calendar holds (a default; no manufacturer's figure).
-CLOCK_FIRST = datetime(2000, 1, 1)
-CLOCK_END = datetime(2100, 1, 1)
-
-
-def shown_at(at_s: float, clock_offset_s: float) -> datetime:
-    """The pump's clock at running time `at_s`, with the offset then in force."""
-    return EPOCH + timedelta(seconds=at_s + clock_offset_s)
+# Running second 0 is shown as 2026-01-05 00:00, a Monday at midnight, where weekly patterns
+# start; programmers show the pump's clock as that date plus running time plus the offset. The
+# model keeps no calendar (it is pure: no datetime), only the seconds that matter from that epoch:
+# the pump's calendar holds 2000-01-01 00:00 up to, not including, 2100-01-01 00:00 (a default;
+# no manufacturer's figure). tests/pumpsim/test_pump_clock.py checks them against datetime.
+EPOCH_TEXT = "2026-01-05 00:00"
+CLOCK_FIRST_S = -820_886_400.0  # 2000-01-01 00:00
+CLOCK_END_S = 2_334_873_600.0  # 2100-01-01 00:00
 
 
 def check_clock(now_s: float, clock_offset_s: object) -> float:
@@ -40,12 +36,9 @@ def check_clock(now_s: float, clock_offset_s: object) -> float:
             f"the clock offset must be a finite number, got {clock_offset_s!r}"
         )
     offset = float(clock_offset_s)  # type: ignore[arg-type]
-    lowest = (CLOCK_FIRST - EPOCH).total_seconds() - now_s
-    highest = (CLOCK_END - EPOCH).total_seconds() - now_s
-    if not lowest <= offset < highest:
+    if not CLOCK_FIRST_S - now_s <= offset < CLOCK_END_S - now_s:
         raise ClockOutOfRangeError(
-            f"the clock would show a time outside {CLOCK_FIRST:%Y-%m-%d} to "
-            f"{CLOCK_END - timedelta(seconds=1):%Y-%m-%d %H:%M}"
+            "the clock would show a time outside 2000-01-01 00:00 to 2099-12-31 23:59"
         )
     return offset
 

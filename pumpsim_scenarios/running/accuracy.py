@@ -67,9 +67,7 @@ class Trumpet:
         return {**asdict(self), "windows": [asdict(w) for w in self.windows]}
 
 
-def as_delivered(
-    true_ml: np.ndarray, stroke: tuple[float, float] | None, seed: int
-) -> np.ndarray:
+def as_delivered(true_ml: np.ndarray, stroke: tuple[float, float] | None, seed: int) -> np.ndarray:
     """The volume weighed at each sample, from the true volume: whole strokes, each its own."""
     if stroke is None:
         flat: np.ndarray = true_ml - true_ml[0]
@@ -83,9 +81,7 @@ def as_delivered(
     return result
 
 
-def curves(
-    commanded_ml: Sequence[float], weighed_ml: np.ndarray, from_s: float
-) -> Trumpet | None:
+def curves(commanded_ml: Sequence[float], weighed_ml: np.ndarray, from_s: float) -> Trumpet | None:
     """IEC's errors from samples every SAMPLE_S; None when nothing was commanded."""
     commanded = np.asarray(commanded_ml, dtype=np.float64)
     total = commanded[-1] - commanded[0]

@@ -5,6 +5,7 @@ over whole periods; the log keeps running time and says the clock of each record
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,19 +22,34 @@ from pumpsim import (
     TherapyProgram,
 )
 from pumpsim.domain.clock import (
-    CLOCK_END,
-    CLOCK_FIRST,
-    EPOCH,
+    CLOCK_END_S,
+    CLOCK_FIRST_S,
+    EPOCH_TEXT,
     check_clock,
     in_running_time,
     offsets_as_written,
-    shown_at,
 )
 from pumpsim.domain.program import BasalLookup, period_volume_ml
 from pumpsim.units import SECONDS_PER_DAY, days, hours
 
 from builders import filled_pump, typical_morphine_pump_as_in_format_3
 from strategies import whole_hour_schedules as schedules
+
+EPOCH = datetime(2026, 1, 5)  # running second 0, as every programmer shows it
+CLOCK_FIRST = datetime(2000, 1, 1)
+CLOCK_END = datetime(2100, 1, 1)
+
+
+def shown_at(at_s: float, clock_offset_s: float) -> datetime:
+    return EPOCH + timedelta(seconds=at_s + clock_offset_s)
+
+
+def test_the_calendar_constants_are_the_dates_they_name() -> None:
+    assert EPOCH.strftime("%Y-%m-%d %H:%M") == EPOCH_TEXT
+    assert EPOCH.strftime("%a") == "Mon"  # where weekly patterns start
+    assert (CLOCK_FIRST - EPOCH).total_seconds() == CLOCK_FIRST_S
+    assert (CLOCK_END - EPOCH).total_seconds() == CLOCK_END_S
+
 
 MORPHINE_1 = Mix.of(morphine=1000.0)  # 1 mg/mL: every generated schedule is within the limits
 
