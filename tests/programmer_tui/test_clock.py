@@ -11,9 +11,16 @@ from textual.widgets import DataTable, Input
 
 from programmer_tui.panes.clock import local_time
 from programmer_tui.screens.review import ReviewScreen
-from pumpsim import FlexibleSchedule
 
-from tui_helpers import add_steps, click_button, demo_app, program_in_mode, text_of, until
+from tui_helpers import (
+    add_steps,
+    click_button,
+    demo_app,
+    program_in_mode,
+    text_of,
+    until,
+    write_schedule,
+)
 
 
 async def test_a_weekly_programs_steps_follow_a_clock_change_of_three_and_a_half_days(
@@ -26,13 +33,7 @@ async def test_a_weekly_programs_steps_follow_a_clock_change_of_three_and_a_half
         await add_steps(
             pilot, app, [("Mon 00:00", "Thu 00:00", "3"), ("Thu 00:00", "Sun 24:00", "2")]
         )
-        await until(pilot, app, lambda: "rules are met" in text_of(app, "#violations"))
-        await click_button(pilot, app, "#review")
-        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
-        await click_button(pilot, app, "#confirm")
-        await until(pilot, app, lambda: isinstance(pump.program.basal, FlexibleSchedule))
-        basal = pump.program.basal
-        assert isinstance(basal, FlexibleSchedule)
+        basal = await write_schedule(pilot, app, pump)
         monday_rate, thursday_rate = (s.rate_ml_per_day for s in basal.steps)
         assert pump.status().commanded_rate_ml_per_day == monday_rate  # Monday, early
         await pilot.press("1")

@@ -42,6 +42,7 @@ from tui_helpers import (
     settle,
     text_of,
     until,
+    write_schedule,
 )
 
 
@@ -129,13 +130,7 @@ async def test_flexible_schedule_edited_as_a_table_of_steps(tmp_path: Path) -> N
         await until(pilot, app, lambda: "NO_STEPS" in text_of(app, "#violations"))
         await add_steps(pilot, app, [("00:00", "08:00", "2"), ("08:00", "24:00", "4")])
         assert app.query_one("#steps", DataTable).row_count == 2
-        await until(pilot, app, lambda: "rules are met" in text_of(app, "#violations"))
-        await click_button(pilot, app, "#review")
-        await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
-        await click_button(pilot, app, "#confirm")
-        await until(pilot, app, lambda: isinstance(pump.program.basal, FlexibleSchedule))
-        basal = pump.program.basal
-        assert isinstance(basal, FlexibleSchedule)
+        basal = await write_schedule(pilot, app, pump)
         assert [s.rate_ml_per_day for s in basal.steps] == [0.2, 0.4]
 
 

@@ -23,7 +23,8 @@ from firmware_protocol.wire.messages import Role
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
 from programmer_tui.panes.common import PumpCall
-from pumpsim import Pump
+from programmer_tui.screens.review import ReviewScreen
+from pumpsim import FlexibleSchedule, Pump
 
 
 def demo_app(
@@ -155,3 +156,17 @@ async def program_in_mode(pilot: Pilot[None], app: ProgrammerApp, mode: str) -> 
     await until(pilot, app, lambda: app.tabs.active == "program")
     app.query_one("#mode", Select).value = mode
     return app.embedded.firmware.pump  # type: ignore[union-attr]
+
+
+async def write_schedule(pilot: Pilot[None], app: ProgrammerApp, pump: Pump) -> FlexibleSchedule:
+    """Review the Program tab's schedule, confirm it, and wait until the pump runs it."""
+    await until(
+        pilot, app, lambda: "rules are met" in str(app.query_one("#violations", Static).render())
+    )
+    await click_button(pilot, app, "#review")
+    await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
+    await click_button(pilot, app, "#confirm")
+    await until(pilot, app, lambda: isinstance(pump.program.basal, FlexibleSchedule))
+    basal = pump.program.basal
+    assert isinstance(basal, FlexibleSchedule)
+    return basal
