@@ -58,7 +58,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
     TITLE = "Pump programmer"
     SUB_TITLE = "simulator for training and testing, not a medical device"
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("f1,question_mark", "help", "Help"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),  # a browser keeps F1
         Binding("i", "interrogate", "Interrogate"),
         Binding("a", "acknowledge", "Ack alarms"),
         Binding("r", "reconnect", "Reconnect", show=False),

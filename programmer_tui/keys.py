@@ -29,6 +29,10 @@ STUCK_AFTER_S = 0.5
 
 
 class OneKeyAtATimeApp(App[Any]):
+    # In a browser (pump-programmer --web) ctrl+p prints the page: ":" opens the palette too.
+    COMMAND_PALETTE_BINDING = "ctrl+p,colon"
+    COMMAND_PALETTE_DISPLAY = ":"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._key_in_flight: events.Key | None = None

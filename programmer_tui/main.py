@@ -45,6 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
         "its local time beside the pump's, which does not follow daylight saving by itself",
     )
     p.add_argument(
+        "--web",
+        action="store_true",
+        help="serve the programmer to a web browser instead of this terminal (each page its own "
+        "programmer; with --demo, its own demo pump)",
+    )
+    p.add_argument("--web-port", type=_port, default=8000, help="the web server's port (8000)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to serve on (127.0.0.1; another opens it to a network, with a warning)",
+    )
+    p.add_argument(
         "--acceleration",
         type=_acceleration,
         default=3600.0,
@@ -65,6 +77,12 @@ def _acceleration(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
 def _time_zone(text: str) -> ZoneInfo:
     try:
         return ZoneInfo(text)
@@ -76,6 +94,10 @@ def _time_zone(text: str) -> ZoneInfo:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.web:
+        from programmer_tui import web
+
+        return web.serve(sys.argv[1:] if argv is None else argv, args.host, args.web_port)
     from programmer_tui.app import ProgrammerApp
     from programmer_tui.backend import Backend
     from programmer_tui.screens.connect import ConnectRequest

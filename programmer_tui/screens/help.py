@@ -21,7 +21,7 @@ A simulator for engineering, testing and training — **not a medical device**, 
 | i | interrogate the pump now |
 | a | acknowledge alarms |
 | r | reconnect after a lost link |
-| ctrl+p | command palette |
+| ctrl+p, or : | command palette |
 | tab / shift+tab | move between fields (digits then type into the field) |
 | ctrl+y | confirm in a review |
 | esc | cancel a review, close this help |
@@ -32,6 +32,9 @@ nothing reaches the pump before you confirm. The pump validates every command it
 refuses what its rules forbid, with a code. Past a soft limit (a dose or a step up that the drug's
 titration rules warn about) the review lists the pump's warnings; confirming needs the override
 ticked, and the pump logs it. Keys are taken in the order typed, however fast.
+
+In a browser (`pump-programmer --web`) the function keys and ctrl+p belong to the browser (F5
+reloads the page): use 1-9 for the tabs, ? for this help, : for the command palette, or the mouse.
 
 A **STALE** mark means the status shown is more than five seconds old (or the link is down).
 If a reply was lost, the programmer reconnects and asks the pump whether the command was applied;

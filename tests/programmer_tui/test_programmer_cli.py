@@ -56,3 +56,21 @@ def test_an_unknown_time_zone_is_a_usage_error(
 
 def test_a_time_zone_is_taken_by_its_iana_name() -> None:
     assert build_parser().parse_args(["--tz", "Europe/Paris"]).tz.key == "Europe/Paris"
+
+
+def test_the_served_programmer_gets_the_same_arguments_but_the_web_servers() -> None:
+    from programmer_tui.web import programmer_argv
+
+    argv = ["--web", "--web-port", "8123", "--host=0.0.0.0", "--demo", "--tz", "Europe/Paris"]
+    assert programmer_argv(argv) == ["--demo", "--tz", "Europe/Paris"]
+    assert build_parser().parse_args(argv).web_port == 8123
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_a_web_port_out_of_range_is_a_usage_error(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--web", "--web-port", port])
+    assert exc.value.code == 2
+    assert "port number" in capsys.readouterr().err
