@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import textual.constants
@@ -48,3 +50,15 @@ def _collect_cycles_between_tests(request: pytest.FixtureRequest) -> Iterator[No
     yield
     if request.module.__name__.startswith(("test_tui", "test_training")):
         gc.collect()
+
+
+# Browser tests (tests/web): Debian's Chromium, driven by pytest-playwright (Playwright's own
+# browser download is not used); where there is none they skip, with one line saying so.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if CHROMIUM is None:
+        pytest.skip("no Chromium here (apt-get install chromium): the browser tests skip")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ["--no-sandbox"]}
