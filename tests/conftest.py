@@ -52,13 +52,22 @@ def _collect_cycles_between_tests(request: pytest.FixtureRequest) -> Iterator[No
         gc.collect()
 
 
-# Browser tests (tests/web): Debian's Chromium, driven by pytest-playwright (Playwright's own
-# browser download is not used); where there is none they skip, with one line saying so.
+# Browser tests (tests/web): Debian's Chromium, driven by Playwright (its own browser download is
+# not used); where there is none they skip, with one line saying so. Playwright is started and
+# stopped inside each test: pytest-playwright's session-long instance leaves an event loop running
+# in its worker, and every asyncio test (the programmer's pilot tests) after it then fails.
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+@pytest.fixture
+def chromium_page() -> Iterator[Any]:
     if CHROMIUM is None:
         pytest.skip("no Chromium here (apt-get install chromium): the browser tests skip")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ["--no-sandbox"]}
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 720})
+        finally:
+            browser.close()

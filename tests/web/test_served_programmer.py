@@ -63,9 +63,13 @@ def _web(*args: str) -> Iterator[str]:
         proc.stdout.close()
 
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
 def test_a_browser_sets_the_pumps_clock_with_keys_it_leaves_alone(
-    page: Page, tmp_path: Path, output_path: str
+    chromium_page: Page, tmp_path: Path
 ) -> None:
+    page = chromium_page
     keys = tmp_path / "keys"
     with pumpsim_serve("--tcp", "0", "--simulator", "--paused", "--keys", str(keys)) as served:
         address = served.address
@@ -88,8 +92,8 @@ def test_a_browser_sets_the_pumps_clock_with_keys_it_leaves_alone(
             time.sleep(1.5)
             page.keyboard.press("Control+y")  # confirm
             time.sleep(2)
-            # Kept in pytest-playwright's output folder (test-results/), pass or fail.
-            page.screenshot(path=str(Path(output_path) / "served-programmer.png"))
+            SCREENSHOTS.mkdir(exist_ok=True)  # kept, pass or fail (ignored by git)
+            page.screenshot(path=str(SCREENSHOTS / "served-programmer.png"))
             page.close()  # the page's programmer ends, and lets the pump go
         time.sleep(1)
         line = serial.serial_for_url(address, timeout=0.01)
