@@ -85,9 +85,8 @@ class RefillPane(Pane, VerticalScroll):
         self._units()
 
     def shown(self, view: PumpView) -> None:
-        flat = is_constant_flow(view.status)  # no program: the dose follows the concentration
-        for widget_id in ("#fill-dose", "#fill-dose-label"):
-            if flat:
+        if is_constant_flow(view.status):  # no program: the dose follows the concentration
+            for widget_id in ("#fill-dose", "#fill-dose-label"):
                 self.query_one(widget_id).display = False
         if view.rules is not self.drugs_of:
             self.drugs_of = view.rules
