@@ -8,6 +8,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from firmware_protocol.wire import messages as m
 from programmer_tui import format as fmt
+from programmer_tui.constant_flow import is_constant_flow
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.screens.review import ReviewScreen
 
@@ -50,6 +51,12 @@ class BolusPane(Pane, VerticalScroll):
         summary = self.query_one("#bolus-summary", Static)
         if status is None:
             return "", None, None
+        flat = is_constant_flow(status)
+        self.query_one("#bolus-review", Button).disabled = flat
+        if flat:
+            text = "A constant-flow pump gives no bolus: it flows at its factory rate."
+            summary.update(text)
+            return text, None, None
         ends = fmt.when(status.bolus_ends_at_s, status.clock_offset_s)
         running = f"Running: {status.bolus_kind} bolus until {ends}\n" if status.bolus_kind else ""
         if kind == "priming":

@@ -8,6 +8,7 @@ from textual.widgets import Button, Checkbox, Static
 
 from firmware_protocol.client.pump_client import LogPage
 from programmer_tui import format as fmt
+from programmer_tui.constant_flow import is_constant_flow
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
 
 CHECKLIST = (
@@ -52,7 +53,7 @@ class MriPane(Pane, VerticalScroll):
         status = self.view.status
         scanning = status is not None and status.mri != "off"
         enter = self.query_one("#mri-enter", Button)
-        enter.disabled = scanning
+        enter.disabled = scanning or is_constant_flow(status)
         enter.variant = "default" if self._missing() else "warning"
 
     def on_checkbox_changed(self, _event: Checkbox.Changed) -> None:
@@ -72,6 +73,10 @@ class MriPane(Pane, VerticalScroll):
             "awaiting_interrogation": "An alarm latched during the scan: interrogate to resume.",
         }[status.mri]
         widget = self.query_one("#mri-state", Static)
+        if is_constant_flow(status):  # nothing to do: the magnet does not touch its drive
+            self.query_one("#mri-enter", Button).disabled = True
+            widget.update("A constant-flow pump has no MRI-safe mode: MRI leaves its flow alone.")
+            return
         widget.update(f"{text}  motor {status.motor}")
         widget.set_class(status.mri != "off", "warning")
         self.query_one("#mri-exit", Button).disabled = status.mri != "scanning"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, Select
+from textual.widgets import Button, Input, Select
 
 from firmware_protocol.harness.simulated import simulated_pump
 from firmware_protocol.wire.messages import Role
@@ -59,6 +59,13 @@ async def test_a_constant_flow_pump_is_filled_and_shown_without_a_program(tmp_pa
         assert not app.query_one("#battery-bar").display
         assert "it has no alarm" in text_of(app, "#alarms")
         assert app.query_one("#alarms").region.bottom <= 23  # still on screen at 80x24
+
+        await pilot.press("3")  # Bolus: none to give
+        await until(pilot, app, lambda: "gives no bolus" in text_of(app, "#bolus-summary"))
+        assert app.query_one("#bolus-review", Button).disabled
+        await pilot.press("5")  # MRI: nothing to do
+        await until(pilot, app, lambda: "MRI leaves its flow alone" in text_of(app, "#mri-state"))
+        assert app.query_one("#mri-enter", Button).disabled
 
 
 async def test_the_simulator_tab_sets_the_world_at_the_pump(tmp_path: Path) -> None:
