@@ -56,6 +56,15 @@ def _svg(figure: Any, pyplot: Any) -> str:
     return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
 
 
+def _finished(figure: Any, ax: Any, pyplot: Any) -> str:
+    """Every plot's last strokes: a light grid, the legend if anything is labelled, the SVG."""
+    ax.grid(alpha=0.25)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="upper right", ncols=3)
+    figure.tight_layout()
+    return _svg(figure, pyplot)
+
+
 def _plots(result: dict[str, Any], pyplot: Any) -> dict[str, str]:
     series = result.get("series") or {}
     t = series.get("t_days", [])
@@ -86,11 +95,7 @@ def _plots(result: dict[str, Any], pyplot: Any) -> dict[str, str]:
             else:
                 ax.axvline(m["day"], linewidth=0.8, label=label, **_MARK_STYLE[kind])
         ax.set_xlabel("simulated day")
-        ax.grid(alpha=0.25)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="upper right", ncols=3)
-        figure.tight_layout()
-        out[name] = _svg(figure, pyplot)
+        out[name] = _finished(figure, ax, pyplot)
     return out
 
 
@@ -123,10 +128,7 @@ def _exposure_plot(result: dict[str, Any], pyplot: Any) -> str:
             ax.axvline(sign["day"], color=colour, linewidth=0.9, linestyle="--", label=label)
     ax.set_ylabel("exposure (x baseline)")
     ax.set_xlabel("simulated day")
-    ax.grid(alpha=0.25)
-    ax.legend(fontsize=7, loc="upper right", ncols=3)
-    figure.tight_layout()
-    return _svg(figure, pyplot)
+    return _finished(figure, ax, pyplot)
 
 
 def _trumpet_plot(result: dict[str, Any], pyplot: Any) -> str:
@@ -142,10 +144,7 @@ def _trumpet_plot(result: dict[str, Any], pyplot: Any) -> str:
     ax.axhline(curves["mean_error_percent"], color="#555", linestyle="--", label="mean error")
     ax.set_xlabel("observation window (h)")
     ax.set_ylabel("flow error (%)")
-    ax.grid(alpha=0.25)
-    ax.legend(fontsize=7, loc="upper right", ncols=3)
-    figure.tight_layout()
-    return _svg(figure, pyplot)
+    return _finished(figure, ax, pyplot)
 
 
 def _observed(results: Sequence[dict[str, Any]]) -> dict[str, str]:
