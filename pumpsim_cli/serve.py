@@ -7,19 +7,17 @@ in a SQLite file, so stopping (even with kill -9) and serving again continues th
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import signal
-import socket
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from firmware_protocol.device.clock import check_acceleration
 from firmware_protocol.device.firmware import Firmware
+from firmware_protocol.harness.tcp_pump import NoLine, listen, serve_tcp
 from firmware_protocol.line.line_faults import LineFaults
 from firmware_protocol.line.transport import (
     FaultyPort,
@@ -31,9 +29,6 @@ from firmware_protocol.line.transport import (
 )
 from firmware_protocol.session.private_files import SharedFileError, check_private
 from firmware_protocol.session.security import PumpKeys, provision
-from firmware_protocol.wire import codec
-from firmware_protocol.wire import messages as m
-from firmware_protocol.wire.frame import Flags, Frame
 from pumpsim import PumpConfig, PumpVariant, constant_flow_config, valve_gated_config
 from pumpsim_cli import logs
 
@@ -142,44 +137,6 @@ def ensure_keys(directory: Path) -> PumpKeys:
     return keys
 
 
-class SocketPort:
-    """A connected TCP socket as a port."""
-
-    def __init__(self, sock: socket.socket, timeout: float = 0.02) -> None:
-        self.sock = sock
-        self.timeout: float | None = timeout
-        self.closed = False
-        self.last_read_at = time.monotonic()
-
-    @property
-    def in_waiting(self) -> int:
-        return 0
-
-    def read(self, size: int = 1) -> bytes:
-        self.sock.settimeout(self.timeout)
-        try:
-            data = self.sock.recv(max(1, size))
-        except (TimeoutError, BlockingIOError):
-            return b""  # nothing yet (a zero timeout makes the socket non-blocking)
-        except OSError:
-            data = b""
-        if not data:
-            self.closed = True
-        else:
-            self.last_read_at = time.monotonic()
-        return data
-
-    def write(self, data: bytes, /) -> int:
-        try:
-            self.sock.sendall(data)
-        except OSError:
-            self.closed = True
-        return len(data)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def _config(args: argparse.Namespace) -> PumpConfig:
     if args.variant == PumpVariant.VALVE_GATED:
         return valve_gated_config(reservoir_capacity_ml=args.reservoir_ml)
@@ -244,8 +201,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"a bad line on purpose: replies {faults[0]}, commands {faults[1]}", flush=True)
     try:
         if args.tcp is not None:
-            firmware = firmware_on(_NoLine())
-            return _serve_tcp(args.tcp, firmware, wrap, stop, args.idle_timeout)
+            firmware = firmware_on(NoLine())
+            server = listen(port=args.tcp)
+            print(f"serving on socket://127.0.0.1:{server.getsockname()[1]}", flush=True)
+            serve_tcp(server, firmware, stop, wrap=wrap, idle_timeout_s=args.idle_timeout)
+            return 0
         if url_port is not None:
             port = url_port
             print(f"serving on {args.url}", flush=True)
@@ -262,72 +222,3 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
-
-
-def _busy_refusal() -> bytes:
-    """The documented answer to a connection while another programmer holds the pump."""
-    busy = m.ErrorReply(0, 0, m.WireError.PUMP_BUSY, "another programmer is connected", ())
-    return Frame(Flags(0), 0, 0, 0, 0, m.SPECS[m.ErrorReply].code, codec.encode(busy)).encode()
-
-
-def _serve_tcp(
-    tcp_port: int,
-    firmware: Firmware,
-    wrap: Any,
-    stop: threading.Event,
-    idle_timeout_s: float,
-) -> int:
-    """One pump, one programmer at a time: a second connection is refused at once (PUMP_BUSY)
-    and closed; a connection silent for `idle_timeout_s` is dropped; a closed one frees the pump.
-    """
-    server = socket.create_server(("127.0.0.1", tcp_port))
-    server.setblocking(False)
-    print(f"serving on socket://127.0.0.1:{server.getsockname()[1]}", flush=True)
-    current: SocketPort | None = None
-    while not stop.is_set():
-        try:
-            conn, peer = server.accept()
-        except (BlockingIOError, InterruptedError):
-            conn = None
-        if conn is not None:
-            conn.setblocking(True)
-            if current is not None:
-                log.warning("connection from %s:%s refused: the pump is busy", *peer[:2])
-                with contextlib.suppress(OSError):
-                    conn.sendall(_busy_refusal())
-                conn.close()
-            else:
-                current = SocketPort(conn)
-                firmware.attach(wrap(current))
-                log.info("connection from %s:%s", *peer[:2])
-        if current is None:
-            time.sleep(0.02)
-            continue
-        firmware.step()
-        if current.closed:
-            log.info("connection closed")
-        elif time.monotonic() - current.last_read_at > idle_timeout_s:
-            log.warning("connection dropped: silent for %g s", idle_timeout_s)
-        else:
-            continue
-        current.close()
-        current = None
-        firmware.attach(_NoLine())
-    server.close()
-    return 0
-
-
-class _NoLine:
-    """What the firmware reads and writes while no programmer is connected: nothing."""
-
-    timeout: float | None = 0.02
-    in_waiting = 0
-
-    def read(self, size: int = 1) -> bytes:
-        return b""
-
-    def write(self, data: bytes, /) -> int:
-        return len(data)
-
-    def close(self) -> None:
-        pass
