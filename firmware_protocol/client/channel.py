@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import serial
 
@@ -35,6 +35,24 @@ from firmware_protocol.wire import messages as m
 from firmware_protocol.wire.frame import SECURE, Frame, FrameDecoder
 
 POLL_S = 0.05  # longest wait for bytes; a read returns as soon as any arrive
+
+
+class Carrier(Protocol):
+    """What a `PumpClient` needs of whatever carries its requests: a `Channel` over a port, or
+    (in-process, for a simulator's bench) something that hands them to a firmware directly."""
+
+    port: Port
+    key: DeviceKey
+    session: m.AuthOk | None
+
+    @property
+    def link_stats(self) -> LinkStats | None: ...
+    @property
+    def connected(self) -> bool: ...
+    def connect(self) -> m.AuthOk: ...
+    def close(self) -> None: ...
+    def send(self, msg: Any) -> None: ...
+    def next_reply(self, timeout_s: float) -> Any: ...
 
 
 class Channel:

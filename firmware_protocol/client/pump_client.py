@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from firmware_protocol.client.channel import Channel
+from firmware_protocol.client.channel import Carrier, Channel
 from firmware_protocol.client.errors import (
     AuthenticationError,
     ClientError,
@@ -94,11 +94,13 @@ class PumpClient:
         window: int = 16,
         rng: random.Random | None = None,
         protocol_version: int = codec.CURRENT_VERSION,
+        carrier: Carrier | None = None,
     ) -> None:
+        """`carrier`, when given, carries the requests instead of a channel over `port`."""
         self.reply_timeout_s = reply_timeout_s
         # Nonces and transaction ids; a seeded generator makes a run replayable byte for byte.
         self._rng = rng if rng is not None else random.SystemRandom()
-        self.channel = Channel(
+        self.channel: Carrier = carrier or Channel(
             port,
             key,
             handshake_timeout_s=handshake_timeout_s,

@@ -32,9 +32,10 @@ from firmware_protocol.device.log_chain import LogChain
 from firmware_protocol.device.reject import RejectError
 from firmware_protocol.device.sessions import FirmwareStats, SessionKeeper
 from firmware_protocol.device.store import NvStore
+from firmware_protocol.line.link import Link
 from firmware_protocol.line.transport import Port, read_available
 from firmware_protocol.session.handshake import Session
-from firmware_protocol.session.security import PumpKeys
+from firmware_protocol.session.security import PumpKeys, SessionCipher
 from firmware_protocol.wire import codec, convert
 from firmware_protocol.wire import messages as m
 from firmware_protocol.wire.frame import Frame, FrameDecoder
@@ -78,6 +79,9 @@ class Firmware:
         self._decoder = FrameDecoder()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Held while a turn of the loop or a rig request runs: the two may come from threads.
+        self.lock = threading.RLock()
+        self._rig_session: Session | None = None
         self.stats = FirmwareStats()
         self.sessions = SessionKeeper(
             keys,
@@ -159,15 +163,37 @@ class Firmware:
         busy = deadline is not None and deadline <= self._monotonic()
         self.port.timeout = 0 if busy else self._poll_s
         data = read_available(self.port)
-        now = self._monotonic()
-        if data:
-            for frame in self._decoder.feed(data):
-                self.stats.frames_in += 1
-                for session, msg_type, payload in self.sessions.requests(frame, now):
-                    self.sessions.send(session, msg_type, self._answer(session, msg_type, payload))
-        self.sessions.expire(now)
-        self.tick()
-        self.sessions.flush(now)
+        with self.lock:
+            now = self._monotonic()
+            if data:
+                for frame in self._decoder.feed(data):
+                    self.stats.frames_in += 1
+                    for session, msg_type, payload in self.sessions.requests(frame, now):
+                        replies = self._answer(session, msg_type, payload)
+                        self.sessions.send(session, msg_type, replies)
+            self.sessions.expire(now)
+            self.tick()
+            self.sessions.flush(now)
+
+    def rig(self, msg: Any) -> list[Any]:
+        """A request from the simulator's test rig (the classroom's instructor console), beside
+        the telemetry link: what a rig's debug port is to a real device. It takes the simulator
+        role and goes through the same dispatch, replay guard and journal as a request from the
+        line, under the loop's lock, so it may come from another thread; it opens no telemetry
+        session (no interrogation logged, no battery spent) and leaves the programmer's alone.
+        Only a pump that offers the simulator role has a rig port."""
+        if not self.simulator:
+            raise PermissionError("this pump offers no simulator role, so no rig port")
+        if isinstance(msg, m.Bye):
+            return []  # the rig holds no session to end (and must not end the line's)
+        with self.lock:
+            if self._rig_session is None:
+                keys = self._rng.randbytes(32), self._rng.randbytes(32)
+                self._rig_session = Session(
+                    0, "rig", m.Role.SIMULATOR, SessionCipher(0, *keys), Link(), 0.0, 0.0, b""
+                )
+            payload = codec.encode(msg)
+            return self._answer(self._rig_session, m.SPECS[type(msg)].code, payload)
 
     def attach(self, port: Port) -> None:
         """A new connection: read and write `port` from now on, with no session carried over
