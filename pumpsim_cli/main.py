@@ -6,7 +6,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pumpsim_cli import decode, demo, errors, keys, scenario, serve, spec, swarm, verify_log
+from pumpsim_cli import (
+    classroom,
+    decode,
+    demo,
+    errors,
+    keys,
+    scenario,
+    serve,
+    spec,
+    swarm,
+    verify_log,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True)
     demo.add_parser(sub)
+    classroom.add_parser(sub)
     serve.add_parser(sub)
     keys.add_parser(sub)
     decode.add_parser(sub)

@@ -253,6 +253,13 @@ class NvStore:
         ).fetchone()
         return None if row is None else StoredTxn(row[0], bytes(row[1]), row[2], bytes(row[3]))
 
+    def responses_of_type(self, response_type: int) -> list[bytes]:
+        """Every stored reply of one message type, oldest first (the refusals, for a debrief)."""
+        rows = self._db.execute(
+            "SELECT response FROM txns WHERE response_type = ? ORDER BY rowid", (response_type,)
+        ).fetchall()
+        return [bytes(r[0]) for r in rows]
+
     # clock
     def _write_clock(self, anchor: ClockAnchor, clock_offset_s: float) -> None:
         if self._clock_written == (anchor, clock_offset_s):
