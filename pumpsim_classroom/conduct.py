@@ -110,7 +110,10 @@ def glance(seat: Seat) -> SeatGlance:
 
 
 def _program(status: m.Status) -> str:
-    return f"{fmt.program_mode(status.program)} of {fmt.mix(status.mix, 'nothing')}"
+    mode = fmt.program_mode(status.program)
+    if status.variant == "constant_flow":
+        mode = f"constant flow {status.commanded_rate_ml_per_day:g} mL/day (factory rate)"
+    return f"{mode} of {fmt.mix(status.mix, 'nothing')}"
 
 
 def fault_names() -> list[str]:

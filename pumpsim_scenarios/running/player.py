@@ -63,12 +63,13 @@ class ScenarioPlayer:
         status = client.read_status()
         if status.refill_in_progress:
             client.refill_withdraw()
+            flows_by_itself = config.is_constant_flow  # no program and no priming, as the runner
             client.refill_fill(
                 float(init.get("fill_ml", 20.0)),
                 pumpsim.Mix.of(**{init.get("drug", "morphine"): conc}),
-                program,
+                None if flows_by_itself else program,
             )
-            if init.get("prime", True):
+            if init.get("prime", True) and not flows_by_itself:
                 client.priming_bolus()
         if self.scenario.patient is not None:
             status = client.read_status()
