@@ -97,9 +97,7 @@ class ClassroomServer(Server):
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
-        for service in list(self._services):
-            with contextlib.suppress(Exception):
-                await service.stop()  # the programmer process ends with its page
+        await asyncio.gather(*(_end_programmer(s) for s in list(self._services)))
         for socket in list(self._sockets):
             await socket.close()
         self._worker.shutdown(wait=True)
@@ -199,7 +197,7 @@ class ClassroomServer(Server):
         except asyncio.CancelledError:
             await websocket.close()
         finally:
-            await service.stop()
+            await _end_programmer(service)
             self._services.discard(service)
             self._sockets.discard(websocket)
             self.live[seat] -= 1
@@ -305,6 +303,22 @@ class ClassroomServer(Server):
         response = _html(self.debrief_html)
         response.headers["Content-Disposition"] = 'inline; filename="class-debrief.html"'
         return response
+
+
+async def _end_programmer(service: AppService, grace_s: float = 5.0) -> None:
+    """Ask a page's programmer to quit, and see it gone: a process that outlives its page (or
+    the server) is killed after `grace_s`. (`_process` is textual-serve's; it is pinned.)"""
+    with contextlib.suppress(Exception):
+        await service.stop()
+    process = getattr(service, "_process", None)
+    if process is None or process.returncode is not None:
+        return
+    try:
+        await asyncio.wait_for(process.wait(), grace_s)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
 
 
 def _html(text: str, status: int = 200) -> web.Response:

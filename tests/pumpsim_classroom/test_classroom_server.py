@@ -60,7 +60,8 @@ async def _glances(server: ClassroomServer) -> None:
 async def test_a_wrong_code_gets_a_plain_page_and_takes_nothing(server: ClassroomServer) -> None:
     browser = await _browser(server)
     door = await browser.get("/")
-    assert door.status == 200 and "Class code" in await door.text()
+    assert door.status == 200
+    assert "Class code" in await door.text()
     for path in ("/join?code=WRONG1", "/seat/1/WRONG1", "/seat/1/WRONG1/ws"):
         refused = await browser.get(path, allow_redirects=False)
         assert refused.status == 403, path
@@ -73,15 +74,18 @@ async def test_a_wrong_code_gets_a_plain_page_and_takes_nothing(server: Classroo
 async def test_the_code_seats_each_browser_at_the_next_free_seat(server: ClassroomServer) -> None:
     first, second, third = [await _browser(server) for _ in range(3)]
     page = await first.get("/join?code=k7m-q4x")  # as a person types it
-    assert page.status == 200 and str(page.url).endswith(f"/seat/1/{CODE}")
+    assert page.status == 200
+    assert str(page.url).endswith(f"/seat/1/{CODE}")
     assert "data-session-websocket-url" in await page.text()
     assert f"/seat/1/{CODE}/ws" in await page.text()
     page = await second.get(f"/join?code={CODE}")
     assert str(page.url).endswith(f"/seat/2/{CODE}")
     full = await third.get(f"/join?code={CODE}")
-    assert full.status == 409 and "Every seat" in await full.text()
+    assert full.status == 409
+    assert "Every seat" in await full.text()
     taken = await third.get(f"/seat/1/{CODE}")
-    assert taken.status == 409 and "Seat 1 is taken" in await taken.text()
+    assert taken.status == 409
+    assert "Seat 1 is taken" in await taken.text()
     again = await first.get(f"/seat/1/{CODE}")  # the same browser reloading
     assert again.status == 200
     missing = await first.get(f"/seat/9/{CODE}")
@@ -106,7 +110,8 @@ async def test_the_console_needs_its_token(server: ClassroomServer) -> None:
         assert (await browser.get(path)).status == 403, path
     assert (await browser.post("/console/x/action", json={"clock": "pause"})).status == 403
     page = await browser.get(f"/console/{TOKEN}")
-    assert page.status == 200 and "K7M-Q4X" in await page.text()
+    assert page.status == 200
+    assert "K7M-Q4X" in await page.text()
     await browser.close()
 
 
@@ -126,9 +131,11 @@ async def test_the_console_sees_every_seat_and_injects_into_one_or_all(
     assert [type(f) for f in seats[1].firmware.pump.faults] == [CatheterOcclusion]
     assert seats[0].firmware.pump.faults == ()
     await console.post(f"/console/{TOKEN}/action", json={"inject": "total occlusion"})
-    assert len(seats[0].firmware.pump.faults) == 1 and len(seats[1].firmware.pump.faults) == 2
+    assert len(seats[0].firmware.pump.faults) == 1
+    assert len(seats[1].firmware.pump.faults) == 2
     unknown = await console.post(f"/console/{TOKEN}/action", json={"inject": "rm -rf"})
-    assert unknown.status == 400 and len(seats[0].firmware.pump.faults) == 1
+    assert unknown.status == 400
+    assert len(seats[0].firmware.pump.faults) == 1
     await console.close()
 
 
@@ -165,7 +172,8 @@ async def test_ending_the_session_writes_the_class_debrief(
     assert re.findall(r"id='seat-(\d+)'", html) == ["1", "2"]
     assert "instructor injected: catheter dislodgement" in html
     assert "withdrawal" in html  # three days without morphine at the spine: the patient tells
-    assert "<script" not in html and "http" not in html  # self-contained
+    assert "<script" not in html
+    assert "http" not in html
     late = await console.post(f"/console/{TOKEN}/action", json={"clock": "run"})
     assert late.status == 400
     await console.close()
@@ -177,7 +185,8 @@ def test_a_seats_line_takes_its_clinician_key_beside_the_console(seats: list[Sea
     try:
         trainee = PumpClient(line, DeviceKey.load(seat.directory / "clinician.key"))
         trainee.connect()
-        assert trainee.session is not None and trainee.session.role == "clinician"
+        assert trainee.session is not None
+        assert trainee.session.role == "clinician"
         assert trainee.read_status().pump_id == "CLASS-SEAT-01"
         seat.rig.sim_advance(3600.0)  # the console meanwhile, on the rig port
         assert trainee.read_status().at_s >= 3600.0
