@@ -7,6 +7,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -43,7 +44,7 @@ async def server(seats: list[Seat]) -> AsyncIterator[ClassroomServer]:
     await test_server.close()
 
 
-async def _browser(server: ClassroomServer) -> TestClient:
+async def _browser(server: ClassroomServer) -> TestClient[Any, Any]:
     client = TestClient(server.test_server)  # type: ignore[attr-defined]
     await client.start_server()
     return client
