@@ -31,6 +31,7 @@ class SeatGlance:
     """What the console shows of one seat (plain values, ready for JSON)."""
 
     number: int
+    connected: bool  # a programmer holds the seat's telemetry session
     at_s: float
     day: str
     paused: bool
@@ -91,6 +92,7 @@ def glance(seat: Seat) -> SeatGlance:
     sc = seat.player.scenario
     return SeatGlance(
         number=seat.number,
+        connected=seat.firmware.sessions.session is not None,
         at_s=status.at_s,
         day=fmt.when(status.at_s, status.clock_offset_s),
         paused=status.paused,

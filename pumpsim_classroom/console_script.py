@@ -24,7 +24,8 @@ async function refresh() {
   const rows = document.getElementById('seats'); rows.replaceChildren();
   for (const s of state.seats) {
     const tr = document.createElement('tr'); tr.id = `seat-${s.number}`;
-    tr.append(cell(s.number), cell(s.taken ? 'connected' : 'free'),
+    const who = s.connected ? 'connected' : s.taken ? 'page open' : 'free';
+    tr.append(cell(s.number), cell(who),
       cell(`${s.day}${s.paused ? ' (stopped)' : ` (${s.acceleration}x)`}`), cell(s.program),
       cell(`${s.reservoir_ml} / ${s.capacity_ml} mL`),
       cell(s.alarms.join(', ') || 'none', s.alarms.length ? 'alarm' : ''),

@@ -1,0 +1,177 @@
+"""A class in a real browser, end to end: `pumpsim classroom --seats 3` served, a trainee takes a
+seat with the class code and programs by keys a browser leaves alone, the instructor's console
+injects an occlusion into that seat, the alarm reaches the trainee (who acknowledges it by key),
+and the class debrief has it. The terminal is drawn on a canvas, so what happened is read from
+the console (the pumps' side) and the debrief; screenshots are kept in test-results/."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+LESSON = """
+[scenario]
+name = "occlusion-drill"
+duration_days = 30
+seed = 5
+
+[pump]
+back_pressure_sensor = true  # a pump that can suspect an occlusion (most cannot)
+
+[initial]
+drug = "morphine"
+concentration_mg_per_ml = 10
+fill_ml = 20
+program = { mode = "continuous", dose_mg_per_day = 3 }
+
+[patient]
+baseline_mcg_per_day = 3000
+
+[[expect]]
+kind = "alarm"
+alarm = "occlusion_suspected"
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _classroom(*args: str) -> Iterator[tuple[str, str, str]]:
+    """(base URL, class code, console URL) of a class served until the block ends (Ctrl-C)."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pumpsim_cli.main", "classroom", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    printed: list[str] = []
+    for line in proc.stdout:
+        printed.append(line)
+        if "Ctrl-C" in line:
+            break
+    threading.Thread(target=lambda: printed.extend(proc.stdout or ()), daemon=True).start()
+    text = "".join(printed)
+    code, console = re.search(r"class code (\S+)", text), re.search(r"console: (\S+)", text)
+    try:
+        assert code is not None, text
+        assert console is not None, text
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            time.sleep(0.1)
+        console_url = console.group(1).replace("localhost", "127.0.0.1")
+        yield f"http://127.0.0.1:{port}", code.group(1), console_url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            assert proc.wait(30) == 0, "".join(printed)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
+def _seat(console_url: str, number: int) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{console_url}/state", timeout=5) as r:
+        state = json.load(r)
+    return next(s for s in state["seats"] if s["number"] == number)
+
+
+def _until(check: Callable[[], bool], what: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not seen in time: {what}")
+        time.sleep(0.25)
+
+
+def test_a_class_takes_a_seat_programs_meets_an_injected_occlusion_and_is_debriefed(
+    chromium_page: Page, tmp_path: Path
+) -> None:
+    lesson = tmp_path / "occlusion-drill.toml"
+    lesson.write_text(LESSON)
+    SCREENSHOTS.mkdir(exist_ok=True)  # kept, pass or fail (ignored by git)
+    trainee = chromium_page
+    with _classroom("--seats", "3", "--scenario", str(lesson)) as (base, code, console_url):
+        trainee.goto(base)
+        trainee.fill("input[name=code]", code.lower())  # as a trainee might type it
+        trainee.click("button[type=submit]")
+        assert trainee.url.endswith("/seat/1/" + code.replace("-", ""))
+        trainee.wait_for_selector("canvas", timeout=20_000)
+        _until(lambda: _seat(console_url, 1)["connected"], "the seat's programmer connected")
+        time.sleep(2)  # its dashboard drawn
+        trainee.screenshot(path=str(SCREENSHOTS / "classroom-seat.png"))
+
+        # Program by keys: the Program tab (2), the dose field, 4 mg/day, review, confirm.
+        trainee.mouse.click(640, 400)  # the terminal takes the keyboard
+        trainee.keyboard.press("2")
+        time.sleep(1)
+        trainee.keyboard.press("Tab")
+        trainee.keyboard.press("Tab")
+        for _ in range(6):
+            trainee.keyboard.press("Backspace")
+        trainee.keyboard.type("4")
+        for _ in range(7):  # past the bolus and alarm fields to "Review and write…"
+            trainee.keyboard.press("Tab")
+        trainee.keyboard.press("Enter")
+        time.sleep(1.5)
+        trainee.keyboard.press("Control+y")
+        _until(lambda: "0.4 mL/day" in _seat(console_url, 1)["program"], "the program written")
+        assert "0.3 mL/day" in _seat(console_url, 2)["program"]  # the other seats untouched
+
+        # The instructor injects a total occlusion into seat 1 only.
+        browser = trainee.context.browser
+        assert browser is not None
+        console = browser.new_page(viewport={"width": 1400, "height": 800})  # the instructor's
+        console.goto(console_url)
+        console.wait_for_selector("#seat-1")
+        console.select_option("#fault-seat", "1")
+        console.select_option("#fault", "total occlusion")
+        console.click("#inject")
+        _until(lambda: "injected" in console.inner_text("#said"), "the console's answer")
+        _until(lambda: "occlusion_suspected" in _seat(console_url, 1)["alarms"], "the alarm")
+        assert _seat(console_url, 2)["alarms"] == []
+        console.wait_for_selector("#seat-1 .alarm")
+        console.screenshot(path=str(SCREENSHOTS / "classroom-console.png"), full_page=True)
+
+        # It reaches the trainee, who acknowledges it (a).
+        trainee.bring_to_front()
+        trainee.keyboard.press("1")  # the dashboard
+        time.sleep(3)  # the programmer's next status poll shows it
+        trainee.screenshot(path=str(SCREENSHOTS / "classroom-seat-alarm.png"))
+        trainee.keyboard.press("a")
+        time.sleep(2)
+
+        # The end: the class debrief, one section per seat.
+        console.bring_to_front()
+        console.click("#end")
+        console.wait_for_url("**/debrief", timeout=30_000)
+        section = console.inner_text("#seat-1")
+        console.screenshot(path=str(SCREENSHOTS / "classroom-debrief.png"), full_page=True)
+        assert "Alarms raised: occlusion_suspected" in section
+        assert "Alarms acknowledged: occlusion_suspected" in section
+        assert "instructor injected: total occlusion" in section
+        assert "✓" in section  # the lesson's expectation: the alarm was raised
+        assert "Alarms raised: none" in console.inner_text("#seat-2")
+        assert len(console.query_selector_all("section.seat")) == 3
