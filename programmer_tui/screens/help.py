@@ -33,8 +33,9 @@ refuses what its rules forbid, with a code. Past a soft limit (a dose or a step 
 titration rules warn about) the review lists the pump's warnings; confirming needs the override
 ticked, and the pump logs it. Keys are taken in the order typed, however fast.
 
-In a browser (`pump-programmer --web`) the function keys and ctrl+p belong to the browser (F5
-reloads the page): use 1-9 for the tabs, ? for this help, : for the command palette, or the mouse.
+In a browser (`pump-programmer --web`, or a seat of `pumpsim classroom`) the function keys and
+ctrl+p belong to the browser (F5 reloads the page): use 1-9 for the tabs (the footer says so
+there), ? for this help, : for the command palette, or the mouse.
 
 A **STALE** mark means the status shown is more than five seconds old (or the link is down).
 If a reply was lost, the programmer reconnects and asks the pump whether the command was applied;
