@@ -5,8 +5,9 @@ one Chromium opens a page per seat, one after the other, each through the door w
 code. Printed as one JSON object (the last line):
 
 - memory: proportional set size (PSS) of the server (its 30 pumps), of the programmer processes
-  it started (one a page), and of Chromium, in MiB; `per_seat_mib` is the server's and the programmers' together
-  over the seats (the browser runs on the trainees' machines in a real class);
+  it started (one a page), and of Chromium, in MiB; `per_seat_mib` is the server's and the
+  programmers' together over the seats (the browser runs on the trainees' machines in a real
+  class);
 - open_to_dashboard_s (median, worst): from asking for a seat to its programmer holding the
   seat's telemetry session and its first screen in the page (textual-serve marks the page on its
   first bytes);
