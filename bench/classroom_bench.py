@@ -18,7 +18,7 @@ code. Printed as one JSON object (the last line):
 - console_refresh_ms: the class loop's pass over every seat (scenario turn and glance), and
   console_state_ms the console's state request, medians over `POLLS` refreshes.
 
-Run: python bench/classroom_bench.py [--seats 30]. Needs Chromium (/usr/bin/chromium).
+Run: python bench/classroom_bench.py [--seats 30] [--screenshots DIR]; it needs Chromium.
 """
 
 from __future__ import annotations
@@ -201,6 +201,7 @@ def _drain(fd: int, quiet_s: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seats", type=int, default=30)
+    parser.add_argument("--screenshots", type=Path, help="save the console and a seat here")
     args = parser.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -235,6 +236,18 @@ def main() -> None:
         memory["per_seat_mib"] = round(
             (memory["server_mib"] + memory["programmers_mib"]) / args.seats, 1
         )
+        if args.screenshots is not None:
+            args.screenshots.mkdir(parents=True, exist_ok=True)
+            _act(console, {"inject": "total occlusion", "seat": "2"})
+            time.sleep(3)
+            pages[1].bring_to_front()
+            pages[1].screenshot(path=str(args.screenshots / "seat-2.png"))
+            view = context.new_page()
+            view.set_viewport_size({"width": 1500, "height": 1400})
+            view.goto(console)
+            view.wait_for_selector(f"#seat-{args.seats}")
+            view.screenshot(path=str(args.screenshots / "console.png"), full_page=True)
+            view.close()
         _act(console, {"clock": "pause"})  # no repaint of a running clock among the keys'
         keys: list[float] = []
         for page in pages[:: max(1, args.seats // 5)][:5]:

@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
+from html import escape
 from typing import Any, TypeVar
 
 import aiohttp_jinja2
@@ -159,7 +160,8 @@ class ClassroomServer(Server):
         static = request.app.router["static"].url_for(filename="/")
         context = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
-            "app_websocket_url": f"{scheme}://{request.host}{request.path}/ws",
+            # The template does not escape: the Host header is the asker's, so escape it here.
+            "app_websocket_url": escape(f"{scheme}://{request.host}{request.path}/ws"),
             "config": {"static": {"url": str(static).rstrip("/") + "/"}},
             "application": {"name": f"Seat {seat}: pump programmer (simulator)"},
         }

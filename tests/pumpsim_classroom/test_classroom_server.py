@@ -89,6 +89,8 @@ async def test_the_code_seats_each_browser_at_the_next_free_seat(server: Classro
     assert "Seat 1 is taken" in await taken.text()
     again = await first.get(f"/seat/1/{CODE}")  # the same browser reloading
     assert again.status == 200
+    forged = await first.get(f"/seat/1/{CODE}", headers={"Host": 'x"><script>alert(1)</script>'})
+    assert "<script>alert" not in await forged.text()
     missing = await first.get(f"/seat/9/{CODE}")
     assert missing.status == 404
     for browser in (first, second, third):
