@@ -100,7 +100,7 @@ class PumpClient:
         self.reply_timeout_s = reply_timeout_s
         # Nonces and transaction ids; a seeded generator makes a run replayable byte for byte.
         self._rng = rng if rng is not None else random.SystemRandom()
-        self.channel: Carrier = carrier or Channel(
+        self.carrier: Carrier = carrier or Channel(
             port,
             key,
             handshake_timeout_s=handshake_timeout_s,
@@ -115,45 +115,52 @@ class PumpClient:
     # ---------------------------------------------------------------- session
 
     @property
+    def channel(self) -> Channel:
+        """The line's channel (handshake, cipher, link); a client on a rig port has none."""
+        if not isinstance(self.carrier, Channel):
+            raise AttributeError("this client is on a rig port: it has no line channel")
+        return self.carrier
+
+    @property
     def port(self) -> Port:
-        return self.channel.port
+        return self.carrier.port
 
     @property
     def key(self) -> DeviceKey:
-        return self.channel.key
+        return self.carrier.key
 
     @property
     def session(self) -> m.AuthOk | None:
-        return self.channel.session
+        return self.carrier.session
 
     @property
     def link_stats(self) -> LinkStats | None:
         """The session's link counters (sent, retransmitted, duplicates...), None before one."""
-        return self.channel.link_stats
+        return self.carrier.link_stats
 
     @property
     def connected(self) -> bool:
-        return self.channel.connected
+        return self.carrier.connected
 
     def connect(self) -> m.AuthOk:
         """Mutual authentication; on success every later frame is encrypted and authenticated."""
-        return self.channel.connect()
+        return self.carrier.connect()
 
     def reconnect(self) -> m.AuthOk:
-        return self.channel.connect()
+        return self.carrier.connect()
 
     def close(self) -> None:
         """Say goodbye (best effort) and forget the session."""
-        self.channel.close()
+        self.carrier.close()
 
     # --------------------------------------------------------------- requests
 
     def request(self, msg: Any) -> Any:
         """Send one request and return its reply; raise DeviceError on the pump's refusal."""
         mutating = m.SPECS[type(msg)].mutating
-        self.channel.send(msg)
+        self.carrier.send(msg)
         try:
-            reply = self.channel.next_reply(self.reply_timeout_s)
+            reply = self.carrier.next_reply(self.reply_timeout_s)
         except LinkLostError:
             if mutating:
                 raise OutcomeUncertainError(msg.txn, msg) from None
@@ -168,11 +175,11 @@ class PumpClient:
         self, msg: Any, count: Callable[[Any], tuple[int, int]], progress: ProgressFn | None
     ) -> list[Any]:
         """A bulk read: chunks until one says `more = False`; `progress(done, total)` on each."""
-        self.channel.send(msg)
+        self.carrier.send(msg)
         chunks: list[Any] = []
         done = 0
         while True:
-            reply = self.channel.next_reply(self.reply_timeout_s)
+            reply = self.carrier.next_reply(self.reply_timeout_s)
             if isinstance(reply, m.ErrorReply):
                 raise DeviceError(reply)
             chunks.append(reply)
