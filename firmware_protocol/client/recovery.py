@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from firmware_protocol.client.pump_client import (
+    AuthenticationError,
     ClientError,
     DeviceError,
     OutcomeUncertainError,
@@ -20,15 +21,24 @@ from firmware_protocol.client.pump_client import (
 
 
 def connect(
-    client: PumpClient, attempts: int = 8, before_each: Callable[[], None] | None = None
+    client: PumpClient,
+    attempts: int = 8,
+    before_each: Callable[[], None] | None = None,
+    wait: Callable[[float], None] | None = None,
 ) -> bool:
-    """Try to (re)authenticate a few times; True once connected."""
+    """Try to (re)authenticate a few times; True once connected. A pump backing off after
+    failed authentications says how long (`AUTH_BACKOFF`, retry_after_s): with `wait` (a sleep on
+    the caller's clock), that long is waited out first, instead of spending the attempts on
+    refusals; without it, the attempts go at once, as before."""
     for _ in range(attempts):
         if before_each is not None:
             before_each()
         try:
             client.connect()
             return True
+        except AuthenticationError as e:
+            if wait is not None and e.retry_after_s > 0:
+                wait(e.retry_after_s)
         except ClientError:
             continue
     return False
@@ -40,19 +50,20 @@ def deliver(
     *,
     attempts: int = 12,
     before_retry: Callable[[], None] | None = None,
+    wait: Callable[[float], None] | None = None,
 ) -> Any | None:
     """Send `msg` until its outcome is known; return the pump's reply (None: never got through).
 
     A refusal by the pump raises `DeviceError`, whether it came at once or was stored under the
     transaction id. `before_retry` runs before each reconnection (a test's chance to power a pump
-    back up)."""
+    back up); `wait` is passed to `connect`."""
     for _ in range(attempts):
-        if not client.connected and not connect(client, before_each=before_retry):
+        if not client.connected and not connect(client, before_each=before_retry, wait=wait):
             continue
         try:
             return client.request(msg)
         except OutcomeUncertainError as uncertain:
-            if not connect(client, before_each=before_retry):
+            if not connect(client, before_each=before_retry, wait=wait):
                 continue
             try:
                 settled = client.resolve(uncertain)

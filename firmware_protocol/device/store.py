@@ -253,6 +253,11 @@ class NvStore:
         ).fetchone()
         return None if row is None else StoredTxn(row[0], bytes(row[1]), row[2], bytes(row[3]))
 
+    def transaction_ids(self) -> list[int]:
+        """Every transaction id the memory holds a reply for, oldest first."""
+        rows = self._db.execute("SELECT txn FROM txns ORDER BY rowid").fetchall()
+        return [int(r[0], 16) for r in rows]
+
     def responses_of_type(self, response_type: int) -> list[bytes]:
         """Every stored reply of one message type, oldest first (the refusals, for a debrief)."""
         rows = self._db.execute(

@@ -12,6 +12,11 @@ virtual time. After every step the checker asks:
 - nothing unsafe was applied (the program in force passes the pump's own validation);
 - the firmware never raised (and never answered INTERNAL).
 
+Then the life heals (TigerBeetle's liveness mode): a clean line and no more power cuts; within
+`HEAL_BOUND_S` of virtual time every programmer reconnects and every command left without an
+answer is settled by its transaction id, the pump must equal the reference again, and the
+history of every command invoked (`history`) must show none lost, duplicated or unexpected.
+
 The same seed gives the same life and the same bytes: `digest` hashes every byte on the line.
 A failing seed is reported with the command that reproduces it and the shortest prefix of its
 life that still fails.
@@ -20,7 +25,6 @@ life that still fails.
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +35,7 @@ from firmware_protocol.device.store import NvStore
 from firmware_protocol.harness.simulated import SimulatedPump, simulated_pump
 from firmware_protocol.line.line_faults import LineFaults
 from firmware_protocol.line.virtual_time import PowerCut
-from firmware_protocol.wire import codec, convert
+from firmware_protocol.wire import convert
 from firmware_protocol.wire import messages as m
 from firmware_protocol.wire.frame import FrameDecoder
 from pumpsim import (
@@ -48,12 +52,14 @@ from pumpsim import (
 from pumpsim.domain.program import PatientBolusSettings
 from pumpsim.patient.profile import typical
 from pumpsim.units import days, hours, minutes
+from pumpsim_scenarios.swarm.checks import Checks
+from pumpsim_scenarios.swarm.history import History, HistoryCounts, Outcome
 from pumpsim_scenarios.swarm.memory import PLANTED, TappedStore
-from pumpsim_scenarios.swarm.oracle import apply_request
 
 __all__ = ["PLANTED", "STEPS", "SeedResult", "job", "report", "run_seed", "shortest_failing"]
 
 STEPS = 40
+HEAL_BOUND_S = 180.0  # virtual seconds to settle every pending command (3x the longest backoff)
 # Refusals that come before a request becomes a transaction (so the pump keeps no record of it).
 _NOT_TRANSACTIONS = {
     m.WireError.ROLE_FORBIDDEN,
@@ -81,9 +87,11 @@ class SeedResult:
     violations: list[str] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
     digest: str = ""
+    history: HistoryCounts | None = None
+    heal_s: float = 0.0  # virtual time the healing took
 
 
-class Life:
+class Life(Checks):
     """One seed's life: a simulated pump on virtual time, its programmers, a saboteur that cuts
     the power at armed moments, and the checker's reference pump."""
 
@@ -107,7 +115,9 @@ class Life:
         self.staged: dict[int, TherapyProgram] = {}
         self.applied_txns: set[int] = set()
         self.acknowledged: list[int] = []
+        self.history = History()
         self.seen_commits = 0
+        self.reference_cpu_s = 0.0
         self.clients = {
             role: self.sim.client(role, connect=False, reply_timeout_s=2.0) for role in Role
         }
@@ -136,83 +146,6 @@ class Life:
         self.result.crashes += 1
         raise PowerCut
 
-    # ------------------------------------------------------------------ the checker's model
-
-    def _catch_up_reference(self) -> None:
-        """Feed the reference every commit it has not seen, in commit order."""
-        committed = self.store.committed
-        while self.seen_commits < len(committed):
-            op, txn = committed[self.seen_commits]
-            self.seen_commits += 1
-            if txn is None:
-                if op == "interrogate":
-                    self.reference.interrogate()
-                continue
-            if txn in self.applied_txns:
-                self.violation(f"transaction {txn:016x} committed twice")
-                continue
-            self.applied_txns.add(txn)
-            request = self.sent.get(txn)
-            stored = NvStore.txn(self.store, txn)  # the memory itself, whatever the firmware
-            if request is None or stored is None:
-                self.violation(f"transaction {txn:016x} committed but never sent")
-                continue
-            error = None
-            if stored.response_type == m.SPECS[m.ErrorReply].code:
-                error = codec.decode(m.ErrorReply, stored.response).code
-            if error == m.WireError.STAGE_UNKNOWN:
-                continue  # the session that staged it was lost: nothing to apply
-            refused = apply_request(self.reference, request, self.staged)
-            if refused != (error is not None):
-                said = f"refused it ({error})" if error else "applied it"
-                self.violation(f"{type(request).__name__}: the pump {said}, the reference not")
-
-    def check(self) -> None:
-        self._catch_up_reference()
-        for txn in self.acknowledged:
-            if NvStore.txn(self.store, txn) is None:
-                self.violation(f"acknowledged transaction {txn:016x} is not in the pump's memory")
-        if self.sim.world is not None and self.sim.world.device is None:
-            return  # dead: judged once it is back
-        pump, ref = self.sim.pump, self.reference
-        if pump.validate(pump.program):
-            self.violation(f"an unsafe program is in force: {pump.program}")
-        a, b = pump.status(), ref.status()
-        pa, pb = pump.physical(), ref.physical()
-        pairs = {
-            "time": (a.at_s, b.at_s),
-            "reservoir": (a.reservoir_ml, b.reservoir_ml),
-            "true reservoir": (pa.reservoir_ml, pb.reservoir_ml),
-            "delivered": (pa.delivered_ml, pb.delivered_ml),
-            "battery": (a.battery_mah, b.battery_mah),
-        }
-        for name, (x, y) in pairs.items():
-            if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
-                self.violation(f"{name}: pump {x!r}, reference {y!r}")
-        for name in ("program", "mix", "mri", "motor", "refill_in_progress"):
-            if getattr(a, name) != getattr(b, name):
-                self.violation(f"{name}: pump {getattr(a, name)}, reference {getattr(b, name)}")
-        if [x.kind for x in a.alarms] != [x.kind for x in b.alarms]:
-            self.violation(f"alarms: pump {a.alarms}, reference {b.alarms}")
-        self._check_patients(pump, ref)
-
-    def _check_patients(self, pump: Pump, ref: Pump) -> None:
-        """The virtual patients met the same delivery: the same exposure and the same signs."""
-        mine, theirs = pump.patients(), ref.patients()
-        if len(mine) != len(theirs):
-            self.violation(f"patients: pump {len(mine)}, reference {len(theirs)}")
-            return
-        for x, y in zip(mine, theirs, strict=True):
-            for e, f in zip(x.exposures, y.exposures, strict=True):
-                if e.drug != f.drug or not math.isclose(
-                    e.exposure, f.exposure, rel_tol=1e-9, abs_tol=1e-9
-                ):
-                    self.violation(f"exposure: pump {e}, reference {f}")
-            signs_x = [(c.drug, c.sign, c.severity) for c in x.timeline]
-            signs_y = [(c.drug, c.sign, c.severity) for c in y.timeline]
-            if signs_x != signs_y:
-                self.violation(f"signs: pump {signs_x}, reference {signs_y}")
-
     def violation(self, message: str) -> None:
         entry = f"step {len(self.result.trace)}: {message}"
         if len(self.result.violations) < 20 and entry not in self.result.violations:
@@ -232,13 +165,20 @@ class Life:
             self.sent[txn] = msg
             self.result.commands += 1
         try:
-            reply = deliver(self.clients[role], msg, before_retry=self._revive_if_dead)
+            reply = deliver(
+                self.clients[role], msg, before_retry=self._revive_if_dead, wait=self.sim.advance
+            )
         except DeviceError as e:
             if e.code == m.WireError.INTERNAL:
                 self.violation(f"the firmware answered INTERNAL: {e}")
+            if txn is not None:
+                self.history.record(txn, type(msg).__name__, Outcome.FAILED)
             if e.code in _NOT_TRANSACTIONS:
                 return e  # refused before it became a transaction: nothing to keep
             reply = e
+        if txn is not None and not isinstance(reply, DeviceError):
+            outcome = Outcome.INDETERMINATE if reply is None else Outcome.OK
+            self.history.record(txn, type(msg).__name__, outcome)
         if reply is not None and txn is not None:
             self.acknowledged.append(txn)
             self.result.acknowledged += 1
@@ -273,12 +213,15 @@ class Life:
     def note(self, text: str) -> None:
         self.result.trace.append(text)
 
+    def _clear_line(self) -> None:
+        for f in self.faults:
+            f.drop_frame_rate = f.bit_flip_rate = 0.0
+            f.duplicate_frame_rate = f.reorder_frame_rate = 0.0
+
     def weather(self) -> None:
         out, inn = self.faults
         if self.rng.random() < 0.3:
-            for f in (out, inn):
-                f.drop_frame_rate = f.bit_flip_rate = 0.0
-                f.duplicate_frame_rate = f.reorder_frame_rate = 0.0
+            self._clear_line()
             self.note("the line clears")
             return
         for f in (out, inn):
@@ -370,7 +313,9 @@ class Life:
         self.note("the log is downloaded")
         client = self.clients[Role.CLINICIAN]
         for _ in range(4):
-            if not client.connected and not connect(client, before_each=self._revive_if_dead):
+            if not client.connected and not connect(
+                client, before_each=self._revive_if_dead, wait=self.sim.advance
+            ):
                 continue
             try:
                 client.read_log()
@@ -421,13 +366,49 @@ class Life:
                 self.violation(f"raised {type(e).__name__}: {e}")
                 break
             self.check()
-        self._revive_if_dead()
-        self.check()
+        try:
+            self._revive_if_dead()
+            self.check()
+            if not self.result.violations:
+                self.heal()
+        except Exception as e:  # a firmware that cannot power up, say: a violation, not a crash
+            self.violation(f"raised {type(e).__name__}: {e}")
         assert self.sim.line is not None
         dropped, corrupted = self.sim.line.fault_stats()
         self.result.line_faults = dropped + corrupted
         self.result.digest = self.digest.hexdigest()
         return self.result
+
+    def heal(self) -> None:
+        """The second phase: a clean line, no more power cuts. Within `HEAL_BOUND_S` of virtual
+        time every programmer reconnects and every command left indeterminate is settled (asked
+        about by its id); then the pump must equal the reference and the history must hold."""
+        self.note("heal: a clean line, no more power cuts")
+        self.armed = None
+        self._clear_line()
+        self._revive_if_dead()
+        assert self.sim.clock is not None
+        started = self.sim.clock.monotonic()
+        for role, client in self.clients.items():
+            if not connect(client, wait=self.sim.advance):
+                self.violation(f"did not converge: the {role} programmer cannot reconnect")
+        asker = self.clients[Role.SIMULATOR]
+        for invocation in self.history.pending():
+            status = deliver(asker, m.TxnQuery(invocation.txn), wait=self.sim.advance)
+            if status is None:
+                self.violation(f"did not converge: {invocation.command} never settled")
+                continue
+            stored_error = status.response_type == m.SPECS[m.ErrorReply].code
+            invocation.found_applied = bool(status.known) and not stored_error
+        self.result.heal_s = self.sim.clock.monotonic() - started
+        if self.result.heal_s > HEAL_BOUND_S:
+            self.violation(f"did not converge within {HEAL_BOUND_S:g} s: {self.result.heal_s:.1f}")
+        self.check()
+        commits = [txn for _, txn in self.store.committed if txn is not None]
+        counts = self.history.check(NvStore.transaction_ids(self.store), commits)
+        self.result.history = counts
+        for message in counts.violations:
+            self.violation(message)
 
 
 def run_seed(seed: int, steps: int = STEPS, plant: str | None = None) -> SeedResult:
@@ -463,6 +444,10 @@ def report(results: list[SeedResult], steps: int) -> dict[str, Any]:
         "acknowledged": sum(r.acknowledged for r in results),
         "crashes": sum(r.crashes for r in results),
         "line_faults": sum(r.line_faults for r in results),
+        "history": HistoryCounts.total(r.history for r in results if r.history is not None),
+        "heal_bound_s": HEAL_BOUND_S,
+        "heal_s_max": round(max((r.heal_s for r in results), default=0.0), 3),
+        "healed": sum(r.history is not None for r in results),
         "violations": [{"seed": r.seed, "messages": r.violations} for r in results if r.violations],
         "digest": digest,
     }

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from firmware_protocol.wire import messages as m
+from firmware_protocol.wire.messages import Role
 from pumpsim.patient.profile import DrugResponse, PatientProfile
 from pumpsim_scenarios.swarm import lives as swarm
 
@@ -21,6 +23,37 @@ def test_a_few_lives_break_no_invariant_and_meet_crashes_and_noise() -> None:
     assert report["crashes"] >= len(results)  # at least one power cut a life on average
     assert report["line_faults"] > 0
     assert report["acknowledged"] > 0.5 * report["commands"]
+    # The second phase: every life healed, and its history holds.
+    assert report["healed"] == len(results)
+    history = report["history"]
+    assert history["invoked"] == report["commands"]
+    assert history["lost"] == history["duplicated"] == history["unexpected"] == 0
+    assert history["unresolved"] == 0
+    assert history["recovered"] + history["never_applied"] == history["indeterminate"]
+    assert 0 < report["heal_s_max"] <= report["heal_bound_s"]
+
+
+def test_commands_left_indeterminate_are_settled_once_the_life_heals() -> None:
+    """A command whose answers the line ate (the pump acted) and one that never reached the pump
+    both end indeterminate; healing asks the pump about each by its id: the first is found
+    applied (recovered), the second not, and the pump still equals the reference."""
+    life = swarm.Life(2, 0, None)
+    life.run()  # implanted, healed, clean
+    to_pump, to_programmer = life.faults  # as simulated_pump takes them
+    client = life.clients[Role.SIMULATOR]
+    to_programmer.drop_frame_rate = 1.0  # the pump hears, nobody hears the pump
+    reached = life.request(Role.SIMULATOR, m.SimAdvance(client.new_txn(), 3600.0))
+    to_pump.drop_frame_rate = 1.0  # now nothing gets through at all
+    lost_on_the_way = life.request(Role.SIMULATOR, m.SimAdvance(client.new_txn(), 7200.0))
+    assert reached is None
+    assert lost_on_the_way is None
+    life.result.violations.clear()
+    life.heal()
+    assert life.result.violations == []
+    counts = life.result.history
+    assert counts is not None
+    assert (counts.indeterminate, counts.recovered, counts.never_applied) == (2, 1, 1)
+    assert life.sim.pump.now_s == life.reference.now_s
 
 
 def test_the_same_seed_is_the_same_life_to_the_byte() -> None:
@@ -33,7 +66,7 @@ def test_the_same_seed_is_the_same_life_to_the_byte() -> None:
 
 @pytest.mark.parametrize("plant", sorted(swarm.PLANTED))
 def test_a_planted_bug_is_caught(plant: str) -> None:
-    results = [swarm.run_seed(seed, steps=15, plant=plant) for seed in (1, 2, 3)]
+    results = [swarm.run_seed(seed, steps=40, plant=plant) for seed in range(1, 6)]
     assert any(r.violations for r in results), f"the checker missed {plant}"
 
 
@@ -55,7 +88,8 @@ def test_the_command_writes_its_report_and_says_how_to_reproduce(tmp_path: Path)
     )
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(report.read_text())
-    for key in ("seeds", "commands", "acknowledged", "crashes", "line_faults", "violations"):
+    keys = ("seeds", "commands", "acknowledged", "crashes", "line_faults", "violations", "history")
+    for key in keys:
         assert key in data
     assert len(data["digest"]) == 64
     planted = subprocess.run(
