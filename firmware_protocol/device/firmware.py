@@ -32,6 +32,7 @@ from firmware_protocol.device.log_chain import LogChain
 from firmware_protocol.device.reject import RejectError
 from firmware_protocol.device.sessions import FirmwareStats, SessionKeeper
 from firmware_protocol.device.store import NvStore
+from firmware_protocol.line.fault_sites import OFF, FaultSites
 from firmware_protocol.line.link import Link
 from firmware_protocol.line.transport import Port, read_available
 from firmware_protocol.session.handshake import Session
@@ -67,12 +68,14 @@ class Firmware:
         poll_s: float = 0.02,
         rng: random.Random | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
+        sites: FaultSites = OFF,
     ) -> None:
         self.port = port
         self.keys = keys
         self.store = store if isinstance(store, NvStore) else NvStore(store)
         self.simulator = simulator
         self.snapshot_every = snapshot_every
+        self.sites = sites  # fault sites: the swarm's, on virtual time; OFF elsewhere
         self._monotonic = monotonic
         # Session ids, nonces and stage ids; a seeded generator makes a session replayable.
         self._rng = rng if rng is not None else random.SystemRandom()
@@ -92,6 +95,7 @@ class Firmware:
             write=self._write,
             opened=self._session_opened,
             stats=self.stats,
+            sites=sites,
         )
         self._poll_s = poll_s
         port.timeout = poll_s
@@ -217,7 +221,13 @@ class Firmware:
         return self._rng.getrandbits(31) or 1
 
     def _write(self, frame: Frame) -> None:
-        self.port.write(frame.encode())
+        data = frame.encode()
+        if len(data) > 1 and self.sites.fires("firmware.short_write"):
+            cut = len(data) // 2
+            self.port.write(data[:cut])  # the rest follows at once: a short write, completed
+            self.port.write(data[cut:])
+        else:
+            self.port.write(data)
         self.stats.frames_out += 1
 
     def _session_opened(self, session: Session) -> None:
@@ -314,7 +324,8 @@ class Firmware:
         seals = self.log_chain.pending(self.pump)
         if op is not None:
             self._since_snapshot += 1
-            if self._since_snapshot >= self.snapshot_every:
+            off_cadence = self.sites.fires("firmware.snapshot_mid_append")
+            if self._since_snapshot >= self.snapshot_every or off_cadence:
                 snapshot = self.pump.snapshot()
                 self._since_snapshot = 0
         self.store.commit(

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from firmware_protocol.line.fault_sites import OFF, FaultSites
 from firmware_protocol.session.handshake import Handshake, Session
 from firmware_protocol.session.security import MAX_PLAINTEXT, PumpKeys
 from firmware_protocol.wire import codec
@@ -49,6 +50,7 @@ class SessionKeeper:
         write: Callable[[Frame], None],
         opened: Callable[[Session], None],
         stats: FirmwareStats,
+        sites: FaultSites = OFF,
     ) -> None:
         self.simulator = simulator
         self.idle_timeout_s = idle_timeout_s
@@ -59,6 +61,7 @@ class SessionKeeper:
         self._write = write
         self._opened = opened
         self._closing = False
+        self.sites = sites
 
     def reset(self) -> None:
         """A new connection: no session carried over, no handshake half done."""
@@ -144,6 +147,9 @@ class SessionKeeper:
         if now >= s.last_seen + self.idle_timeout_s or now >= s.started_at + self.max_session_s:
             log.info("session %08x expired", s.session)
             self.session = None
+        elif self.sites.fires("sessions.early_expiry"):
+            log.info("session %08x ended early (fault site)", s.session)
+            self.session = None
 
     # --------------------------------------------------------------- handshake
 
@@ -170,6 +176,7 @@ class SessionKeeper:
                 log.info("session %08x ended: replaced by a new handshake", old.session)
             self.session = outcome.opened
             opened = outcome.opened
+            opened.link.sites = self.sites
             log.info("session %08x opened by %s as %s", opened.session, opened.device, opened.role)
             self._opened(opened)
         session = outcome.opened or outcome.confirm

@@ -27,6 +27,7 @@ from typing import IO
 from firmware_protocol.client.pump_client import PumpClient
 from firmware_protocol.device.firmware import Firmware
 from firmware_protocol.device.store import NvStore
+from firmware_protocol.line.fault_sites import OFF, FaultSites
 from firmware_protocol.line.line_faults import LineFaults
 from firmware_protocol.line.serial_port import VirtualSerial
 from firmware_protocol.line.transport import PairPort, Port, RecordingPort, link_pair
@@ -55,6 +56,7 @@ class SimulatedPump:
     world: SimWorld | None = None
     line: SimLine | None = None
     restarts: int = 0
+    sites: FaultSites = OFF  # fault sites, kept across power cuts (virtual time only)
     firmware: Firmware = field(init=False)
     _serial: Port | None = field(default=None, init=False, repr=False)
 
@@ -78,6 +80,7 @@ class SimulatedPump:
             monotonic=self.monotonic,
             idle_timeout_s=self.idle_timeout_s,
             rng=random.Random(self.rng.getrandbits(64)),
+            sites=self.sites,
         )
         if self.world is not None:
             self.world.device = firmware
@@ -163,13 +166,18 @@ def simulated_pump(
     idle_timeout_s: float = 300.0,
     record: IO[str] | None = None,
     store: NvStore | None = None,
+    sites: FaultSites = OFF,
 ) -> SimulatedPump:
     """A simulated pump, everything random drawn from `seed` (None: fresh keys every time).
 
     On virtual time (the default) `faults` are the line's (programmer to pump, pump to
     programmer): change their fields at any time. `record` receives both directions as JSON
     lines (what `pumpsim decode` reads). `store` is the pump's memory (default: in memory).
+    `sites` are fault sites that fire in the firmware, its sessions and its link
+    (`line.fault_sites`; virtual time only).
     """
+    if realtime and sites is not OFF:
+        raise ValueError("fault sites fire on virtual time only")
     rng = random.Random(seed) if seed is not None else random.Random()
     default_id = f"SIM-{seed & 0xFFFFFFFF:08X}" if seed is not None else None
     keys, devices = paired_in_memory(
@@ -186,6 +194,7 @@ def simulated_pump(
         "acceleration": acceleration,
         "idle_timeout_s": idle_timeout_s,
         "rng": rng,
+        "sites": sites,
     }
     if realtime:
         programmer: PairPort

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from firmware_protocol.line.fault_sites import OFF
 from firmware_protocol.wire.frame import ACK, DATA, Frame
 
 SEQ_MOD = 1 << 16
@@ -82,6 +83,7 @@ class Link:
         self.rto_s = initial_rto_s
         self.failed = False
         self.stats = LinkStats()
+        self.sites = OFF  # fault sites (the swarm's, on virtual time)
 
     # ----------------------------------------------------------------- sending
 
@@ -145,6 +147,8 @@ class Link:
         elif self._ack_due:
             self._ack_due = False
             out.append(Frame(ACK, 0, 0, 0, self._expected % SEQ_MOD, 0, b""))
+            if self.sites.fires("link.duplicate_ack"):
+                out.append(out[-1])
         return out
 
     def _retransmit(self, entry: _Outstanding, now: float, out: list[Frame]) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from firmware_protocol.client.pump_client import ClientError, DeviceError
 from firmware_protocol.client.recovery import connect, deliver
 from firmware_protocol.device.store import NvStore
 from firmware_protocol.harness.simulated import SimulatedPump, simulated_pump
+from firmware_protocol.line.fault_sites import SITES, FaultSites
 from firmware_protocol.line.line_faults import LineFaults
 from firmware_protocol.line.virtual_time import PowerCut
 from firmware_protocol.wire import convert
@@ -88,6 +90,8 @@ class SeedResult:
     trace: list[str] = field(default_factory=list)
     digest: str = ""
     history: HistoryCounts | None = None
+    sites_enabled: tuple[str, ...] = ()
+    sites_fired: dict[str, int] = field(default_factory=dict)
     heal_s: float = 0.0  # virtual time the healing took
 
 
@@ -101,8 +105,9 @@ class Life(Checks):
         self.faults = (LineFaults(), LineFaults())
         self.store = PLANTED[plant]() if plant else TappedStore()
         self.config = PumpConfig(reservoir_capacity_ml=20.0)
+        self.sites = FaultSites(random.Random(f"fault sites {seed}"))
         self.sim: SimulatedPump = simulated_pump(
-            seed=seed, config=self.config, faults=self.faults, store=self.store
+            seed=seed, config=self.config, faults=self.faults, store=self.store, sites=self.sites
         )
         self.digest = hashlib.sha256()
         assert self.sim.line is not None
@@ -377,6 +382,8 @@ class Life(Checks):
         dropped, corrupted = self.sim.line.fault_stats()
         self.result.line_faults = dropped + corrupted
         self.result.digest = self.digest.hexdigest()
+        self.result.sites_enabled = tuple(sorted(self.sites.enabled))
+        self.result.sites_fired = dict(sorted(self.sites.fired.items()))
         return self.result
 
     def heal(self) -> None:
@@ -434,6 +441,19 @@ def job(item: tuple[int, int, str | None]) -> SeedResult:
     return run_seed(*item)
 
 
+def _sites(results: list[SeedResult]) -> dict[str, Any]:
+    """Per fault site: in how many lives it was enabled, how often it fired; and the sites that
+    never fired in this run (a site never reached is a test that never ran)."""
+    enabled = Counter(site for r in results for site in r.sites_enabled)
+    fired: Counter[str] = Counter()
+    for r in results:
+        fired.update(r.sites_fired)
+    return {
+        "sites": {s: {"lives_enabled": enabled[s], "fired": fired[s]} for s in SITES},
+        "never_fired": [s for s in SITES if not fired[s]],
+    }
+
+
 def report(results: list[SeedResult], steps: int) -> dict[str, Any]:
     digest = hashlib.sha256("".join(r.digest for r in results).encode()).hexdigest()
     return {
@@ -446,6 +466,7 @@ def report(results: list[SeedResult], steps: int) -> dict[str, Any]:
         "line_faults": sum(r.line_faults for r in results),
         "history": HistoryCounts.total(r.history for r in results if r.history is not None),
         "heal_bound_s": HEAL_BOUND_S,
+        "fault_sites": _sites(results),
         "heal_s_max": round(max((r.heal_s for r in results), default=0.0), 3),
         "healed": sum(r.history is not None for r in results),
         "violations": [{"seed": r.seed, "messages": r.violations} for r in results if r.violations],

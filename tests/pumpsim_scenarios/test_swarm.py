@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from firmware_protocol.line.fault_sites import SITES
 from firmware_protocol.wire import messages as m
 from firmware_protocol.wire.messages import Role
 from pumpsim.patient.profile import DrugResponse, PatientProfile
@@ -126,3 +127,15 @@ def test_every_life_carries_a_virtual_patient_and_a_disagreeing_one_is_caught() 
     life.sim.pump.advance(life.sim.pump.now_s + 86400.0)
     life.check()
     assert any(v.split(": ", 1)[1].startswith(("exposure", "signs")) for v in result.violations)
+
+
+def test_the_swarm_reports_each_site_and_the_ones_that_never_fired() -> None:
+    results = [swarm.run_seed(seed, steps=20) for seed in range(1, 21)]
+    report = swarm.report(results, 20)
+    assert report["violations"] == []
+    sites = report["fault_sites"]
+    assert set(sites["sites"]) == set(SITES)
+    assert all(s["lives_enabled"] > 0 for s in sites["sites"].values())
+    assert sites["never_fired"] == [s for s, v in sites["sites"].items() if v["fired"] == 0]
+    quiet = [swarm.SeedResult(1, 1)]  # a run in which nothing fired says so, site by site
+    assert swarm.report(quiet, 1)["fault_sites"]["never_fired"] == list(SITES)
