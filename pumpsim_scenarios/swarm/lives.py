@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,13 +33,14 @@ from firmware_protocol.client.pump_client import ClientError, DeviceError
 from firmware_protocol.client.recovery import connect, deliver
 from firmware_protocol.device.store import NvStore
 from firmware_protocol.harness.simulated import SimulatedPump, simulated_pump
-from firmware_protocol.line.fault_sites import SITES, FaultSites
+from firmware_protocol.line.fault_sites import FaultSites
 from firmware_protocol.line.line_faults import LineFaults
 from firmware_protocol.line.virtual_time import PowerCut
 from firmware_protocol.wire import convert
 from firmware_protocol.wire import messages as m
 from firmware_protocol.wire.frame import FrameDecoder
 from pumpsim import (
+    BatteryConfig,
     CatheterOcclusion,
     Continuous,
     Fault,
@@ -57,11 +57,11 @@ from pumpsim.units import days, hours, minutes
 from pumpsim_scenarios.swarm.checks import Checks
 from pumpsim_scenarios.swarm.history import History, HistoryCounts, Outcome
 from pumpsim_scenarios.swarm.memory import PLANTED, TappedStore
+from pumpsim_scenarios.swarm.report import HEAL_BOUND_S, report
 
 __all__ = ["PLANTED", "STEPS", "SeedResult", "job", "report", "run_seed", "shortest_failing"]
 
 STEPS = 40
-HEAL_BOUND_S = 180.0  # virtual seconds to settle every pending command (3x the longest backoff)
 # Refusals that come before a request becomes a transaction (so the pump keeps no record of it).
 _NOT_TRANSACTIONS = {
     m.WireError.ROLE_FORBIDDEN,
@@ -90,6 +90,11 @@ class SeedResult:
     trace: list[str] = field(default_factory=list)
     digest: str = ""
     history: HistoryCounts | None = None
+    sim_days: float = 0.0  # how long the pump lived
+    reached_eri: bool = False
+    reached_end_of_service: bool = False
+    log_wrapped: bool = False
+    snapshots: int = 0
     sites_enabled: tuple[str, ...] = ()
     sites_fired: dict[str, int] = field(default_factory=dict)
     heal_s: float = 0.0  # virtual time the healing took
@@ -104,7 +109,10 @@ class Life(Checks):
         self.result = SeedResult(seed, steps)
         self.faults = (LineFaults(), LineFaults())
         self.store = PLANTED[plant]() if plant else TappedStore()
-        self.config = PumpConfig(reservoir_capacity_ml=20.0)
+        self.config = _life_config(self.rng)
+        # A life of years: its span, and refills every one to three months of it.
+        self.span_s = days(self.rng.uniform(365.0, 730.0))
+        self.next_refill_s = days(self.rng.uniform(30.0, 90.0))
         self.sites = FaultSites(random.Random(f"fault sites {seed}"))
         self.sim: SimulatedPump = simulated_pump(
             seed=seed, config=self.config, faults=self.faults, store=self.store, sites=self.sites
@@ -193,6 +201,11 @@ class Life(Checks):
 
     def step(self) -> None:
         rng = self.rng
+        if self.reference.now_s >= self.next_refill_s:
+            self.note("the refill is due")
+            self.refill()
+            self.next_refill_s = self.reference.now_s + days(rng.uniform(30.0, 90.0))
+            return
         roll = rng.random()
         if roll < 0.12:
             self.weather()
@@ -296,11 +309,30 @@ class Life(Checks):
             if reply is not None and not refused:
                 self.violation(f"a patient device was not refused a clinician bolus: {reply}")
 
+    def days_go_by(self, index: int) -> None:
+        """The life's calendar: step `index` comes at its share of the life's span (a year or
+        two over the default steps), so that refills fall due every one to three months."""
+        # STEPS, not this life's own count: a shorter life is then a prefix of a longer one
+        # (which `shortest_failing` needs), whatever its length.
+        left = self.span_s * index / STEPS - self.reference.now_s
+        if left > 0:
+            self._pass(left)
+
     def advance(self) -> None:
-        seconds = self.rng.choice([minutes(30), hours(6), days(1), days(5)])
+        """A short while passes between two of the calendar's steps (a bolus running out, a
+        lockout, a day)."""
+        self._pass(self.rng.choice([minutes(30), hours(6), days(1)]))
+
+    def _pass(self, seconds: float) -> None:
         self.note(f"time passes: {seconds:g} s")
         client = self.clients[Role.SIMULATOR]
         self.request(Role.SIMULATOR, m.SimAdvance(client.new_txn(), seconds))
+
+    def to_the_end(self) -> None:
+        """The rest of the life's span, at once, if the steps did not use it all up."""
+        left = self.span_s - self.reference.now_s
+        if left > 0:
+            self._pass(left)
 
     def bolus(self) -> None:
         client = self.clients[Role.CLINICIAN]
@@ -364,14 +396,17 @@ class Life(Checks):
         person = convert.patient_to_spec(typical({"morphine": 1000.0}, f"life-{self.result.seed}"))
         self.request(Role.SIMULATOR, m.SimAttachPatient(sim.new_txn(), (person,)))
         self.check()
-        for _ in range(self.result.steps):
+        for index in range(self.result.steps):
             try:
+                self.days_go_by(index)
                 self.step()
             except Exception as e:  # the firmware (or a client) raised: never acceptable
                 self.violation(f"raised {type(e).__name__}: {e}")
                 break
             self.check()
         try:
+            if not self.result.violations:
+                self.to_the_end()
             self._revive_if_dead()
             self.check()
             if not self.result.violations:
@@ -382,9 +417,22 @@ class Life(Checks):
         dropped, corrupted = self.sim.line.fault_stats()
         self.result.line_faults = dropped + corrupted
         self.result.digest = self.digest.hexdigest()
+        self._note_coverage()
         self.result.sites_enabled = tuple(sorted(self.sites.enabled))
         self.result.sites_fired = dict(sorted(self.sites.fired.items()))
         return self.result
+
+    def _note_coverage(self) -> None:
+        """What of a pump's life this one met, for the report (a life of years should)."""
+        if self.sim.world is not None and self.sim.world.device is None:
+            return
+        pump = self.sim.pump
+        status = pump.status()
+        self.result.sim_days = pump.now_s / 86400.0
+        self.result.reached_eri = status.eri_at_s is not None
+        self.result.reached_end_of_service = status.end_of_service_at_s is not None
+        self.result.log_wrapped = pump.log.first_index > 0
+        self.result.snapshots = self.store.snapshots
 
     def heal(self) -> None:
         """The second phase: a clean line, no more power cuts. Within `HEAL_BOUND_S` of virtual
@@ -418,6 +466,16 @@ class Life(Checks):
             self.violation(message)
 
 
+def _life_config(rng: random.Random) -> PumpConfig:
+    """A 20 mL pump; one life in four on a battery that reaches ERI and end of service within
+    the life, one in four with a log small enough to wrap."""
+    battery = BatteryConfig()
+    if rng.random() < 0.25:
+        battery = BatteryConfig(capacity_mah=rng.uniform(120.0, 200.0))
+    log = rng.choice([24, 48]) if rng.random() < 0.25 else PumpConfig().event_log_capacity
+    return PumpConfig(reservoir_capacity_ml=20.0, battery=battery, event_log_capacity=log)
+
+
 def run_seed(seed: int, steps: int = STEPS, plant: str | None = None) -> SeedResult:
     return Life(seed, steps, plant).run()
 
@@ -439,36 +497,3 @@ def shortest_failing(seed: int, steps: int, plant: str | None = None) -> SeedRes
 def job(item: tuple[int, int, str | None]) -> SeedResult:
     """One seed, as a picklable job for `spread`."""
     return run_seed(*item)
-
-
-def _sites(results: list[SeedResult]) -> dict[str, Any]:
-    """Per fault site: in how many lives it was enabled, how often it fired; and the sites that
-    never fired in this run (a site never reached is a test that never ran)."""
-    enabled = Counter(site for r in results for site in r.sites_enabled)
-    fired: Counter[str] = Counter()
-    for r in results:
-        fired.update(r.sites_fired)
-    return {
-        "sites": {s: {"lives_enabled": enabled[s], "fired": fired[s]} for s in SITES},
-        "never_fired": [s for s in SITES if not fired[s]],
-    }
-
-
-def report(results: list[SeedResult], steps: int) -> dict[str, Any]:
-    digest = hashlib.sha256("".join(r.digest for r in results).encode()).hexdigest()
-    return {
-        "seeds": len(results),
-        "first_seed": results[0].seed if results else None,
-        "steps_per_seed": steps,
-        "commands": sum(r.commands for r in results),
-        "acknowledged": sum(r.acknowledged for r in results),
-        "crashes": sum(r.crashes for r in results),
-        "line_faults": sum(r.line_faults for r in results),
-        "history": HistoryCounts.total(r.history for r in results if r.history is not None),
-        "heal_bound_s": HEAL_BOUND_S,
-        "fault_sites": _sites(results),
-        "heal_s_max": round(max((r.heal_s for r in results), default=0.0), 3),
-        "healed": sum(r.history is not None for r in results),
-        "violations": [{"seed": r.seed, "messages": r.violations} for r in results if r.violations],
-        "digest": digest,
-    }

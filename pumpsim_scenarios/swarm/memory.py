@@ -19,10 +19,12 @@ class TappedStore(NvStore):
         super().__init__(":memory:")
         self.committed: list[tuple[str | None, int | None]] = []  # (op, txn) in commit order
         self.on_commit: Callable[[], None] | None = None
+        self.snapshots = 0  # commits that carried a snapshot of the pump (compaction)
 
     def commit(self, **kw: Any) -> None:
         super().commit(**kw)
         self.committed.append((kw.get("op"), kw.get("txn")))
+        self.snapshots += kw.get("snapshot") is not None
         if self.on_commit is not None:
             self.on_commit()
 

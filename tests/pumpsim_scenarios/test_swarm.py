@@ -139,3 +139,19 @@ def test_the_swarm_reports_each_site_and_the_ones_that_never_fired() -> None:
     assert sites["never_fired"] == [s for s, v in sites["sites"].items() if v["fired"] == 0]
     quiet = [swarm.SeedResult(1, 1)]  # a run in which nothing fired says so, site by site
     assert swarm.report(quiet, 1)["fault_sites"]["never_fired"] == list(SITES)
+
+
+def test_a_life_lasts_years_and_meets_what_a_pumps_life_holds() -> None:
+    """Refills every one to three months over a year or more; some lives run their battery to
+    ERI and end of service, some wrap their log; snapshots compact the journal in all."""
+    results = [swarm.run_seed(seed) for seed in range(1, 21)]
+    report = swarm.report(results, swarm.STEPS)
+    assert report["violations"] == []
+    assert all(r.sim_days >= 365 for r in results)
+    covered = report["lives"]
+    assert covered["reached_eri"] > 0
+    assert covered["reached_end_of_service"] > 0
+    assert covered["log_wrapped"] > 0
+    assert covered["snapshots"] >= len(results)
+    refills = [sum("the refill is due" in line for line in r.trace) for r in results]
+    assert all(n >= 2 for n in refills), refills
