@@ -4,19 +4,16 @@ every seat's programmer process and removes the class's keys and memory."""
 from __future__ import annotations
 
 import asyncio
-import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from pumpsim_cli.main import main
+
+from serving import pumpsim_classroom
 
 
 @pytest.mark.parametrize(
@@ -35,12 +32,6 @@ def test_a_class_that_cannot_be_served_exits_2_with_one_line(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert said in err
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _descendants(pid: int) -> set[int]:
@@ -90,40 +81,13 @@ async def _open_a_seat(port: int, code: str) -> None:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc for the processes left behind")
 def test_ctrl_c_ends_the_class_and_leaves_no_process_and_no_keys_behind() -> None:
-    port = _free_port()
     earlier = set(Path(tempfile.gettempdir()).glob("pumpsim-class-*"))
-    command = ["classroom", "--seats", "2", "--port", str(port)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pumpsim_cli.main", *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    printed = ""
-    for line in proc.stdout:
-        printed += line
-        if "Ctrl-C" in line:
-            break
-    code = re.search(r"class code (\S+)", printed)
-    assert code is not None, printed
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    ours = set(Path(tempfile.gettempdir()).glob("pumpsim-class-*")) - earlier
-    assert len(ours) == 1  # the class's keys and memory, while it runs
-    asyncio.run(_open_a_seat(port, code.group(1).replace("-", "")))
-    spawned = _descendants(proc.pid)
-    proc.send_signal(signal.SIGINT)
-    try:
-        assert proc.wait(30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.stdout.close()
+    with pumpsim_classroom("--seats", "2") as served:
+        ours = set(Path(tempfile.gettempdir()).glob("pumpsim-class-*")) - earlier
+        assert len(ours) == 1  # the class's keys and memory, while it runs
+        asyncio.run(_open_a_seat(served.port, served.code.replace("-", "")))
+        spawned = _descendants(served.proc.pid)
+        assert served.stop() == 0  # Ctrl-C
     alive = {p: _command(p) for p in spawned if _running(p)}
     assert alive == {}, f"left behind: {alive}"
     assert not any(p.exists() for p in ours)

@@ -6,21 +6,16 @@ the console (the pumps' side) and the debrief; screenshots are kept in test-resu
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page
+
+from serving import pumpsim_classroom
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 LESSON = """
@@ -47,63 +42,20 @@ alarm = "occlusion_suspected"
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _classroom(*args: str) -> Iterator[tuple[str, str, str]]:
-    """(base URL, class code, console URL) of a class served until the block ends (Ctrl-C)."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pumpsim_cli.main", "classroom", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    printed: list[str] = []
-    for line in proc.stdout:
-        printed.append(line)
-        if "Ctrl-C" in line:
-            break
-    threading.Thread(target=lambda: printed.extend(proc.stdout or ()), daemon=True).start()
-    text = "".join(printed)
-    code, console = re.search(r"class code (\S+)", text), re.search(r"console: (\S+)", text)
-    try:
-        assert code is not None, text
-        assert console is not None, text
-        for _ in range(100):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            time.sleep(0.1)
-        console_url = console.group(1).replace("localhost", "127.0.0.1")
-        yield f"http://127.0.0.1:{port}", code.group(1), console_url
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            assert proc.wait(30) == 0, "".join(printed)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
-
-
 def _seat(console_url: str, number: int) -> dict[str, Any]:
     with urllib.request.urlopen(f"{console_url}/state", timeout=5) as r:
         state = json.load(r)
     return next(s for s in state["seats"] if s["number"] == number)
 
 
-def _until(check: Callable[[], bool], what: str, timeout_s: float = 30.0) -> None:
+def _until(
+    check: Callable[[], bool], what: str, timeout_s: float = 60.0, poll_s: float = 0.25
+) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
         if time.monotonic() > deadline:
             raise AssertionError(f"not seen in time: {what}")
-        time.sleep(0.25)
+        time.sleep(poll_s)
 
 
 def test_a_class_takes_a_seat_programs_meets_an_injected_occlusion_and_is_debriefed(
@@ -113,20 +65,21 @@ def test_a_class_takes_a_seat_programs_meets_an_injected_occlusion_and_is_debrie
     lesson.write_text(LESSON)
     SCREENSHOTS.mkdir(exist_ok=True)  # kept, pass or fail (ignored by git)
     trainee = chromium_page
-    with _classroom("--seats", "3", "--scenario", str(lesson)) as (base, code, console_url):
+    with pumpsim_classroom("--seats", "3", "--scenario", str(lesson)) as served:
+        base, code, console_url = served.base, served.code, served.console
         trainee.goto(base)
         trainee.fill("input[name=code]", code.lower())  # as a trainee might type it
         trainee.click("button[type=submit]")
         assert trainee.url.endswith("/seat/1/" + code.replace("-", ""))
         trainee.wait_for_selector("canvas", timeout=20_000)
         _until(lambda: _seat(console_url, 1)["connected"], "the seat's programmer connected")
-        time.sleep(2)  # its dashboard drawn
+        time.sleep(3)  # its dashboard drawn and its tabs built
         trainee.screenshot(path=str(SCREENSHOTS / "classroom-seat.png"))
 
         # Program by keys: the Program tab (2), the dose field, 4 mg/day, review, confirm.
         trainee.mouse.click(640, 400)  # the terminal takes the keyboard
         trainee.keyboard.press("2")
-        time.sleep(1)
+        time.sleep(2)  # the Program tab filled in from the pump
         trainee.keyboard.press("Tab")
         trainee.keyboard.press("Tab")
         for _ in range(6):
@@ -134,10 +87,13 @@ def test_a_class_takes_a_seat_programs_meets_an_injected_occlusion_and_is_debrie
         trainee.keyboard.type("4")
         for _ in range(7):  # past the bolus and alarm fields to "Review and write…"
             trainee.keyboard.press("Tab")
-        trainee.keyboard.press("Enter")
-        time.sleep(1.5)
-        trainee.keyboard.press("Control+y")
-        _until(lambda: "0.4 mL/day" in _seat(console_url, 1)["program"], "the program written")
+        trainee.keyboard.press("Enter")  # the review opens once the pump has checked it
+
+        def confirmed() -> bool:
+            trainee.keyboard.press("Control+y")  # again, as a person would, till it is written
+            return "0.4 mL/day" in _seat(console_url, 1)["program"]
+
+        _until(confirmed, "the program written", poll_s=2.0)
         assert "0.3 mL/day" in _seat(console_url, 2)["program"]  # the other seats untouched
 
         # The instructor injects a total occlusion into seat 1 only.

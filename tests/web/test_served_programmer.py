@@ -21,18 +21,12 @@ from playwright.sync_api import Page
 from firmware_protocol.client.pump_client import PumpClient
 from firmware_protocol.session.security import DeviceKey
 
-from serving import pumpsim_serve
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from serving import free_port, pumpsim_serve
 
 
 @contextlib.contextmanager
 def _web(*args: str) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "programmer_tui.main", "--web", "--web-port", str(port), *args],
         stdout=subprocess.PIPE,
