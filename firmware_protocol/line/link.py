@@ -32,6 +32,7 @@ class _Outstanding:
     payload: bytes
     sent_at: float
     tries: int
+    echoed: bool = False  # sent again for a peer's duplicate: its round trip is ambiguous
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Link:
         self._dup_acks = 0
         self._fast_done_for = -1
         self._fast_pending = False
+        self._echo_pending = False  # a peer's duplicate asks for our oldest frame again
         self._srtt: float | None = None
         self._rttvar = 0.0
         self.rto_s = initial_rto_s
@@ -130,6 +132,13 @@ class Link:
                 if timed_out and not self._fast_pending:
                     self.rto_s = min(self.max_rto_s, self.rto_s * 2)  # back off
                 self._fast_pending = False
+            elif self._echo_pending and now >= oldest.sent_at + self.min_rto_s:
+                # Not a try of its own (the peer's duplicates set the pace, and are bounded by
+                # its own retries): the frame goes again, its timer restarts.
+                oldest.sent_at, oldest.echoed = now, True
+                out.append(self._data_frame(self._base, oldest))
+                self.stats.retransmitted += 1
+        self._echo_pending = False
         while (
             self._queue
             and len(self._outstanding) < self.window
@@ -184,6 +193,12 @@ class Link:
         self._ack_due = True
         if seq < self._expected:
             self.stats.duplicates += 1
+            if self._outstanding:
+                # The peer sends again what we delivered: it has not heard our acknowledgement,
+                # which our oldest unacknowledged frame carries. Send that frame again now rather
+                # than a bare acknowledgement: on a line that loses every other frame, bare acks
+                # and retransmissions could alternate so that the data always fell on a lost one.
+                self._echo_pending = True
             return delivered
         if seq >= self._expected + 4 * self.window:
             self.stats.out_of_window += 1
@@ -209,7 +224,7 @@ class Link:
                     self._fast_pending = True
             return
         newest = self._outstanding[ack - 1]
-        if newest.tries == 1:  # Karn: only unambiguous samples
+        if newest.tries == 1 and not newest.echoed:  # Karn: only unambiguous samples
             self._sample_rtt(now - newest.sent_at)
         for seq in range(self._base, ack):
             del self._outstanding[seq]
