@@ -171,9 +171,11 @@ class ClassroomServer(Server):
 
     async def seat_socket(self, request: web.Request) -> web.StreamResponse:
         seat = self._seat_of(request)
+        if isinstance(seat, web.Response):
+            return seat
         claim = request.cookies.get(CLAIM_COOKIE)
-        if isinstance(seat, web.Response) or claim is None or not self.claims.take(seat, claim):
-            return seat if isinstance(seat, web.Response) else _html(pages.seat_taken(0), 409)
+        if claim is None or not self.claims.take(seat, claim):  # not the browser that took it
+            return _html(pages.seat_taken(seat), 409)
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
         self._sockets.add(websocket)
