@@ -82,37 +82,44 @@ class ClassServed:
             raise
 
 
-@contextlib.contextmanager
-def pumpsim_classroom(*args: str) -> Iterator[ClassServed]:
-    """`pumpsim classroom` in a subprocess, listening; stopped with Ctrl-C at the end."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pumpsim_cli.main", "classroom", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def started(
+    argv: list[str], ready: str, port: int
+) -> tuple[subprocess.Popen[str], list[str], threading.Thread]:
+    """A server in a subprocess, read until it prints a line with `ready`, then until `port`
+    listens; what it prints goes on into the list, read by the thread returned (the caller
+    stops the server, joins the thread, then closes the pipe)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     lines: list[str] = []
     for line in proc.stdout:
         lines.append(line)
-        if "Ctrl-C" in line:
+        if ready in line:
             break
     drain = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
     drain.start()
+    for _ in range(100):  # until aiohttp listens
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            break
+        time.sleep(0.1)
+    return proc, lines, drain
+
+
+@contextlib.contextmanager
+def pumpsim_classroom(*args: str) -> Iterator[ClassServed]:
+    """`pumpsim classroom` in a subprocess, listening; stopped with Ctrl-C at the end."""
+    port = free_port()
+    argv = [sys.executable, "-m", "pumpsim_cli.main", "classroom", "--port", str(port), *args]
+    proc, lines, drain = started(argv, "Ctrl-C", port)
     text = "".join(lines)
     code, console = re.search(r"class code (\S+)", text), re.search(r"console: (\S+)", text)
     try:
         assert code is not None, text
         assert console is not None, text
-        for _ in range(100):  # until aiohttp listens
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            time.sleep(0.1)
         url = console.group(1).replace("localhost", "127.0.0.1")
         yield ClassServed(proc, f"http://127.0.0.1:{port}", port, code.group(1), url, lines)
     finally:
         served_ok = ClassServed(proc, "", port, "", "", lines).stop()
         drain.join(5)
+        assert proc.stdout is not None
         proc.stdout.close()
         assert served_ok == 0, "".join(lines)

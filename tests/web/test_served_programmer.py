@@ -7,10 +7,8 @@ once the page has let it go, and a screenshot is kept."""
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,32 +19,16 @@ from playwright.sync_api import Page
 from firmware_protocol.client.pump_client import PumpClient
 from firmware_protocol.session.security import DeviceKey
 
-from serving import free_port, pumpsim_serve
+from serving import free_port, pumpsim_serve, started
 
 
 @contextlib.contextmanager
 def _web(*args: str) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "programmer_tui.main", "--web", "--web-port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    for line in proc.stdout:
-        lines.append(line)
-        if "in a browser" in line:
-            break
-    threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True).start()
+    argv = [sys.executable, "-m", "programmer_tui.main", "--web", "--web-port", str(port), *args]
+    proc, _, drain = started(argv, "in a browser", port)
     try:
-        url = f"http://127.0.0.1:{port}/"
-        for _ in range(100):  # until aiohttp listens
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            time.sleep(0.1)
-        yield url
+        yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()
         try:
@@ -54,6 +36,8 @@ def _web(*args: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        drain.join(5)
+        assert proc.stdout is not None
         proc.stdout.close()
 
 
