@@ -171,6 +171,13 @@ class Pump:
         commands.interrogate(self._c)
         return self.status()
 
+    def memory_lost(self, detail: str) -> None:
+        """The firmware found acknowledged records its memory can no longer give back: the pump
+        goes to its safe state (stopped), logs what was lost, and raises its memory-error alarm."""
+        if not isinstance(detail, str) or not detail:
+            raise InvalidInputError(f"say what was lost, got {detail!r}")
+        commands.memory_lost(self._c, detail)
+
     def set_clock(self, offset_s: float) -> None:
         """Set the device clock to show running time plus `offset_s`. A flexible schedule is
         written on that clock, so its steps move in running time from now; the change is logged.

@@ -79,6 +79,9 @@ def apply_journal_entry(pump: Pump, op: str, args: dict[str, Any]) -> None:
         pump.set_clock(float(args["clock_offset_s"]))
         return
     if op == "memory_reset":
+        if args.get("lost"):  # acknowledged records found missing at power-up, named
+            pump.memory_lost(str(args["lost"]))
+            return
         pump.inject(MemoryReset(onset_s=pump.now_s))
         pump.advance(pump.now_s)
         return
@@ -107,7 +110,22 @@ def restore_pump(store: NvStore, config: PumpConfig) -> tuple[Pump, int]:
     for entry in entries:
         pump.advance(max(pump.now_s, entry.sim_s))
         apply_journal_entry(pump, entry.op, entry.args)
+    if store.loss is not None:
+        _records_lost(store, pump)
     return pump, len(entries)
+
+
+def _records_lost(store: NvStore, pump: Pump) -> None:
+    """Power-up found acknowledged records the medium no longer gives back (the commit register
+    promised them): the pump keeps the last good state it has, goes to its safe state, and says
+    in its log and alarm which records were lost, journalled so that it stays said."""
+    assert store.loss is not None
+    detail = store.loss.describe()
+    log.error("%s; the pump stops with its memory-error alarm raised", detail)
+    args: dict[str, object] = {"lost": detail}
+    apply_journal_entry(pump, "memory_reset", args)
+    store.commit(sim_s=pump.now_s, op="memory_reset", args=args)
+    store.accept_loss()
 
 
 def _memory_lost(

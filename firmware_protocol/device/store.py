@@ -5,22 +5,39 @@ each at its simulated time. Every so often the firmware also stores an exact sna
 in the same transaction as a command, and the journal up to it is compacted away: on restart the
 firmware restores the snapshot and replays only what came after, so restart time does not grow
 with the pump's history. A command's journal entry and its transaction record (the reply, kept
-for retransmissions) are written in one SQLite transaction, committed before the reply is sent:
-an acknowledged command survives `kill -9`, and an unacknowledged one either is fully there or
-not at all.
+for retransmissions) are written in one SQLite transaction, committed and synced before the reply
+is sent, and then the commit register (`memory.commit_register`) is synced too: an acknowledged
+command survives a power cut, an unacknowledged one either is fully there or not at all, and one
+the medium nevertheless lost is named at power-up (`loss`), never forgotten silently.
+
+Three media, one store: process memory (`:memory:`, a simulated pump's default), a real file, or
+a simulated disk that loses unsynced writes at a power cut (`disk=`, the swarm's). SQLite comes
+through apsw, which lets the last of them be a VFS written in Python.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import apsw
 
 from firmware_protocol.device.clock import ClockAnchor
+from firmware_protocol.line.virtual_time import PowerCut
+from firmware_protocol.memory.commit_register import (
+    CommitRegister,
+    MemoryLoss,
+    RegisterFile,
+    compare,
+)
+from firmware_protocol.memory.disk_vfs import VFS_NAME, DiskFile, disk_path
+from firmware_protocol.memory.sim_disk import SimDisk
 from firmware_protocol.session.private_files import create_private
 
 SCHEMA = """
@@ -83,35 +100,114 @@ class StoredTxn:
 
 
 _TEMPLATE_LOCK = threading.Lock()
+_REGISTER_FLAGS = (
+    apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE | apsw.SQLITE_OPEN_MAIN_JOURNAL
+)
 
 
 @functools.cache
-def _empty_memory() -> sqlite3.Connection:
-    db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-    db.executescript(SCHEMA)
+def _empty_memory() -> apsw.Connection:
+    db = apsw.Connection(":memory:")
+    db.execute(SCHEMA)
     return db
 
 
+def _copy(source: apsw.Connection, target: apsw.Connection) -> None:
+    with target.backup("main", source, "main") as backup:
+        backup.step()
+
+
 class NvStore:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, disk: SimDisk | None = None) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
+        self.disk = disk
+        if disk is None and self.path != ":memory:":
             create_private(Path(self.path))  # 0600 in a 0700 folder: the journal files follow
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            create_private(Path(self.path + "-register"))
+        self._open()
+
+    def _open(self) -> None:
+        """Open the medium as a power-up finds it: SQLite recovers its log, and what the register
+        promised is compared with what the database holds (`loss`)."""
+        self._register: CommitRegister | None = None
         if self.path == ":memory:":
             # A simulated pump's memory, often one per scenario: copying an empty memory with the
             # schema in it is ten times faster than creating the schema again (and a memory that
-            # lasts as long as the process needs no write-ahead log).
+            # lasts as long as the process needs no write-ahead log, nor a register).
+            self._db = apsw.Connection(":memory:")
             with _TEMPLATE_LOCK:
-                _empty_memory().backup(self._db)
+                _copy(_empty_memory(), self._db)
         else:
+            if self.disk is not None:
+                self._db = apsw.Connection(disk_path(self.disk, self.path), vfs=VFS_NAME)
+                self._db.execute("PRAGMA locking_mode=EXCLUSIVE")  # no shared memory on the disk
+                self.disk.create(self.path + "-register")
+                register_file: RegisterFile = DiskFile(self.disk, self.path + "-register")
+            else:
+                self._db = apsw.Connection(self.path)
+                register_file = apsw.VFSFile("", self.path + "-register", [_REGISTER_FLAGS, 0])
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
+            self._db.execute(SCHEMA)
+            self._register = CommitRegister(register_file)
         self._clock_written: tuple[ClockAnchor, float] | None = None
+        self._load_counts()
+        self.loss: MemoryLoss | None = None
+        if self._register is not None:
+            self.loss = compare(
+                self._register.last,
+                self._journal_id,
+                self._txn_count,
+                self.held,
+            )
+
+    def _load_counts(self) -> None:
+        self._journal_id = int(self._one("SELECT COALESCE(MAX(id), 0) FROM journal"))
+        self._txn_count = int(self._one("SELECT COUNT(*) FROM txns"))
+        rows = self._rows("SELECT txn FROM txns ORDER BY rowid DESC LIMIT 8")
+        self._recent = tuple(int(r[0], 16) for r in reversed(rows))
+
+    def _row(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        """One row of a query, its values as SQLite gives them (typed by the schema above)."""
+        row: tuple[Any, ...] | None = self._db.execute(sql, params).fetchone()
+        return row
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self._db.execute(sql, params).fetchall()
+        return rows
+
+    def _one(self, sql: str) -> Any:
+        row = self._row(sql)
+        return None if row is None else row[0]
+
+    def power_cycle(self) -> None:
+        """The power failed and came back. Process memory and a real file keep all they were
+        given (a killed process loses nothing the kernel holds); a simulated disk loses what it
+        had not synced, and the store reopens on what is left."""
+        if self.disk is None:
+            return
+        self.disk.power_fail()  # if the saboteur has not already cut it
+        # A dead process's handles: nothing they do reaches the medium, and closing them may
+        # fail (their reads find no power); they are let go all the same.
+        with contextlib.suppress(apsw.Error):
+            self._db.close(True)
+        self.disk.power_on()
+        self._open()
 
     def close(self) -> None:
         self._db.close()
+        if self._register is not None:
+            self._register.close()
+
+    def accept_loss(self) -> None:
+        """The firmware has reported `loss`: the register is brought down to what the store
+        holds, so the same loss is not reported at every power-up."""
+        self.loss = None
+        self._promise()
+
+    def _promise(self) -> None:
+        if self._register is not None:
+            self._register.write(self._journal_id, self._txn_count, self._recent)
 
     @classmethod
     def read_only_copy(cls, path: Path | str) -> NvStore:
@@ -120,24 +216,25 @@ class NvStore:
         if not Path(path).is_file():
             raise FileNotFoundError(2, "no such state file", str(path))
         copy = cls(":memory:")
-        source = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        source = apsw.Connection(str(Path(path).resolve()), flags=apsw.SQLITE_OPEN_READONLY)
         try:
-            source.backup(copy._db)
+            _copy(source, copy._db)
         finally:
             source.close()
+        copy._load_counts()
         return copy
 
     def copy_to(self, path: Path | str) -> None:
         """A consistent copy of the whole memory in another file (SQLite's online backup)."""
-        target = sqlite3.connect(str(path))
+        target = apsw.Connection(str(path))
         try:
-            self._db.backup(target)
+            _copy(self._db, target)
         finally:
             target.close()
 
     # meta
     def get_meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._row("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
@@ -171,12 +268,12 @@ class NvStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             if op is not None:
-                cursor = db.execute(
+                db.execute(
                     "INSERT INTO journal (sim_s, op, args) VALUES (?, ?, ?)",
                     (sim_s, op, json.dumps(args or {})),
                 )
+                journal_id = db.last_insert_rowid()
                 if snapshot is not None:
-                    journal_id = cursor.lastrowid
                     db.execute(
                         "INSERT INTO snapshots (journal_id, sim_s, data) VALUES (?, ?, ?)",
                         (journal_id, sim_s, snapshot),
@@ -203,66 +300,76 @@ class NvStore:
             if anchor is not None:
                 self._write_clock(anchor, clock_offset_s)
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
+        except BaseException as e:
+            with contextlib.suppress(apsw.Error):  # gone already if the medium failed under it
+                db.execute("ROLLBACK")
             self._clock_written = None  # the row may be back to what it was
+            if self.disk is not None and not self.disk.powered and not isinstance(e, PowerCut):
+                raise PowerCut from e  # the medium lost its power: so did the firmware
             raise
+        if op is not None:
+            self._journal_id = journal_id
+        if txn is not None:
+            self._txn_count += 1
+            self._recent = (*self._recent[-7:], txn)
+        self._promise()  # synced before the reply, like the commit it describes
 
     def journal(self, after: int = 0) -> list[JournalEntry]:
         """Entries after journal id `after` (those a snapshot does not cover), oldest first."""
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT id, sim_s, op, args FROM journal WHERE id > ? ORDER BY id", (after,)
-        ).fetchall()
+        )
         return [JournalEntry(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
     def latest_snapshot(self) -> StoredSnapshot | None:
-        row = self._db.execute(
+        row = self._row(
             "SELECT journal_id, sim_s, data FROM snapshots ORDER BY journal_id DESC LIMIT 1"
-        ).fetchone()
+        )
         return None if row is None else StoredSnapshot(row[0], row[1], bytes(row[2]))
 
     def seal(self, index: int) -> tuple[bytes, bytes] | None:
         """The stored (chain value, signature) of event-log record `index`."""
-        row = self._db.execute(
-            "SELECT value, signature FROM log_chain WHERE idx = ?", (index,)
-        ).fetchone()
+        row = self._row("SELECT value, signature FROM log_chain WHERE idx = ?", (index,))
         return None if row is None else (bytes(row[0]), bytes(row[1]))
 
     def seals(self) -> dict[int, tuple[bytes, bytes]]:
-        rows = self._db.execute("SELECT idx, value, signature FROM log_chain").fetchall()
+        rows = self._rows("SELECT idx, value, signature FROM log_chain")
         return {int(r[0]): (bytes(r[1]), bytes(r[2])) for r in rows}
 
     def anchor_before(self, index: int) -> bytes:
         """The chain value a run of records from `index` starts from: the newest seal below it."""
-        row = self._db.execute(
+        row = self._row(
             "SELECT value FROM log_chain WHERE idx < ? ORDER BY idx DESC LIMIT 1", (index,)
-        ).fetchone()
+        )
         return bytes(32) if row is None else bytes(row[0])
 
     def last_seal(self) -> tuple[int, bytes] | None:
         """The newest sealed record: (index, chain value)."""
-        row = self._db.execute(
-            "SELECT idx, value FROM log_chain ORDER BY idx DESC LIMIT 1"
-        ).fetchone()
+        row = self._row("SELECT idx, value FROM log_chain ORDER BY idx DESC LIMIT 1")
         return None if row is None else (int(row[0]), bytes(row[1]))
 
+    def held(self, txn: int) -> bool:
+        """Whether the memory holds transaction `txn`'s reply (what the medium gives, whatever
+        a subclass's `txn` answers)."""
+        return NvStore.txn(self, txn) is not None
+
     def txn(self, txn: int) -> StoredTxn | None:
-        row = self._db.execute(
+        row = self._row(
             "SELECT request_type, request, response_type, response FROM txns WHERE txn = ?",
             (f"{txn:016x}",),
-        ).fetchone()
+        )
         return None if row is None else StoredTxn(row[0], bytes(row[1]), row[2], bytes(row[3]))
 
     def transaction_ids(self) -> list[int]:
         """Every transaction id the memory holds a reply for, oldest first."""
-        rows = self._db.execute("SELECT txn FROM txns ORDER BY rowid").fetchall()
+        rows = self._rows("SELECT txn FROM txns ORDER BY rowid")
         return [int(r[0], 16) for r in rows]
 
     def responses_of_type(self, response_type: int) -> list[bytes]:
         """Every stored reply of one message type, oldest first (the refusals, for a debrief)."""
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT response FROM txns WHERE response_type = ? ORDER BY rowid", (response_type,)
-        ).fetchall()
+        )
         return [bytes(r[0]) for r in rows]
 
     # clock
@@ -280,9 +387,9 @@ class NvStore:
         self._write_clock(anchor, clock_offset_s)
 
     def clock(self) -> tuple[ClockAnchor, float] | None:
-        row = self._db.execute(
+        row = self._row(
             "SELECT sim_s, wall_s, acceleration, paused, clock_offset_s FROM clock WHERE id = 1"
-        ).fetchone()
+        )
         if row is None:
             return None
         return ClockAnchor(row[0], row[1], row[2], bool(row[3])), row[4]

@@ -133,8 +133,10 @@ class SimulatedPump:
             self.firmware.stop()
 
     def restart(self) -> Firmware:
-        """The pump loses power and comes back: a new firmware on the same memory."""
+        """The pump loses power and comes back: a new firmware on the same memory (as the power
+        cut left it, where the memory is a simulated disk)."""
         self.kill()
+        self.store.power_cycle()
         self.restarts += 1
         self.firmware = self._power_up()
         return self.firmware

@@ -80,12 +80,17 @@ def onset(c: Core, fault: Fault) -> None:
     elif isinstance(fault, MismatchedRefill):
         fs.mismatch = fault
     elif isinstance(fault, MemoryReset):
-        abort_boluses(c, "memory_reset")
-        c.use_program(
-            TherapyProgram(low_reservoir_alarm_ml=c.config.default_low_reservoir_alarm_ml)
-        )
-        log.append(now, LogKind.PUMP_RESET, safe_state="stopped")
-        raise_alarm(c, AlarmKind.MEMORY_ERROR)
+        reset_to_safe_state(c)
+
+
+def reset_to_safe_state(c: Core, lost: str = "") -> None:
+    """A memory the pump cannot trust: stopped, the reset logged (with what was `lost`, when the
+    firmware can say), and the memory-error alarm raised."""
+    abort_boluses(c, "memory_reset")
+    c.use_program(TherapyProgram(low_reservoir_alarm_ml=c.config.default_low_reservoir_alarm_ml))
+    details = {"safe_state": "stopped"} | ({"lost": lost} if lost else {})
+    c.ledger.log.append(c.now, LogKind.PUMP_RESET, **details)
+    raise_alarm(c, AlarmKind.MEMORY_ERROR)
 
 
 def _stall(c: Core, fault: MotorStall) -> None:

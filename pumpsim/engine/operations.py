@@ -32,6 +32,7 @@ from pumpsim.domain.stability import refill_by_s
 from pumpsim.domain.status import ActiveBolus, MriPhase, PatientBolusOutcome
 from pumpsim.domain.violations import SoftLimitWarning
 from pumpsim.engine.core import Core
+from pumpsim.engine.fault_effects import reset_to_safe_state
 from pumpsim.engine.loop import after_command, after_patient_bolus, knot_before_jump
 from pumpsim.engine.occurrences import abort_boluses, raise_alarm
 from pumpsim.engine.settle import EPS_ABS
@@ -384,6 +385,13 @@ def record_key_retired(c: Core, device_id: str, rotated: bool) -> None:
         raise InvalidInputError(f"a device id must be a non-empty text, got {device_id!r}")
     kind = LogKind.KEY_ROTATED if rotated else LogKind.KEY_REVOKED
     c.ledger.log.append(c.now, kind, device=device_id)
+
+
+def memory_lost(c: Core, detail: str) -> None:
+    """Acknowledged records lost from the firmware's memory: the safe state, saying which."""
+    reset_to_safe_state(c, detail)
+    c.dirty = True
+    after_command(c)
 
 
 def interrogate(c: Core) -> None:

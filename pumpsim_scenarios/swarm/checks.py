@@ -37,6 +37,9 @@ class Checks:
     def violation(self, message: str) -> None:
         raise NotImplementedError
 
+    def _revive_if_dead(self) -> None:
+        raise NotImplementedError
+
     def _catch_up_reference(self) -> None:
         """Feed the reference every commit it has not seen, in commit order."""
         committed = self.store.committed
@@ -69,6 +72,8 @@ class Checks:
                 self.violation(f"{type(request).__name__}: the pump {said}, the reference not")
 
     def check(self) -> None:
+        # The memory is judged as a power-up reads it: a pump left dead is powered up first.
+        self._revive_if_dead()
         self._catch_up_reference()
         for txn in self.acknowledged:
             if NvStore.txn(self.store, txn) is None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
 from firmware_protocol.client.pump_client import ClientError, DeviceError
@@ -40,14 +39,12 @@ from firmware_protocol.wire import convert
 from firmware_protocol.wire import messages as m
 from firmware_protocol.wire.frame import FrameDecoder
 from pumpsim import (
-    BatteryConfig,
     CatheterOcclusion,
     Continuous,
     Fault,
     FlexibleSchedule,
     MotorStall,
     Pump,
-    PumpConfig,
     Step,
     TherapyProgram,
 )
@@ -55,9 +52,10 @@ from pumpsim.domain.program import PatientBolusSettings
 from pumpsim.patient.profile import typical
 from pumpsim.units import days, hours, minutes
 from pumpsim_scenarios.swarm.checks import Checks
-from pumpsim_scenarios.swarm.history import History, HistoryCounts, Outcome
+from pumpsim_scenarios.swarm.history import History, Outcome
 from pumpsim_scenarios.swarm.memory import PLANTED, TappedStore
 from pumpsim_scenarios.swarm.report import HEAL_BOUND_S, report
+from pumpsim_scenarios.swarm.seed_life import SeedResult, life_config, life_disk
 
 __all__ = ["PLANTED", "STEPS", "SeedResult", "job", "report", "run_seed", "shortest_failing"]
 
@@ -76,30 +74,6 @@ MIXES = ((("morphine", 10_000.0),), (("ziconotide", 25.0),), (("baclofen", 500.0
 # ------------------------------------------------------------------------------ one life
 
 
-@dataclass
-class SeedResult:
-    """What one life did and broke; `trace` is its steps in words, for a failure report."""
-
-    seed: int
-    steps: int
-    commands: int = 0
-    acknowledged: int = 0
-    crashes: int = 0
-    line_faults: int = 0
-    violations: list[str] = field(default_factory=list)
-    trace: list[str] = field(default_factory=list)
-    digest: str = ""
-    history: HistoryCounts | None = None
-    sim_days: float = 0.0  # how long the pump lived
-    reached_eri: bool = False
-    reached_end_of_service: bool = False
-    log_wrapped: bool = False
-    snapshots: int = 0
-    sites_enabled: tuple[str, ...] = ()
-    sites_fired: dict[str, int] = field(default_factory=dict)
-    heal_s: float = 0.0  # virtual time the healing took
-
-
 class Life(Checks):
     """One seed's life: a simulated pump on virtual time, its programmers, a saboteur that cuts
     the power at armed moments, and the checker's reference pump."""
@@ -108,8 +82,12 @@ class Life(Checks):
         self.rng = random.Random(seed)
         self.result = SeedResult(seed, steps)
         self.faults = (LineFaults(), LineFaults())
-        self.store = PLANTED[plant]() if plant else TappedStore()
-        self.config = _life_config(self.rng)
+        self.armed: str | None = None
+        self.writes_left = 0
+        self.disk = life_disk(seed, plant)
+        self.store = PLANTED.get(plant or "", TappedStore)(self.disk)
+        self.disk.on_write = self._on_disk_write
+        self.config = life_config(self.rng)
         # A life of years: its span, and refills every one to three months of it.
         self.span_s = days(self.rng.uniform(365.0, 730.0))
         self.next_refill_s = days(self.rng.uniform(30.0, 90.0))
@@ -121,8 +99,6 @@ class Life(Checks):
         assert self.sim.line is not None
         self.sim.line.tap = self._tap
         self.store.on_commit = self._on_commit
-        self.armed: str | None = None
-        self.writes_left = 0
         self.reference = Pump(self.config)
         self.sent: dict[int, Any] = {}  # txn -> request, as the programmer sent it
         self.staged: dict[int, TherapyProgram] = {}
@@ -154,7 +130,14 @@ class Life(Checks):
         if self.armed == "commit":
             self._cut()
 
+    def _on_disk_write(self) -> None:
+        if self.armed == "disk":
+            self.writes_left -= 1
+            if self.writes_left <= 0:
+                self._cut()  # mid-commit: its writes not yet synced meet the power cut
+
     def _cut(self) -> None:
+        self.disk.power_fail()
         self.armed = None
         self.result.crashes += 1
         raise PowerCut
@@ -167,8 +150,11 @@ class Life(Checks):
     # ------------------------------------------------------------------ talking to the pump
 
     def _revive_if_dead(self) -> None:
-        if self.sim.world is not None and self.sim.world.device is None:
-            self.sim.restart()
+        while self.sim.world is not None and self.sim.world.device is None:
+            try:
+                self.sim.restart()
+            except PowerCut:  # cut again while powering up (its recovery writes): once more
+                self.sim.kill()
 
     def request(self, role: Role, msg: Any) -> Any:
         """Send until its outcome is known (`recovery.deliver`), powering the pump back up when
@@ -250,7 +236,7 @@ class Life(Checks):
         self.note(f"the line turns bad: {out}")
 
     def arm(self) -> None:
-        kind = self.rng.choice(["commit", "bulk", "handshake", "write"])
+        kind = self.rng.choice(["commit", "bulk", "handshake", "write", "disk"])
         self.armed = kind
         self.writes_left = self.rng.randint(1, 6)
         self.note(f"a power cut is armed ({kind})")
@@ -420,6 +406,7 @@ class Life(Checks):
         self._note_coverage()
         self.result.sites_enabled = tuple(sorted(self.sites.enabled))
         self.result.sites_fired = dict(sorted(self.sites.fired.items()))
+        self.result.disk = self.disk.counts
         return self.result
 
     def _note_coverage(self) -> None:
@@ -464,16 +451,6 @@ class Life(Checks):
         self.result.history = counts
         for message in counts.violations:
             self.violation(message)
-
-
-def _life_config(rng: random.Random) -> PumpConfig:
-    """A 20 mL pump; one life in four on a battery that reaches ERI and end of service within
-    the life, one in four with a log small enough to wrap."""
-    battery = BatteryConfig()
-    if rng.random() < 0.25:
-        battery = BatteryConfig(capacity_mah=rng.uniform(120.0, 200.0))
-    log = rng.choice([24, 48]) if rng.random() < 0.25 else PumpConfig().event_log_capacity
-    return PumpConfig(reservoir_capacity_ml=20.0, battery=battery, event_log_capacity=log)
 
 
 def run_seed(seed: int, steps: int = STEPS, plant: str | None = None) -> SeedResult:

@@ -3,15 +3,17 @@ of a pump's life they met, and the violations with their seeds."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from firmware_protocol.line.fault_sites import SITES
+from firmware_protocol.memory.sim_disk import DiskCounts
 from pumpsim_scenarios.swarm.history import HistoryCounts
 
 if TYPE_CHECKING:
-    from pumpsim_scenarios.swarm.lives import SeedResult
+    from pumpsim_scenarios.swarm.seed_life import SeedResult
 
 HEAL_BOUND_S = 180.0  # virtual seconds to settle every pending command (3x the longest backoff)
 
@@ -29,6 +31,15 @@ def _sites(results: list[SeedResult]) -> dict[str, Any]:
     }
 
 
+def _storage(results: list[SeedResult]) -> dict[str, int]:
+    """What the simulated disks did: writes kept, dropped and torn at power cuts, sectors that
+    rotted and were repaired from the mirror, torn sectors read back as garbage."""
+    total = DiskCounts()
+    for r in results:
+        total.add(r.disk)
+    return dataclasses.asdict(total)
+
+
 def report(results: list[SeedResult], steps: int) -> dict[str, Any]:
     digest = hashlib.sha256("".join(r.digest for r in results).encode()).hexdigest()
     return {
@@ -41,6 +52,7 @@ def report(results: list[SeedResult], steps: int) -> dict[str, Any]:
         "line_faults": sum(r.line_faults for r in results),
         "history": HistoryCounts.total(r.history for r in results if r.history is not None),
         "heal_bound_s": HEAL_BOUND_S,
+        "storage": _storage(results),
         "fault_sites": _sites(results),
         "lives": {
             "sim_days_min": round(min((r.sim_days for r in results), default=0.0), 1),

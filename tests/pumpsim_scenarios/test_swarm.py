@@ -155,3 +155,18 @@ def test_a_life_lasts_years_and_meets_what_a_pumps_life_holds() -> None:
     assert covered["snapshots"] >= len(results)
     refills = [sum("the refill is due" in line for line in r.trace) for r in results]
     assert all(n >= 2 for n in refills), refills
+
+
+def test_lives_meet_a_medium_that_keeps_drops_tears_and_rots_and_lose_nothing() -> None:
+    """Each life's memory stands on a simulated disk (its own profile): over a few lives, power
+    cuts keep, drop and tear unsynced writes, sectors rot and are repaired from the mirror, and
+    still nothing acknowledged is lost."""
+    results = [swarm.run_seed(seed, steps=40) for seed in range(1, 21)]
+    report = swarm.report(results, 40)
+    assert report["violations"] == []
+    storage = report["storage"]
+    for what in ("kept", "dropped", "torn", "rotted", "repaired"):
+        assert storage[what] > 0, what
+    assert storage["syncs"] > 0
+    assert storage["power_cuts"] == report["crashes"]
+    assert report["history"]["lost"] == 0
