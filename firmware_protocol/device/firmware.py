@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -98,6 +99,8 @@ class Firmware:
             sites=sites,
         )
         self._poll_s = poll_s
+        self._syncing_until = -math.inf  # the fault site "firmware.delayed_sync"
+        self._held_input = b""
         port.timeout = poll_s
         stored = self.store.get_meta("config")
         stored_offset_s = 0.0
@@ -169,6 +172,10 @@ class Firmware:
         data = read_available(self.port)
         with self.lock:
             now = self._monotonic()
+            if now < self._syncing_until:  # blocked on the memory: what arrives waits its turn
+                self._held_input += data
+                return
+            data, self._held_input = self._held_input + data, b""
             if data:
                 for frame in self._decoder.feed(data):
                     self.stats.frames_in += 1
@@ -208,7 +215,10 @@ class Firmware:
         self.sessions.reset()
 
     def next_wake_s(self) -> float:
-        """When the loop next has work without new bytes: a link timer, a session's expiry."""
+        """When the loop next has work without new bytes: a link timer, a session's expiry,
+        the end of a slow sync."""
+        if self._syncing_until > self._monotonic() or self._held_input:
+            return self._syncing_until
         return self.sessions.next_wake_s()
 
     def tick(self) -> None:
@@ -344,6 +354,10 @@ class Firmware:
             chain_from=self.pump.log.first_index,
         )
         self.log_chain.stored(seals)
+        if self.sites.fires("firmware.delayed_sync"):
+            # A slow sync (a flash erase, a busy controller): the firmware is blocked in it, so
+            # the reply and everything after waits; on virtual time only.
+            self._syncing_until = self._monotonic() + self.sites.uniform(0.1, 3.0)
 
     def status(self) -> m.Status:
         return handlers.status(self)

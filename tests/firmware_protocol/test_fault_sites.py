@@ -48,3 +48,20 @@ def test_a_short_write_and_an_early_session_end_are_legal() -> None:
         assert deliver(client, m.SimAdvance(client.new_txn(), 60.0)) is not None
     assert sim.pump.now_s >= 300.0
     assert set(sites.fired) >= {"firmware.short_write", "sessions.early_expiry"}
+
+
+def test_a_slow_sync_delays_the_reply_and_applies_the_command_once() -> None:
+    """`firmware.delayed_sync`: the firmware blocks in a sync for seconds of virtual time; the
+    programmer retries when its timer runs out first, and the pump applies each command once."""
+    sites = FaultSites(random.Random(1))
+    sites.enabled = frozenset({"firmware.delayed_sync"})
+    sites.fires = lambda site: site in sites.enabled  # type: ignore[method-assign]
+    sim = simulated_pump(seed=3, sites=sites)
+    client = sim.client(Role.SIMULATOR, reply_timeout_s=1.0)
+    assert sim.clock is not None
+    started = sim.clock.monotonic()
+    for _ in range(3):
+        assert deliver(client, m.SimAdvance(client.new_txn(), 60.0)) is not None
+    assert sim.clock.monotonic() - started >= 3 * 0.1  # each commit's sync took its while
+    assert sim.pump.now_s == pytest.approx(180.0, abs=10.0)  # advanced three times, not more
+    assert sim.firmware.stats.commands == 3
