@@ -7,6 +7,7 @@ decides every fault, nothing here reads a clock.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -84,6 +85,8 @@ class FrameShaper:
         f = self.faults
         if not (f.bit_flip_rate or f.drop_byte_rate or f.duplicate_byte_rate):
             return frame
+        if not (f.drop_byte_rate or f.duplicate_byte_rate):
+            return self._flips(frame, f.bit_flip_rate)
         out = bytearray()
         for b in frame:
             r = self.rng.random()
@@ -97,6 +100,24 @@ class FrameShaper:
             if self.rng.random() < f.duplicate_byte_rate:
                 out.append(b)
         return bytes(out)
+
+    def _flips(self, frame: bytes, rate: float) -> bytes:
+        """Bit flips alone (the common bad line): the gaps between flipped bytes drawn from
+        their geometric law, the same Bernoulli per byte without a draw for every byte."""
+        scale = 0.0 if rate >= 1.0 else 1.0 / math.log1p(-rate)
+        at = self._gap(scale)
+        if at >= len(frame):
+            return frame
+        out = bytearray(frame)
+        while at < len(out):
+            out[at] ^= 1 << self.rng.randrange(8)
+            self.stats.corrupted_bytes += 1
+            at += 1 + self._gap(scale)
+        return bytes(out)
+
+    def _gap(self, scale: float) -> int:
+        """Bytes left clean before the next flip (`scale` = 1/ln(1-p); 0: every byte flips)."""
+        return int(math.log(1.0 - self.rng.random()) * scale) if scale else 0
 
 
 class FrameFilter(Protocol):

@@ -8,7 +8,8 @@ torn (a prefix of its sectors lands, its part of the next is garbage, the rest n
 the way SQLite's crash-test VFS (`src/test6.c`) and FoundationDB's `AsyncFileNonDurable` treat
 them. A torn write garbles only its own bytes, never the rest of the sector: the disk promises
 power-safe overwrite, as SQLite assumes of a disk by default (a disk that garbles a whole sector
-under a partial write is a weaker promise; see the test of the store on this disk).
+under a partial write is a weaker promise, which tests/firmware_protocol/test_store_on_disk.py
+found SQLite's log does not survive).
 
 The medium is two banks of 512-byte sectors mirrored, each sector with its own error-correcting
 check: a latent error (bit rot found only on reading) is placed in one bank at a time, so one good

@@ -3,8 +3,10 @@
 In the spirit of FoundationDB's simulation testing and TigerBeetle's VOPR: each seed draws a life
 (commands from every role, valid and unsafe; line faults that come and go; the firmware's power
 cut at chosen points: right after a command is made durable, in the middle of a log download,
-during a handshake, at a random write) and runs it through the real firmware, link and client on
-virtual time. After every step the checker asks:
+during a handshake, at a random write to the line or to the memory) and runs it through the real
+firmware, link and client on virtual time. The memory stands on a simulated disk (`seed_life`)
+that keeps, drops or tears what was not synced when the power goes, and rots sectors in one of
+its two banks. After every step the checker asks:
 
 - every acknowledged command is in the pump's memory, and no transaction was committed twice;
 - the pump equals a reference model fed each committed command once, in commit order, from what

@@ -2,7 +2,12 @@
 cut, a commit cut short is all there or not at all, and an acknowledged record the medium lost
 anyway (both copies of a sector gone, beyond what the swarm places) is named at power-up.
 
-A stateful property: commits, cuts in the middle of a commit, power cycles and rot, in any order."""
+A stateful property: commits, cuts in the middle of a commit, power cycles and rot, in any order.
+It found, in its first minute, that a disk which garbles a whole sector under a partial write
+loses a synced commit: after recovery SQLite writes the next log frame into the sector holding the
+tail of the last commit frame, and a tear there spoils both. The disk now promises power-safe
+overwrite (a tear garbles only the torn write's own bytes), as SQLite assumes of a disk by default.
+"""
 
 from __future__ import annotations
 
