@@ -33,7 +33,6 @@ from firmware_protocol.line.virtual_time import PowerCut
 from firmware_protocol.memory.commit_register import (
     CommitRegister,
     MemoryLoss,
-    RegisterFile,
     compare,
 )
 from firmware_protocol.memory.disk_vfs import VFS_NAME, DiskFile, disk_path
@@ -121,6 +120,7 @@ class NvStore:
     def __init__(self, path: Path | str, *, disk: SimDisk | None = None) -> None:
         self.path = str(path)
         self.disk = disk
+        self._unreadable = ""  # why the medium's database was erased at the last power-up
         if disk is None and self.path != ":memory:":
             create_private(Path(self.path))  # 0600 in a 0700 folder: the journal files follow
             create_private(Path(self.path + "-register"))
@@ -137,29 +137,56 @@ class NvStore:
             self._db = apsw.Connection(":memory:")
             with _TEMPLATE_LOCK:
                 _copy(_empty_memory(), self._db)
+        elif self.disk is None:
+            self._db = apsw.Connection(self.path)
+            self._prepare()
+            self._register = CommitRegister(
+                apsw.VFSFile("", self.path + "-register", [_REGISTER_FLAGS, 0])
+            )
         else:
-            if self.disk is not None:
-                self._db = apsw.Connection(disk_path(self.disk, self.path), vfs=VFS_NAME)
-                self._db.execute("PRAGMA locking_mode=EXCLUSIVE")  # no shared memory on the disk
-                self.disk.create(self.path + "-register")
-                register_file: RegisterFile = DiskFile(self.disk, self.path + "-register")
-            else:
-                self._db = apsw.Connection(self.path)
-                register_file = apsw.VFSFile("", self.path + "-register", [_REGISTER_FLAGS, 0])
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute(SCHEMA)
-            self._register = CommitRegister(register_file)
+            self.disk.create(self.path + "-register")
+            self._register = CommitRegister(DiskFile(self.disk, self.path + "-register"))
+            unreadable = self._open_on_disk(self.disk)
+            if unreadable:
+                self._start_empty(self.disk, unreadable)
         self._clock_written: tuple[ClockAnchor, float] | None = None
         self._load_counts()
         self.loss: MemoryLoss | None = None
         if self._register is not None:
             self.loss = compare(
-                self._register.last,
-                self._journal_id,
-                self._txn_count,
-                self.held,
+                self._register.last, self._journal_id, self._txn_count, self.held, self._unreadable
             )
+
+    def _prepare(self) -> None:
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(SCHEMA)
+
+    def _open_on_disk(self, disk: SimDisk) -> str:
+        """Open the database on a simulated disk and check it whole, as a device checks its
+        memory at boot: "" if it reads back sound, else what is wrong with it."""
+        self._unreadable = ""
+        try:
+            self._db = apsw.Connection(disk_path(disk, self.path), vfs=VFS_NAME)
+            self._db.execute("PRAGMA locking_mode=EXCLUSIVE")  # no shared memory on the disk
+            self._prepare()
+            verdict = str(self._one("PRAGMA quick_check"))
+        except apsw.Error as e:
+            return f"{type(e).__name__}: {e}"
+        return "" if verdict == "ok" else verdict
+
+    def _start_empty(self, disk: SimDisk, unreadable: str) -> None:
+        """A memory that fails its check is not guessed around: it is erased and begun again,
+        and everything the register promised is reported lost (`loss`), for the firmware to
+        say so and alarm."""
+        with contextlib.suppress(apsw.Error):
+            self._db.close(True)
+        for name in (self.path, self.path + "-wal", self.path + "-journal"):
+            disk.delete(name)
+        self._db = apsw.Connection(disk_path(disk, self.path), vfs=VFS_NAME)
+        self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        self._prepare()
+        self._unreadable = unreadable
 
     def _load_counts(self) -> None:
         self._journal_id = int(self._one("SELECT COALESCE(MAX(id), 0) FROM journal"))

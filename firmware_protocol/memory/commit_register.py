@@ -111,6 +111,7 @@ class MemoryLoss:
     journal_ids: tuple[int, int] | None  # first and last journal entry lost
     txns: tuple[int, ...]  # lost transactions among the latest the register names
     txn_count_lost: int  # how many replies are missing in all
+    unreadable: str = ""  # why the whole database was erased at power-up ("": it was not)
 
     def describe(self) -> str:
         parts = []
@@ -122,14 +123,19 @@ class MemoryLoss:
             parts.append(
                 f"{self.txn_count_lost} replies" + (f" (transactions {named})" if named else "")
             )
-        return "acknowledged records lost: " + "; ".join(parts)
+        lost = "acknowledged records lost: " + "; ".join(parts)
+        return f"memory unreadable ({self.unreadable}), erased; {lost}" if self.unreadable else lost
 
 
 def compare(
-    promised: Committed | None, journal_id: int, txn_count: int, held: Callable[[int], bool]
+    promised: Committed | None,
+    journal_id: int,
+    txn_count: int,
+    held: Callable[[int], bool],
+    unreadable: str = "",
 ) -> MemoryLoss | None:
     """What the store lacks of what the register promised (None: nothing). `held(txn)`: whether
-    the store still has that transaction's reply."""
+    the store still has that transaction's reply; `unreadable`: why the store was erased."""
     if promised is None:
         return None
     lost_ids = (journal_id + 1, promised.journal_id) if promised.journal_id > journal_id else None
@@ -137,4 +143,4 @@ def compare(
     lost_count = max(promised.txn_count - txn_count, len(lost_txns))
     if lost_ids is None and not lost_count:
         return None
-    return MemoryLoss(lost_ids, lost_txns, lost_count)
+    return MemoryLoss(lost_ids, lost_txns, lost_count, unreadable)

@@ -83,7 +83,7 @@ def _loaded_after(imports: str, forbidden: set[str]) -> list[str]:
 
 def test_importing_pumpsim_loads_no_outer_layer_or_io_library() -> None:
     forbidden = {"serial", "textual", "firmware_protocol", "programmer_tui", "pumpsim_cli"}
-    forbidden |= {"sqlite3", "socket", "asyncio"}
+    forbidden |= {"sqlite3", "apsw", "socket", "asyncio"}
     assert _loaded_after("pumpsim, pumpsim.testing.reference", forbidden) == []
 
 

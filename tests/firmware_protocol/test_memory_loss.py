@@ -15,7 +15,7 @@ from firmware_protocol.line.virtual_time import PowerCut
 from firmware_protocol.memory.sim_disk import DiskProfile, SimDisk
 from firmware_protocol.wire import messages as m
 from firmware_protocol.wire.messages import Role
-from pumpsim import AlarmKind, Continuous, Mix, Severity, Stopped, TherapyProgram
+from pumpsim import AlarmKind, Continuous, LogKind, Mix, Severity, Stopped, TherapyProgram
 
 
 def test_records_the_medium_lost_are_named_and_alarmed_at_power_up() -> None:
@@ -84,3 +84,28 @@ def test_a_cut_at_any_write_of_a_command_leaves_it_whole_or_absent() -> None:
         assert applied == sim.store.held(txn)
         outcomes.add(applied)
     assert outcomes == {True, False}  # the cuts fell both before and after the commit landed
+
+
+def test_a_memory_that_fails_its_check_is_erased_and_everything_promised_is_named() -> None:
+    """Both copies of the log's header and of the database's first page gone: power-up's check
+    of the memory fails, the memory is begun again, and the pump says all it had acknowledged is
+    lost."""
+    disk = SimDisk(random.Random(4), DiskProfile(keep=1.0))
+    sim = simulated_pump(seed=9, store=NvStore("pump.db", disk=disk))
+    client = sim.client(Role.CLINICIAN)
+    client.refill_withdraw()
+    client.refill_fill(20.0, Mix.of(morphine=1000.0), TherapyProgram(Continuous(0.3)))
+    acknowledged = sim.store.transaction_ids()
+    disk.corrupt("pump.db-wal", 0, both_banks=True)
+    disk.corrupt("pump.db", 0, both_banks=True)
+    sim.restart()
+    pump = sim.pump
+    assert isinstance(pump.program.basal, Stopped)
+    assert AlarmKind.MEMORY_ERROR in {a.kind for a in pump.alarms}
+    (reset,) = pump.log.of_kind(LogKind.PUMP_RESET)
+    lost = str(reset.details["lost"])
+    assert lost.startswith("memory unreadable (")
+    assert f"{len(acknowledged)} replies" in lost
+    assert sim.store.transaction_ids() == []  # begun again: nothing of before is believed
+    sim.restart()
+    assert sim.store.loss is None  # and said once
