@@ -41,6 +41,7 @@ def main() -> None:
         life = lives.Life(seed, lives.STEPS, None)
         life.reference_timer = time.perf_counter  # one thread: its wall time is its CPU
         result = life.run()
+        life.close()
         commands += result.commands
         sim_s += life.sim.pump.now_s
         reference_s += life.reference_cpu_s

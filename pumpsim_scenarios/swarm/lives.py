@@ -4,7 +4,8 @@ In the spirit of FoundationDB's simulation testing and TigerBeetle's VOPR: each 
 (commands from every role, valid and unsafe; line faults that come and go; the firmware's power
 cut at chosen points: right after a command is made durable, in the middle of a log download,
 during a handshake, at a random write to the line or to the memory) and runs it through the real
-firmware, link and client on virtual time. The memory stands on a simulated disk (`seed_life`)
+firmware, link and client on virtual time (time itself passes through the pump's rig port, as
+it does without a telemetry session). The memory stands on a simulated disk (`seed_life`)
 that keeps, drops or tears what was not synced when the power goes, and rots sectors in one of
 its two banks. After every step the checker asks:
 
@@ -112,6 +113,13 @@ class Life(Checks):
         self.clients = {
             role: self.sim.client(role, connect=False, reply_timeout_s=2.0) for role in Role
         }
+
+    def close(self) -> None:
+        """Let the life's memory go: SQLite holds its disk's files until the store is closed,
+        which the garbage collector cannot see (10,000 lives held 12 GB before this)."""
+        self.disk.on_write = None
+        self.store.on_commit = None
+        self.store.close()
 
     # ----------------------------------------------------------------- saboteur and taps
 
@@ -314,7 +322,29 @@ class Life(Checks):
     def _pass(self, seconds: float) -> None:
         self.note(f"time passes: {seconds:g} s")
         client = self.clients[Role.SIMULATOR]
-        self.request(Role.SIMULATOR, m.SimAdvance(client.new_txn(), seconds))
+        self.rig(m.SimAdvance(client.new_txn(), seconds))
+
+    def rig(self, msg: Any) -> Any:
+        """The world's own doing (time passing) through the pump's rig port, as the classroom's
+        console does it: no telemetry session is opened for it (none is, when time passes), but
+        the same dispatch, journal and power cuts. A cut leaves it indeterminate, for healing."""
+        self._revive_if_dead()
+        txn = msg.txn
+        self.sent[txn] = msg
+        self.result.commands += 1
+        try:
+            (reply,) = self.sim.firmware.rig(msg)
+        except PowerCut:
+            self.sim.kill()
+            self.history.record(txn, type(msg).__name__, Outcome.INDETERMINATE)
+            return None
+        refused = isinstance(reply, m.ErrorReply)
+        if refused and reply.code == m.WireError.INTERNAL:
+            self.violation(f"the firmware answered INTERNAL: {reply.message}")
+        self.history.record(txn, type(msg).__name__, Outcome.FAILED if refused else Outcome.OK)
+        self.acknowledged.append(txn)
+        self.result.acknowledged += 1
+        return reply
 
     def to_the_end(self) -> None:
         """The rest of the life's span, at once, if the steps did not use it all up."""
@@ -456,7 +486,11 @@ class Life(Checks):
 
 
 def run_seed(seed: int, steps: int = STEPS, plant: str | None = None) -> SeedResult:
-    return Life(seed, steps, plant).run()
+    life = Life(seed, steps, plant)
+    try:
+        return life.run()
+    finally:
+        life.close()
 
 
 def shortest_failing(seed: int, steps: int, plant: str | None = None) -> SeedResult:
