@@ -169,6 +169,7 @@ class NvStore:
         try:
             self._db = apsw.Connection(disk_path(disk, self.path), vfs=VFS_NAME)
             self._db.execute("PRAGMA locking_mode=EXCLUSIVE")  # no shared memory on the disk
+            self._db.execute("PRAGMA page_size=1024")  # a small medium: a commit writes less
             self._prepare()
             verdict = str(self._one("PRAGMA quick_check"))
         except apsw.Error as e:
@@ -185,6 +186,7 @@ class NvStore:
             disk.delete(name)
         self._db = apsw.Connection(disk_path(disk, self.path), vfs=VFS_NAME)
         self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        self._db.execute("PRAGMA page_size=1024")
         self._prepare()
         self._unreadable = unreadable
 
