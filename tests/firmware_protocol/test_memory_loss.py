@@ -9,8 +9,9 @@ import json
 import random
 
 from firmware_protocol.client.errors import ClientError
+from firmware_protocol.client.pump_client import PumpClient
 from firmware_protocol.device.store import NvStore
-from firmware_protocol.harness.simulated import simulated_pump
+from firmware_protocol.harness.simulated import SimulatedPump, simulated_pump
 from firmware_protocol.line.virtual_time import PowerCut
 from firmware_protocol.memory.sim_disk import DiskProfile, SimDisk
 from firmware_protocol.wire import messages as m
@@ -18,12 +19,18 @@ from firmware_protocol.wire.messages import Role
 from pumpsim import AlarmKind, Continuous, LogKind, Mix, Severity, Stopped, TherapyProgram
 
 
-def test_records_the_medium_lost_are_named_and_alarmed_at_power_up() -> None:
-    disk = SimDisk(random.Random(3), DiskProfile(keep=1.0))
-    sim = simulated_pump(seed=8, store=NvStore("pump.db", disk=disk))
-    client = sim.client(Role.CLINICIAN)
+def _filled_on(disk: SimDisk, seed: int) -> tuple[SimulatedPump, PumpClient]:
+    """A simulated pump whose memory is `disk`, filled and programmed by a clinician."""
+    sim = simulated_pump(seed=seed, store=NvStore("pump.db", disk=disk))
+    client = sim.client(Role.CLINICIAN, reply_timeout_s=1.0)
     client.refill_withdraw()
     client.refill_fill(20.0, Mix.of(morphine=1000.0), TherapyProgram(Continuous(0.3)))
+    return sim, client
+
+
+def test_records_the_medium_lost_are_named_and_alarmed_at_power_up() -> None:
+    disk = SimDisk(random.Random(3), DiskProfile(keep=1.0))
+    sim, client = _filled_on(disk, seed=8)
     before = sim.store.transaction_ids()
     review = client.stage_program(TherapyProgram(Continuous(0.2)))
     client.confirm_program(review.stage_id)  # acknowledged: the reply came back
@@ -58,10 +65,7 @@ def test_a_cut_at_any_write_of_a_command_leaves_it_whole_or_absent() -> None:
     outcomes = set()
     for cut_at in range(1, 11):  # the command makes 9 writes: the last is the register
         disk = SimDisk(random.Random(cut_at), DiskProfile(keep=0.3, tear=0.4, rot_per_cut=1.0))
-        sim = simulated_pump(seed=8, store=NvStore("pump.db", disk=disk))
-        client = sim.client(Role.CLINICIAN, reply_timeout_s=1.0)
-        client.refill_withdraw()
-        client.refill_fill(20.0, Mix.of(morphine=1000.0), TherapyProgram(Continuous(0.3)))
+        sim, client = _filled_on(disk, seed=8)
         acknowledged = set(sim.store.transaction_ids())
         review = client.stage_program(TherapyProgram(Continuous(0.2)))
 
@@ -91,10 +95,7 @@ def test_a_memory_that_fails_its_check_is_erased_and_everything_promised_is_name
     of the memory fails, the memory is begun again, and the pump says all it had acknowledged is
     lost."""
     disk = SimDisk(random.Random(4), DiskProfile(keep=1.0))
-    sim = simulated_pump(seed=9, store=NvStore("pump.db", disk=disk))
-    client = sim.client(Role.CLINICIAN)
-    client.refill_withdraw()
-    client.refill_fill(20.0, Mix.of(morphine=1000.0), TherapyProgram(Continuous(0.3)))
+    sim, _ = _filled_on(disk, seed=9)
     acknowledged = sim.store.transaction_ids()
     disk.corrupt("pump.db-wal", 0, both_banks=True)
     disk.corrupt("pump.db", 0, both_banks=True)
