@@ -144,6 +144,7 @@ class NvStore:
                 apsw.VFSFile("", self.path + "-register", [_REGISTER_FLAGS, 0])
             )
         else:
+            self._unreadable = ""
             self.disk.create(self.path + "-register")
             self._register = CommitRegister(DiskFile(self.disk, self.path + "-register"))
             unreadable = self._open_on_disk(self.disk)
@@ -165,16 +166,18 @@ class NvStore:
     def _open_on_disk(self, disk: SimDisk) -> str:
         """Open the database on a simulated disk and check it whole, as a device checks its
         memory at boot: "" if it reads back sound, else what is wrong with it."""
-        self._unreadable = ""
         try:
-            self._db = apsw.Connection(disk_path(disk, self.path), vfs=VFS_NAME)
-            self._db.execute("PRAGMA locking_mode=EXCLUSIVE")  # no shared memory on the disk
-            self._db.execute("PRAGMA page_size=1024")  # a small medium: a commit writes less
-            self._prepare()
+            self._connect_to(disk)
             verdict = str(self._one("PRAGMA quick_check"))
         except apsw.Error as e:
             return f"{type(e).__name__}: {e}"
         return "" if verdict == "ok" else verdict
+
+    def _connect_to(self, disk: SimDisk) -> None:
+        self._db = apsw.Connection(disk_path(disk, self.path), vfs=VFS_NAME)
+        self._db.execute("PRAGMA locking_mode=EXCLUSIVE")  # no shared memory on the disk
+        self._db.execute("PRAGMA page_size=1024")  # a small medium: a commit writes less
+        self._prepare()
 
     def _start_empty(self, disk: SimDisk, unreadable: str) -> None:
         """A memory that fails its check is not guessed around: it is erased and begun again,
@@ -184,10 +187,7 @@ class NvStore:
             self._db.close(True)
         for name in (self.path, self.path + "-wal", self.path + "-journal"):
             disk.delete(name)
-        self._db = apsw.Connection(disk_path(disk, self.path), vfs=VFS_NAME)
-        self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
-        self._db.execute("PRAGMA page_size=1024")
-        self._prepare()
+        self._connect_to(disk)
         self._unreadable = unreadable
 
     def _load_counts(self) -> None:
@@ -224,7 +224,8 @@ class NvStore:
         self._open()
 
     def close(self) -> None:
-        self._db.close()
+        with contextlib.suppress(apsw.Error):  # (a simulated disk left without power)
+            self._db.close()
         if self._register is not None:
             self._register.close()
 
