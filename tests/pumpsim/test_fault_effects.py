@@ -12,6 +12,7 @@ from pumpsim import (
     CatheterOcclusion,
     Continuous,
     FaultRejectedError,
+    InvalidInputError,
     LogKind,
     LowBatteryReset,
     MemoryReset,
@@ -192,6 +193,20 @@ def test_memory_reset_reboots_into_a_stopped_pump() -> None:
     pumped = pump.physical().pumped_ml
     pump.advance(pump.now_s + days(1))
     assert pump.physical().pumped_ml == pumped
+
+
+def test_records_lost_stop_the_pump_and_say_which_in_its_log() -> None:
+    """`Pump.memory_lost`: what the firmware calls when its memory lost acknowledged records."""
+    pump = filled_pump(continuous(0.5))
+    pump.start_bolus(0.05, hours(1))
+    pump.memory_lost("acknowledged records lost: entry 7")
+    assert isinstance(pump.program.basal, Stopped)
+    assert pump.status().active_bolus is None
+    assert AlarmKind.MEMORY_ERROR in alarm_kinds(pump)
+    (reset,) = pump.log.of_kind(LogKind.PUMP_RESET)
+    assert reset.details == {"safe_state": "stopped", "lost": "acknowledged records lost: entry 7"}
+    with pytest.raises(InvalidInputError):
+        pump.memory_lost("")
 
 
 @pytest.mark.parametrize(
