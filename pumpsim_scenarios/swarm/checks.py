@@ -60,8 +60,11 @@ class Checks:
             self.applied_txns.add(txn)
             request = self.sent.get(txn)
             stored = NvStore.txn(self.store, txn)  # the memory itself, whatever the firmware
-            if request is None or stored is None:
+            if request is None:
                 self.violation(f"transaction {txn:016x} committed but never sent")
+                continue
+            if stored is None:
+                self.violation(f"transaction {txn:016x} committed, then gone from the memory")
                 continue
             error = None
             if stored.response_type == m.SPECS[m.ErrorReply].code:
