@@ -25,6 +25,7 @@ RECENT = 8  # transaction ids kept, newest last
 _MAGIC = b"PSCR"
 _HEAD = struct.Struct(">4sQQQB")
 _TXN = struct.Struct(">Q")
+_SYNC_FULL = 3  # SQLITE_SYNC_FULL, the flag a file's sync is asked with
 
 
 class RegisterFile(Protocol):
@@ -99,9 +100,6 @@ class CommitRegister:
 
     def close(self) -> None:
         self.file.xClose()
-
-
-_SYNC_FULL = 3  # SQLITE_SYNC_FULL
 
 
 @dataclass(frozen=True)

@@ -164,8 +164,7 @@ class Life(Checks, Steps):
         it is dead; the reply, the pump's refusal, or None if it never got through."""
         txn = getattr(msg, "txn", None)
         if txn is not None:
-            self.sent[txn] = msg
-            self.result.commands += 1
+            self._invoked(txn, msg)
         try:
             reply = deliver(
                 self.clients[role], msg, before_retry=self._revive_if_dead, wait=self.sim.advance
@@ -182,9 +181,16 @@ class Life(Checks, Steps):
             outcome = Outcome.INDETERMINATE if reply is None else Outcome.OK
             self.history.record(txn, type(msg).__name__, outcome)
         if reply is not None and txn is not None:
-            self.acknowledged.append(txn)
-            self.result.acknowledged += 1
+            self._answered(txn)
         return reply
+
+    def _invoked(self, txn: int, msg: Any) -> None:
+        self.sent[txn] = msg
+        self.result.commands += 1
+
+    def _answered(self, txn: int) -> None:
+        self.acknowledged.append(txn)
+        self.result.acknowledged += 1
 
     def rig(self, msg: Any) -> Any:
         """The world's own doing (time passing) through the pump's rig port, as the classroom's
@@ -192,8 +198,7 @@ class Life(Checks, Steps):
         the same dispatch, journal and power cuts. A cut leaves it indeterminate, for healing."""
         self._revive_if_dead()
         txn = msg.txn
-        self.sent[txn] = msg
-        self.result.commands += 1
+        self._invoked(txn, msg)
         try:
             (reply,) = self.sim.firmware.rig(msg)
         except PowerCut:
@@ -204,8 +209,7 @@ class Life(Checks, Steps):
         if refused and reply.code == m.WireError.INTERNAL:
             self.violation(f"the firmware answered INTERNAL: {reply.message}")
         self.history.record(txn, type(msg).__name__, Outcome.FAILED if refused else Outcome.OK)
-        self.acknowledged.append(txn)
-        self.result.acknowledged += 1
+        self._answered(txn)
         return reply
 
     def run(self) -> SeedResult:
