@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from math import exp
 
 from pumpsim.patient import ahead, exact
 from pumpsim.patient.profile import PatientProfile
@@ -27,6 +28,7 @@ from pumpsim.patient.tracker import DrugTrack
 from pumpsim.rules.basal import BasalCurve
 
 Pieces = exact.Pieces
+_NOTHING = exact.NOTHING
 _CONSTANT_PERIOD_S = 86_400.0  # a constant flow, as a schedule of one piece a day
 _SAMPLE_EVERY_S = 3 * 3600.0  # a plot point at most every 3 simulated hours between crossings
 
@@ -73,12 +75,10 @@ class PatientState:
         """From t0 to t1 under one stretch's law; `mcg_per_ml`: mass reaching the CSF per
         commanded mL, by library column."""
         tracks = self.tracks
-        for column, q in mcg_per_ml.items():
-            if column not in tracks and q > 0.0:  # a drug it was never titrated on
-                track = DrugTrack(self.names[column], None)
-                track.ref_s = t0
-                track.sample(t0)
-                tracks[column] = track
+        for column in mcg_per_ml:
+            if column not in tracks:  # perhaps a drug it was never titrated on
+                self._meet(mcg_per_ml, t0)
+                break
         out = self.timeline
         if curve is not self.flow_curve or b_ml_s != self.flow_b:
             self.flow_curve, self.flow_b = curve, b_ml_s
@@ -90,8 +90,9 @@ class PatientState:
         pulsing = pulse_end_s > t0
         pulse_s = ((pulse_end_s if pulse_end_s < t1 else t1) - t0) if pulsing else 0.0
         for column, track in tracks.items():
-            s = mcg_per_ml.get(column, 0.0) * track.scale  # relative inflow per commanded mL/s
-            pieces: Pieces = flow if s != 0.0 else exact.NOTHING
+            # relative inflow per commanded mL/s
+            s = mcg_per_ml[column] * track.scale if column in mcg_per_ml else 0.0
+            pieces: Pieces = flow if s != 0.0 else _NOTHING
             if track.pieces is not pieces or track.s != s:
                 _switch(track, response(pieces, track.k_per_s), pieces, s, t0, out)
             until = track.risk_until_s
@@ -111,20 +112,20 @@ class PatientState:
                 # changes or a pulse comes.
                 g = track.g
                 ref = track.ref_s
-                d0 = track.dev * math.exp(-k * (t0 - ref)) if ref != t0 else track.dev
+                d0 = track.dev * exp(-k * (t0 - ref)) if ref != t0 else track.dev
                 at, d = t0, d0
                 if pulsing:
                     p = pulse_ml_s * s
-                    at, d = t0 + pulse_s, p + (d0 - p) * math.exp(-k * pulse_s)
-                bounds, rates = g.bounds, g.rates
+                    at, d = t0 + pulse_s, p + (d0 - p) * exp(-k * pulse_s)
+                bounds = g.bounds
+                # phase < the period (float % of times >= 0), so i < the number of steps
                 phase = at % g.period
                 i = bisect_right(bounds, phase) - 1
-                if i >= len(rates):
-                    i = len(rates) - 1
-                clear = phase - (at - t0) >= bounds[i]  # the pulse ran within this one step
+                bound = bounds[i]
+                clear = phase - pulse_s >= bound  # the pulse ran within this one step
                 if clear:
-                    x = math.exp(-k * (phase - bounds[i]))
-                    r = rates[i]
+                    x = exp(-k * (phase - bound))
+                    r = g.rates[i]
                     level = s * (r + (g.cycle[i] - r) * x)  # s L(at)
                     grow = g.growths[i] * x  # e^(k (end of the step - at))
                     below = track.lo - level
@@ -142,11 +143,24 @@ class PatientState:
                     continue
                 track.dev, track.ref_s, track.quiet = d, at, True
             if t1 - track.last_sample_s >= _SAMPLE_EVERY_S:
-                track.pending.append(t1)
-                track.pending.append(track.dev * math.exp(-k * (t1 - track.ref_s)))
+                # The deviation at t1 is a plot point and the next stretch's starting value:
+                # the track is carried on from t1 (the same exposure, one exponential fewer).
+                track.dev = d1 = track.dev * exp(-k * (t1 - track.ref_s))
+                track.ref_s = t1
+                track.pending += (t1, d1)
                 track.last_sample_s = t1
             if track.low_since_s is not None:
                 track.flush(t1, out)
+
+
+    def _meet(self, mcg_per_ml: dict[int, float], t0: float) -> None:
+        """Tracks from `t0` on for the drugs reaching it that it was never titrated on."""
+        for column, q in mcg_per_ml.items():
+            if column not in self.tracks and q > 0.0:
+                track = DrugTrack(self.names[column], None)
+                track.ref_s = t0
+                track.sample(t0)
+                self.tracks[column] = track
 
 
 _Law = tuple[float, float, float, BasalCurve | None]  # constant mL/s, pulse mL/s, its end, curve
