@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import numpy as np
-
 from pumpsim.components.fault_state import Onset
 from pumpsim.components.trend import COMMANDED, PUMPED, HourlyTrend, hourly
 from pumpsim.domain.alarms import Alarm, AlarmKind
@@ -337,6 +335,8 @@ class Pump:
         """(commanded, pumped): what the pump believed it had given and the true volume that had
         left the reservoir, by each of `times_s` (up to now), at any instant and not only on the
         hour: what an accuracy test weighs (trumpet curves)."""
+        import numpy as np
+
         c = self._c
         at = np.asarray(times_s, dtype=np.float64)
         if at.size and not (np.isfinite(at).all() and at.min() >= 0 and at.max() <= c.now):

@@ -17,10 +17,7 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from firmware_protocol.client.channel import Carrier, Channel
 from firmware_protocol.client.errors import (
@@ -51,6 +48,10 @@ __all__ = [  # the errors are re-exported: callers catch client.DeviceError and 
     "SealedLog",
     "Trend",
 ]
+
+if TYPE_CHECKING:  # numpy is imported where a trend is read: a dashboard never needs it
+    import numpy as np
+    import numpy.typing as npt
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,8 @@ class PumpClient:
         return SealedLog(page, seal, verdict)
 
     def read_trend(self, start_s: float, end_s: float, progress: ProgressFn | None = None) -> Trend:
+        import numpy as np
+
         chunks = self._stream(
             m.ReadTrend(start_s, end_s), lambda c: (c.rows, c.total_rows), progress
         )

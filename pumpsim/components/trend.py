@@ -19,14 +19,16 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from pumpsim.rules.basal import BasalCurve
 from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:  # numpy is imported where an array is made: a dashboard never needs it
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
 
 # Columns of a knot, before the per-drug cumulative masses.
 T, COMMANDED, PUMPED, DELIVERED, RESERVOIR, EXPECTED, BATTERY = range(7)
@@ -80,11 +82,15 @@ class TrendRecorder:
         return len(self._flows) // 4
 
     def _arrays(self) -> tuple[FloatArray, FloatArray]:
+        import numpy as np
+
         knots = np.frombuffer(self._values, dtype=np.float64).reshape(-1, self.width)
         return knots, np.frombuffer(self._flows, dtype=np.float64).reshape(-1, 4)
 
     def _thin(self) -> None:
         """Resample the older half at day edges (week edges, ... if that does not halve it)."""
+        import numpy as np
+
         knots, flows = self._arrays()
         old = len(knots) // 2
         t0, t_old = knots[0, T], knots[old, T]
@@ -102,12 +108,16 @@ class TrendRecorder:
 
     def values_at(self, times: FloatArray, now_row: list[float]) -> FloatArray:
         """Every column at each of `times` (clipped to the recorded span, ending at `now_row`)."""
+        import numpy as np
+
         knots, flows = self._arrays()
         knots = np.vstack([knots, np.asarray([now_row], dtype=np.float64)])
         flows = np.vstack([flows, [float(LINEAR), 0.0, 0.0, -math.inf]])
         return self._evaluate(knots, flows, np.clip(times, knots[0, T], knots[-1, T]))
 
     def _evaluate(self, knots: FloatArray, flows: FloatArray, times: FloatArray) -> FloatArray:
+        import numpy as np
+
         t = knots[:, T]
         idx = np.clip(np.searchsorted(t, times, side="right") - 1, 0, len(t) - 1)
         out = knots[idx].copy()
@@ -159,6 +169,8 @@ def hourly(
     start_s: float,
     end_s: float,
 ) -> HourlyTrend:
+    import numpy as np
+
     first = math.floor(start_s / SECONDS_PER_HOUR)
     last = math.ceil(end_s / SECONDS_PER_HOUR)
     edges = np.arange(first, max(last, first) + 1, dtype=np.float64) * SECONDS_PER_HOUR

@@ -152,7 +152,6 @@ class PatientState:
             if track.low_since_s is not None:
                 track.flush(t1, out)
 
-
     def _meet(self, mcg_per_ml: dict[int, float], t0: float) -> None:
         """Tracks from `t0` on for the drugs reaching it that it was never titrated on."""
         for column, q in mcg_per_ml.items():

@@ -13,14 +13,16 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from pumpsim.domain.program import FlexibleSchedule
 from pumpsim.units import SECONDS_PER_DAY
 
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:  # numpy is imported where an array is made: a dashboard never needs it
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
 
 _MAX_CACHED_ALPHAS = 64
 
@@ -96,6 +98,8 @@ class BasalCurve:
 
     def running_ml_array(self, t: FloatArray) -> FloatArray:
         """F at many times at once (for trends)."""
+        import numpy as np
+
         periods = np.floor(t / self.period_s)
         x = t - periods * self.period_s
         starts = np.asarray(self.starts_s)
