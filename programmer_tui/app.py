@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
@@ -37,6 +36,7 @@ from firmware_protocol.wire import messages as m
 from programmer_tui.backend import Backend
 from programmer_tui.checks import PumpRules
 from programmer_tui.demo import set_up_demo_pump
+from programmer_tui.heap import Heap
 from programmer_tui.keys import OneKeyAtATimeApp
 from programmer_tui.panes.common import Pane, PumpCall, PumpView
 from programmer_tui.panes.registry import ALL_TABS, CLINIC_TABS, FIRST_SHOWN, TABS, build_pane
@@ -111,6 +111,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
         self.all_panes_built = asyncio.Event()  # the tabs past the first screen have their panes
         self._building = False
         self._patient_tabs = False  # the tab bar starts as a clinic's
+        self._heap = Heap()
 
     # ------------------------------------------------------------------ layout
 
@@ -166,7 +167,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
         await asyncio.gather(*mounting)
         self.all_panes_built.set()
         self._show_active()
-        self.call_after_refresh(_settle_heap)
+        self.call_after_refresh(self._heap.settle)
 
     # ------------------------------------------------------------- connection
 
@@ -476,21 +477,13 @@ class ProgrammerApp(OneKeyAtATimeApp):
         yield SystemCommand("Reconnect", "Authenticate again", self.action_reconnect)
 
     async def on_unmount(self) -> None:
-        gc.unfreeze()
+        self._heap.release()
         if self.embedded is not None:
             self.embedded.close()
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self._show_active()
-
-
-def _settle_heap() -> None:
-    """Once the screens are built: collect, then freeze what is left (the widget tree, the drug
-    library, imported modules) out of the collector's sight. Without it, every full collection walks
-    that whole tree while a key waits to be painted: 50-60 ms pauses, every few tab switches."""
-    gc.collect()
-    gc.freeze()
 
 
 def _bind(app: ProgrammerApp, tab: str) -> Callable[[], None]:

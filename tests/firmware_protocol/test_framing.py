@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
 import typing
 from typing import Any
@@ -150,6 +151,7 @@ def strategy_for(annotation: Any) -> st.SearchStrategy[Any]:
     return record(annotation)
 
 
+@functools.cache  # one strategy per class: hypothesis validates a new one at every draw
 def record(cls: type) -> st.SearchStrategy[Any]:
     return st.builds(cls, **{name: strategy_for(ann) for name, ann in codec.fields_of(cls)})
 
