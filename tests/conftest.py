@@ -90,3 +90,10 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     keeps the cores busy meanwhile. On 2 cores: 70 s of wall against 81 s with 2 workers."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (cores or 1) + 1
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests first: they are the longest (10-20 s, mostly a browser's waits), and one
+    started as the other workers finish would stretch the run by its whole length."""
+    items.sort(key=lambda item: "chromium_page" not in getattr(item, "fixturenames", ()))
