@@ -120,7 +120,6 @@ class NvStore:
     def __init__(self, path: Path | str, *, disk: SimDisk | None = None) -> None:
         self.path = str(path)
         self.disk = disk
-        self._unreadable = ""  # why the medium's database was erased at the last power-up
         if disk is None and self.path != ":memory:":
             create_private(Path(self.path))  # 0600 in a 0700 folder: the journal files follow
             create_private(Path(self.path + "-register"))
@@ -130,6 +129,7 @@ class NvStore:
         """Open the medium as a power-up finds it: SQLite recovers its log, and what the register
         promised is compared with what the database holds (`loss`)."""
         self._register: CommitRegister | None = None
+        self._unreadable = ""  # why the medium's database was erased at this power-up
         if self.path == ":memory:":
             # A simulated pump's memory, often one per scenario: copying an empty memory with the
             # schema in it is ten times faster than creating the schema again (and a memory that
@@ -144,7 +144,6 @@ class NvStore:
                 apsw.VFSFile("", self.path + "-register", [_REGISTER_FLAGS, 0])
             )
         else:
-            self._unreadable = ""
             self.disk.create(self.path + "-register")
             self._register = CommitRegister(DiskFile(self.disk, self.path + "-register"))
             unreadable = self._open_on_disk(self.disk)
