@@ -61,7 +61,7 @@ class TypeTable:
         self, types: Sequence[type], older_fields: Mapping[type, tuple[str, ...]] | None = None
     ) -> None:
         """`older_fields`: for reading an older layout, the fields a type held then (a reader
-        sets what is missing since)."""
+        sets what is missing since; a field the type no longer holds is read and dropped)."""
         self.types = tuple(types)
         self.index = {cls: i for i, cls in enumerate(self.types)}
         if len(self.index) != len(self.types):
@@ -75,8 +75,12 @@ class TypeTable:
                 self.custom.add(cls)
             else:
                 self.fields[cls] = _fields_of(cls)
+        self.dropped: dict[type, frozenset[str]] = {}
         for cls, names in (older_fields or {}).items():
             self.fields[cls] = tuple(names)
+            gone = frozenset(names) - frozenset(_fields_of(cls))
+            if gone:
+                self.dropped[cls] = gone
 
 
 _NO_TYPES = TypeTable(())
@@ -363,8 +367,11 @@ class _Reader:
         if cls in self.table.custom:
             obj.__setstate__(self.value(depth))  # type: ignore[attr-defined]
             return obj
+        dropped = self.table.dropped.get(cls, frozenset())
         for name in self.table.fields[cls]:
-            object.__setattr__(obj, name, self.value(depth))
+            value = self.value(depth)
+            if name not in dropped:
+                object.__setattr__(obj, name, value)
         return obj
 
     def read_ref(self, _depth: int) -> object:

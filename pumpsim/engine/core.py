@@ -56,6 +56,9 @@ class Core:
         "pulse_ml_s",
         "quiet_until_s",
         "raises",
+        "reached",
+        "reached_conc",
+        "reached_share",
         "res",
         "therapy",
         "timed_s",
@@ -105,6 +108,11 @@ class Core:
         # Virtual patients at the end of the catheter (one, a cohort, or none): each meets the
         # same delivery, so a cohort costs one pump.
         self.patients: list[PatientState] = []
+        # What reached the CSF per commanded mL, kept while the mix and the share are the same
+        # (the patients then see the same dict: see PatientState.carry).
+        self.reached: dict[int, float] = {}
+        self.reached_conc: object = None
+        self.reached_share = math.nan
         # The world at the pump (temperature, ambient pressure): what drives a constant-flow
         # pump; the other classes meter their volume whatever it is.
         self.world = Conditions()

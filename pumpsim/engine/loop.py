@@ -141,8 +141,11 @@ def integrate(c: Core, t1: float) -> None:
         if c.front_only:
             for column, mcg_per_ml in res.conc:
                 masses[column] += vol * mcg_per_ml
-                if into_csf:
-                    reached[column] = share * mcg_per_ml
+            if into_csf:
+                reached = c.reached
+                if c.reached_conc is not res.conc or c.reached_share != share:
+                    reached = {column: share * mcg for column, mcg in res.conc}
+                    c.reached, c.reached_conc, c.reached_share = reached, res.conc, share
         else:
             out: dict[int, float] = {}
             res.path.flow(vol, res.conc, out)

@@ -11,10 +11,15 @@ Format 1 (0.1) was a pickle; it is refused with SNAPSHOT_FORMAT_OUTDATED, never 
 pump from it comes back with neither. Format 3 lacks only the pump's own clock (a schedule on
 running time), the world at the pump and the constant-flow drive: a pump from 2 or 3 comes back
 with its clock at offset 0 (the firmware then sets it from its store), at 37 C and sea level.
+Format 4 kept, for each drug in a patient, the region's levels and the envelope's bounds where 5
+keeps what the patient's stretch reads of them per step of the flow (and its last pulse's decay,
+and the pump what reached the patient per mL): a pump from 4 or 3 comes back with those worked
+out again from the flow and the region, or left to the next stretch.
 """
 
 from __future__ import annotations
 
+import math
 import zlib
 from typing import Any
 
@@ -68,7 +73,7 @@ from pumpsim.patient.tracker import DrugTrack
 from pumpsim.rules.basal import BasalCurve
 
 MAGIC = b"PUMPSNAP"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _HEADER = len(MAGIC) + 2 + 4  # magic, version, CRC-32 of the body
 
 # The schema: every type a pump's state may hold, by place. Append only; a type whose fields
@@ -163,21 +168,60 @@ _NEW_IN_4: dict[type, tuple[str, ...]] = {
     Therapy: ("clock_offset_s", "running_basal"),
     Core: ("world",),
 }  # and PumpConfig's drive: written as its state (a frozen dataclass), it reads short
+_NEW_IN_5: dict[type, tuple[str, ...]] = {
+    Core: ("reached", "reached_conc", "reached_share"),
+    PatientState: ("reached",),
+}
+# And the fields of a type as format 4 held them, where 5 dropped some (read, then dropped).
+_AS_IN_4: dict[type, tuple[str, ...]] = {
+    DrugTrack: (
+        "ahead_high",
+        "ahead_low",
+        "band_high",
+        "band_low",
+        "base_levels",
+        "dev",
+        "drug",
+        "exposure",
+        "g",
+        "hi",
+        "k_per_s",
+        "last_sample_s",
+        "levels",
+        "lo",
+        "low_since_s",
+        "pending",
+        "pieces",
+        "quiet",
+        "ref_s",
+        "region",
+        "risk_factor",
+        "risk_s",
+        "risk_until_s",
+        "s",
+        "samples",
+        "scale",
+        "severities",
+        "stages",
+        "unexpected",
+        "wd_stage",
+    )
+}
 
 
-def _without(*added: dict[type, tuple[str, ...]]) -> dict[type, tuple[str, ...]]:
-    gone: dict[type, set[str]] = {}
+def _older(*added: dict[type, tuple[str, ...]]) -> dict[type, tuple[str, ...]]:
+    """The fields of the types format 4 held as it held them, less those `added` since."""
+    fields = dict(_AS_IN_4)
     for table in added:
         for cls, names in table.items():
-            gone.setdefault(cls, set()).update(names)
-    return {
-        cls: tuple(f for f in TYPES.fields[cls] if f not in names) for cls, names in gone.items()
-    }
+            fields[cls] = tuple(f for f in fields.get(cls, TYPES.fields[cls]) if f not in names)
+    return fields
 
 
-TYPES_V3 = data_codec.TypeTable(_V3_TYPES, _without(_NEW_IN_4))
-TYPES_V2 = data_codec.TypeTable(_V2_TYPES, _without(_NEW_IN_3, _NEW_IN_4))
-_TABLES = {2: TYPES_V2, 3: TYPES_V3, FORMAT_VERSION: TYPES}
+TYPES_V4 = data_codec.TypeTable(TYPES.types, _older(_NEW_IN_5))
+TYPES_V3 = data_codec.TypeTable(_V3_TYPES, _older(_NEW_IN_5, _NEW_IN_4))
+TYPES_V2 = data_codec.TypeTable(_V2_TYPES, _older(_NEW_IN_5, _NEW_IN_4, _NEW_IN_3))
+_TABLES = {2: TYPES_V2, 3: TYPES_V3, 4: TYPES_V4, FORMAT_VERSION: TYPES}
 
 
 def dumps(core: Core) -> bytes:
@@ -224,4 +268,13 @@ def loads(data: Any) -> Core:
         core.therapy.running_basal = core.therapy.program.basal
         core.world = Conditions()
         object.__setattr__(core.config, "drive", PropellantDrive())
+    if version < 5:
+        core.reached, core.reached_conc, core.reached_share = {}, None, math.nan
+    if version < 5 and type(core.patients) is list:
+        try:
+            for patient in core.patients:
+                if type(patient) is PatientState:
+                    patient.rederive()
+        except (AttributeError, TypeError, ValueError, ArithmeticError, LookupError) as e:
+            raise SnapshotError(f"corrupt snapshot: a patient that cannot go on ({e})") from None
     return core

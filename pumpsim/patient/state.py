@@ -41,6 +41,7 @@ class PatientState:
         "flow_curve",
         "names",
         "profile",
+        "reached",
         "timeline",
         "tracks",
     )
@@ -57,6 +58,7 @@ class PatientState:
         self.flow: Pieces = exact.NOTHING
         self.flow_curve: BasalCurve | None = None
         self.flow_b = math.nan
+        self.reached: dict[int, float] | None = None  # the last stretch's mcg_per_ml
         for drug_response in profile.drugs:
             track = DrugTrack(drug_response.drug, drug_response)
             track.start_at(1.0, at_s, self.timeline)
@@ -74,27 +76,17 @@ class PatientState:
     ) -> None:
         """From t0 to t1 under one stretch's law; `mcg_per_ml`: mass reaching the CSF per
         commanded mL, by library column."""
-        tracks = self.tracks
-        for column in mcg_per_ml:
-            if column not in tracks:  # perhaps a drug it was never titrated on
-                self._meet(mcg_per_ml, t0)
-                break
         out = self.timeline
-        if curve is not self.flow_curve or b_ml_s != self.flow_b:
-            self.flow_curve, self.flow_b = curve, b_ml_s
-            if curve is None:
-                self.flow = exact.constant(b_ml_s, _CONSTANT_PERIOD_S)
-            else:
-                self.flow = exact.unit(curve, b_ml_s)
-        flow = self.flow
+        if (
+            (mcg_per_ml is not self.reached and mcg_per_ml != self.reached)
+            or curve is not self.flow_curve
+            or b_ml_s != self.flow_b
+        ):
+            self._new_law(t0, mcg_per_ml, b_ml_s, curve)
         pulsing = pulse_end_s > t0
         pulse_s = ((pulse_end_s if pulse_end_s < t1 else t1) - t0) if pulsing else 0.0
-        for column, track in tracks.items():
-            # relative inflow per commanded mL/s
-            s = mcg_per_ml[column] * track.scale if column in mcg_per_ml else 0.0
-            pieces: Pieces = flow if s != 0.0 else _NOTHING
-            if track.pieces is not pieces or track.s != s:
-                _switch(track, response(pieces, track.k_per_s), pieces, s, t0, out)
+        for track in self.tracks.values():
+            s = track.s
             until = track.risk_until_s
             if t0 < until <= t1:  # an opioid's early-risk window closes inside the stretch
                 law = (b_ml_s, pulse_ml_s, pulse_end_s, curve)
@@ -116,22 +108,22 @@ class PatientState:
                 at, d = t0, d0
                 if pulsing:
                     p = pulse_ml_s * s
-                    at, d = t0 + pulse_s, p + (d0 - p) * exp(-k * pulse_s)
+                    if pulse_s != track.pulse_s:
+                        track.pulse_s, track.pulse_decay = pulse_s, exp(-k * pulse_s)
+                    at, d = t0 + pulse_s, p + (d0 - p) * track.pulse_decay
                 bounds = g.bounds
                 # phase < the period (float % of times >= 0), so i < the number of steps
                 phase = at % g.period
-                i = bisect_right(bounds, phase) - 1
-                bound = bounds[i]
+                bound, low0, high0, slope, later1, sooner1 = track.steps[
+                    bisect_right(bounds, phase) - 1
+                ]
                 clear = phase - pulse_s >= bound  # the pulse ran within this one step
                 if clear:
                     x = exp(-k * (phase - bound))
-                    r = g.rates[i]
-                    level = s * (r + (g.cycle[i] - r) * x)  # s L(at)
-                    grow = g.growths[i] * x  # e^(k (end of the step - at))
-                    below = track.lo - level
-                    later = grow * track.ahead_low[i + 1]
-                    above = track.hi - level
-                    sooner = grow * track.ahead_high[i + 1]
+                    below = low0 - slope * x  # lo - s L(at)
+                    later = later1 * x
+                    above = high0 - slope * x
+                    sooner = sooner1 * x
                     clear = (
                         (below if below > later else later)
                         <= d
@@ -151,6 +143,39 @@ class PatientState:
                 track.last_sample_s = t1
             if track.low_since_s is not None:
                 track.flush(t1, out)
+
+    def _new_law(
+        self, t0: float, mcg_per_ml: dict[int, float], b_ml_s: float, curve: BasalCurve | None
+    ) -> None:
+        """Another law from `t0` on: each drug's flow and inflow (see carry)."""
+        self.reached = mcg_per_ml
+        tracks = self.tracks
+        for column in mcg_per_ml:
+            if column not in tracks:  # perhaps a drug it was never titrated on
+                self._meet(mcg_per_ml, t0)
+                break
+        if curve is not self.flow_curve or b_ml_s != self.flow_b:
+            self.flow_curve, self.flow_b = curve, b_ml_s
+            if curve is None:
+                self.flow = exact.constant(b_ml_s, _CONSTANT_PERIOD_S)
+            else:
+                self.flow = exact.unit(curve, b_ml_s)
+        flow = self.flow
+        for column, track in tracks.items():
+            # relative inflow per commanded mL/s
+            s = mcg_per_ml[column] * track.scale if column in mcg_per_ml else 0.0
+            pieces: Pieces = flow if s != 0.0 else _NOTHING
+            if track.pieces is not pieces or track.s != s:
+                _switch(track, response(pieces, track.k_per_s), pieces, s, t0, self.timeline)
+
+    def rederive(self) -> None:
+        """What a format-4 snapshot did not keep, worked out again from what it did: each
+        drug's check per step of its flow (for its region); no pulse's decay, no last inflow
+        (the next stretch looks at its law afresh)."""
+        self.reached = None
+        for track in self.tracks.values():
+            track.pulse_s = track.pulse_decay = math.nan
+            _envelope(track, track.g)
 
     def _meet(self, mcg_per_ml: dict[int, float], t0: float) -> None:
         """Tracks from `t0` on for the drugs reaching it that it was never titrated on."""
@@ -219,13 +244,28 @@ def _switch(
 
 
 def _envelope(track: DrugTrack, g: Response) -> None:
-    """The deviations that keep exposure in its region from each step boundary on, for the
-    flow and the region it is in now (see ahead.py); and that region's levels."""
-    levels, region = track.levels, track.region
+    """For the flow and the region it is in now, per step of the flow, what carry's check reads:
+    the step's start, the region's levels less the step's rate (lo - s r, hi - s r), the cycle's
+    distance from that rate at the step's start (s (L_i - r)), and the deviations that keep
+    exposure in the region from the step's end on, grown to its start (see ahead.py). Within a
+    step, at a point x = e^(-k (phase - start)) of it, exposure stays in the region while
+    max(lo - s r - s (L_i - r) x, grown_low x) <= deviation < min(hi - ..., grown_high x)."""
+    levels, region, s = track.levels, track.region, track.s
     lo = levels[region - 1] if region > 0 else -math.inf
     hi = levels[region] if region < len(levels) else math.inf
-    track.lo, track.hi = lo, hi
-    track.ahead_low, track.ahead_high = ahead.bounds_ahead(g, track.s, lo, hi)
+    low, high = ahead.bounds_ahead(g, s, lo, hi)
+    bounds, rates, cycle, growths = g.bounds, g.rates, g.cycle, g.growths
+    track.steps = tuple(
+        (
+            bounds[i],
+            lo - s * rates[i],
+            hi - s * rates[i],
+            s * (cycle[i] - rates[i]),
+            growths[i] * low[i + 1],
+            growths[i] * high[i + 1],
+        )
+        for i in range(len(rates))
+    )
     track.quiet = False
 
 

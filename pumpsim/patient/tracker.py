@@ -35,8 +35,6 @@ class DrugTrack:
     levels[i-1] and levels[i]."""
 
     __slots__ = (
-        "ahead_high",
-        "ahead_low",
         "band_high",
         "band_low",
         "base_levels",
@@ -44,14 +42,14 @@ class DrugTrack:
         "drug",
         "exposure",
         "g",
-        "hi",
         "k_per_s",
         "last_sample_s",
         "levels",
-        "lo",
         "low_since_s",
         "pending",
         "pieces",
+        "pulse_decay",
+        "pulse_s",
         "quiet",
         "ref_s",
         "region",
@@ -63,6 +61,7 @@ class DrugTrack:
         "scale",
         "severities",
         "stages",
+        "steps",
         "unexpected",
         "wd_stage",
     )
@@ -79,13 +78,12 @@ class DrugTrack:
         self.s = 0.0
         self.dev = 0.0
         self.ref_s = 0.0
-        # The deviations that keep exposure in its region from each step boundary on while the
-        # flow lasts (ahead.py; state.py sets them with the flow and the region), and whether
-        # the deviation at ref_s is known to (quiet: nothing to do until the flow changes).
-        self.ahead_low: tuple[float, ...] = ()
-        self.ahead_high: tuple[float, ...] = ()
+        # What the envelope gives for each step of the flow, in the region it is in now
+        # (state.py sets it with the flow and the region: ahead.py), and whether the deviation
+        # at ref_s is known to stay clear (quiet: nothing to do until the flow changes).
+        self.steps: tuple[tuple[float, ...], ...] = ()
         self.quiet = False
-        self.lo, self.hi = -math.inf, math.inf  # the region's levels
+        self.pulse_s = self.pulse_decay = math.nan  # the last pulse's length and e^(-k length)
         # Plot points noted as deviations, made exposures later.
         self.pending: list[float] = []
         self.last_sample_s = -math.inf

@@ -36,6 +36,8 @@ from pumpsim.patient.profile import MAX_COHORT, DrugResponse, PatientProfile, co
 from pumpsim.patient.state import PatientState
 from pumpsim.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, days, hours
 
+from builders import typical_morphine_pump_as_in_format_3
+
 K_BACLOFEN = math.log(2) / pr.parameter("baclofen", "csf_half_life_s").value
 
 
@@ -279,6 +281,27 @@ def test_snapshot_and_restore_carry_the_patient_exactly_and_format_2_still_loads
     assert restored.status() == Pump().status()
 
 
+def test_a_format_4_snapshot_patient_goes_on_as_it_would_have() -> None:
+    """Format 4 kept the envelope's bounds, not the per-step check that 5 keeps: a patient from
+    it has them worked out again. The file was written by commit f8026c3 (data/README.md)."""
+    old = Pump.restore((Path(__file__).parent / "data" / "pump-format-4.snap").read_bytes())
+    same = typical_morphine_pump_as_in_format_3()
+    assert old.patient() == same.patient()
+    for p in (old, same):
+        p.advance(p.now_s + days(2))
+        p.withdraw_reservoir()  # nothing flows: exposure decays, then withdrawal begins
+        p.advance(p.now_s + days(3))
+    now, then = old.patient(), same.patient()
+    assert now is not None
+    assert then is not None
+    assert [(c.at_s, c.sign, c.severity) for c in now.timeline] == [
+        (c.at_s, c.sign, c.severity) for c in then.timeline
+    ]
+    assert any(c.sign.value == "withdrawal" for c in now.timeline)
+    for a, b in zip(now.exposures, then.exposures, strict=True):
+        assert a.exposure == pytest.approx(b.exposure, rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("profile", "words"),
     [
@@ -363,9 +386,9 @@ def _never_quiet(track: Any, *_args: Any) -> bool:
     return False
 
 
-def _no_envelope(track: Any, _g: Any) -> None:
+def _no_envelope(track: Any, g: Any) -> None:
     # No deviation is ever clear: every stretch goes to the exact walk.
-    track.ahead_low, track.ahead_high = (math.inf,) * 1000, (-math.inf,) * 1000
+    track.steps = tuple((at, -math.inf, math.inf, 0.0, math.inf, -math.inf) for at in g.bounds)
     track.quiet = False
 
 
