@@ -50,5 +50,5 @@ document.getElementById('inject').onclick = () => act({
   seat: document.getElementById('fault-seat').value});
 document.getElementById('end').onclick = async () => {
   const reply = await act({end: true}); if (reply.ok) window.location.href = `${base}/debrief`; };
-refresh(); setInterval(refresh, 2000);
+refresh(); setInterval(refresh, 1000);  // an alarm on the console within a second
 """

@@ -1,8 +1,9 @@
 """A class in a real browser, end to end: `pumpsim classroom --seats 3` served, a trainee takes a
 seat with the class code and programs by keys a browser leaves alone, the instructor's console
 injects an occlusion into that seat, the alarm reaches the trainee (who acknowledges it by key),
-and the class debrief has it. The terminal is drawn on a canvas, so what happened is read from
-the console (the pumps' side) and the debrief; screenshots are kept in test-results/."""
+and the class debrief has it. Each step waits until the seat's terminal has drawn what it leads
+to (its output as its websocket carries it: the page draws on a canvas); what happened is read
+from the console (the pumps' side) and the debrief; screenshots are kept in test-results/."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page
+from served_terminal import ServedTerminal
 
 from serving import pumpsim_classroom
 
@@ -65,21 +67,22 @@ def test_a_class_takes_a_seat_programs_meets_an_injected_occlusion_and_is_debrie
     lesson.write_text(LESSON)
     SCREENSHOTS.mkdir(exist_ok=True)  # kept, pass or fail (ignored by git)
     trainee = chromium_page
+    term = ServedTerminal(trainee)  # what the seat's programmer draws
     with pumpsim_classroom("--seats", "3", "--scenario", str(lesson)) as served:
         base, code, console_url = served.base, served.code, served.console
         trainee.goto(base)
         trainee.fill("input[name=code]", code.lower())  # as a trainee might type it
         trainee.click("button[type=submit]")
         assert trainee.url.endswith("/seat/1/" + code.replace("-", ""))
-        trainee.wait_for_selector("canvas", timeout=20_000)
-        _until(lambda: _seat(console_url, 1)["connected"], "the seat's programmer connected")
-        time.sleep(3)  # its dashboard drawn and its tabs built
+        term.wait_for("Connected to", "Clock")  # its dashboard drawn, its tabs named
+        _until(lambda: _seat(console_url, 1)["connected"], "the console sees the seat taken")
         trainee.screenshot(path=str(SCREENSHOTS / "classroom-seat.png"))
 
         # Program by keys: the Program tab (2), the dose field, 4 mg/day, review, confirm.
         trainee.mouse.click(640, 400)  # the terminal takes the keyboard
+        mark = term.mark()
         trainee.keyboard.press("2")
-        time.sleep(2)  # the Program tab filled in from the pump
+        term.wait_for("Reservoir: morphine", since=mark)  # the Program tab, filled from the pump
         trainee.keyboard.press("Tab")
         trainee.keyboard.press("Tab")
         for _ in range(6):
@@ -87,13 +90,13 @@ def test_a_class_takes_a_seat_programs_meets_an_injected_occlusion_and_is_debrie
         trainee.keyboard.type("4")
         for _ in range(7):  # past the bolus and alarm fields to "Review and write…"
             trainee.keyboard.press("Tab")
+        mark = term.mark()
         trainee.keyboard.press("Enter")  # the review opens once the pump has checked it
-
-        def confirmed() -> bool:
-            trainee.keyboard.press("Control+y")  # again, as a person would, till it is written
-            return "0.4 mL/day" in _seat(console_url, 1)["program"]
-
-        _until(confirmed, "the program written", poll_s=2.0)
+        term.wait_for("Review the new program", "(ctrl+y)", since=mark)
+        mark = term.mark()
+        trainee.keyboard.press("Control+y")
+        term.wait_for("Program written to the pump", since=mark)
+        _until(lambda: "0.4 mL/day" in _seat(console_url, 1)["program"], "the console shows it")
         assert "0.3 mL/day" in _seat(console_url, 2)["program"]  # the other seats untouched
 
         # The instructor injects a total occlusion into seat 1 only.
@@ -113,11 +116,13 @@ def test_a_class_takes_a_seat_programs_meets_an_injected_occlusion_and_is_debrie
 
         # It reaches the trainee, who acknowledges it (a).
         trainee.bring_to_front()
-        trainee.keyboard.press("1")  # the dashboard
-        time.sleep(3)  # the programmer's next status poll shows it
+        mark = term.mark()
+        trainee.keyboard.press("1")  # the dashboard, once the programmer's status poll shows it
+        term.wait_for("occlusion suspected", since=mark, timeout_s=60)
         trainee.screenshot(path=str(SCREENSHOTS / "classroom-seat-alarm.png"))
+        mark = term.mark()
         trainee.keyboard.press("a")
-        time.sleep(2)
+        term.wait_for("│ none ", since=mark)  # the alarms card: the latched alarm cleared
 
         # The end: the class debrief, one section per seat.
         console.bring_to_front()
