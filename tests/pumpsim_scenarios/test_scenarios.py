@@ -7,7 +7,6 @@ import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import distributed
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -192,6 +191,8 @@ def test_cli_writes_json_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_a_local_dask_cluster_gives_the_same_results() -> None:
+    import distributed  # here: a third of a second to import, in every worker otherwise
+
     scenarios = [s for s in SHIPPED if s.mode == "model"][:4]
     local = distributed.LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=2, processes=False, dashboard_address=None

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Page
+if TYPE_CHECKING:  # the browser tests import playwright only when they run
+    from playwright.sync_api import Page
+
 
 # CSI and OSC sequences, and the other two-byte escapes a terminal's output holds.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")

@@ -12,12 +12,14 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Page
 from served_terminal import ServedTerminal
 
 from serving import pumpsim_classroom
+
+if TYPE_CHECKING:  # the browser tests import playwright only when they run
+    from playwright.sync_api import Page
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 LESSON = """

@@ -13,9 +13,9 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import serial
-from playwright.sync_api import Page
 from served_terminal import ServedTerminal
 
 from firmware_protocol.client.errors import ClientError
@@ -24,6 +24,9 @@ from firmware_protocol.session.security import DeviceKey
 from firmware_protocol.wire.messages import Status
 
 from serving import free_port, pumpsim_serve, started
+
+if TYPE_CHECKING:  # the browser tests import playwright only when they run
+    from playwright.sync_api import Page
 
 
 @contextlib.contextmanager
