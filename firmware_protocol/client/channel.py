@@ -103,14 +103,21 @@ class Channel:
         hello = m.Hello(str(self.key.role), self.key.device_id, nonce, self.protocol_version)
 
         def proves_itself(c: m.Challenge) -> bool:
+            if c.pump_id != self.key.pump_id:
+                raise AuthenticationError(
+                    "WRONG_PUMP",
+                    f"the pump answering is {c.pump_id}; this key is paired with "
+                    f"{self.key.pump_id}",
+                )
             expected = proof(self.key.key, "pump", c.session, nonce, c.nonce)
-            return c.pump_id == self.key.pump_id and proofs_equal(c.proof, expected)
+            return proofs_equal(c.proof, expected)
 
         # A challenge that does not prove the pump's key for *this* hello's nonce may be the late
         # answer to an earlier attempt's hello (a slow line, a backoff waited out): it is passed
         # over, not taken as the pump's failure, or every attempt would read the one before's
         # answer for ever (swarm seed 5, healing). Only if none proves itself in time does the
-        # pump count as not authentic.
+        # pump count as not authentic. A challenge from another pump is no late answer of this
+        # one's: the key was chosen for another pump, said at once.
         challenge = self._handshake_exchange(hello, m.Challenge, accept=proves_itself)
         assert isinstance(challenge, m.Challenge)
         c2p, p2c = session_keys(self.key.key, challenge.session, nonce, challenge.nonce)

@@ -180,6 +180,18 @@ def test_wrong_key_fails_and_repeated_failures_back_off() -> None:
         assert b.firmware.stats.auth_failures >= 3
 
 
+def test_a_key_paired_with_another_pump_is_told_at_once_by_the_pumps_challenge() -> None:
+    with bench() as b:
+        good = b.keys[Role.CLINICIAN]
+        elsewhere = dataclasses.replace(good, pump_id="SIM-ELSEWHERE")
+        with pytest.raises(AuthenticationError) as err:
+            b.client(key=elsewhere, handshake_timeout_s=600.0)  # no timeout waited out
+        assert err.value.code == "WRONG_PUMP"
+        assert good.pump_id in str(err.value)
+        assert "SIM-ELSEWHERE" in str(err.value)
+        assert b.client().read_status().pump_id == good.pump_id  # the right key still connects
+
+
 def test_unauthenticated_and_forged_frames_change_nothing() -> None:
     with bench() as b:
         c = b.client()
