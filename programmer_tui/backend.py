@@ -14,7 +14,7 @@ import serial
 
 from firmware_protocol.client.async_client import AsyncPumpClient
 from firmware_protocol.client.pump_client import PumpClient
-from firmware_protocol.line.transport import Port, open_port
+from firmware_protocol.line.transport import Port, close_port, open_port
 from firmware_protocol.session.security import DeviceKey
 
 P = ParamSpec("P")
@@ -39,4 +39,4 @@ class Backend:
 
     def close_port(self) -> None:
         with contextlib.suppress(OSError, serial.SerialException):
-            self.sync.port.close()
+            close_port(self.sync.port)

@@ -10,8 +10,10 @@ a baud rate so timing is realistic on a pty; `FaultyPort` injects seeded line fa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
+import socket
 import threading
 import time
 from collections import deque
@@ -33,6 +35,7 @@ __all__ = [
     "Port",
     "PortWrapper",
     "RecordingPort",
+    "close_port",
     "link_pair",
     "open_port",
     "read_available",
@@ -64,6 +67,22 @@ def open_port(url: str, baud: int = 115200, timeout: float = 0.02) -> Port:
     else:
         port = serial.serial_for_url(url, baudrate=baud, timeout=timeout, exclusive=True)
     return port
+
+
+def close_port(port: Port) -> None:
+    """Close a port for good. pyserial's `socket://` close skips the socket's own close when the
+    shutdown before it fails, as it does once the far end has gone (a pump that refused or
+    restarted): the descriptor would leak, one a reconnect; and it then sleeps 0.3 s "in case of
+    quick reconnects". A socket port's socket is closed here instead; any other port as it is."""
+    sock = getattr(port, "_socket", None)
+    if not isinstance(sock, socket.socket):
+        port.close()
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+    setattr(port, "_socket", None)  # noqa: B010 - pyserial's own attribute, as its close sets it
+    setattr(port, "is_open", False)  # noqa: B010
 
 
 def read_available(port: Port, limit: int = 4096) -> bytes:
@@ -161,7 +180,7 @@ class PortWrapper:
         return self._port.write(data)
 
     def close(self) -> None:
-        self._port.close()
+        close_port(self._port)
 
 
 class PacedPort(PortWrapper):
@@ -274,7 +293,7 @@ class RecordingPort(PortWrapper):
         return self._port.write(data)
 
     def close(self) -> None:
-        self._port.close()
+        close_port(self._port)
         if self._own:
             self._sink.close()
 

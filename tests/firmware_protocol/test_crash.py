@@ -10,12 +10,10 @@ exactly the boluses those replies granted.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +28,7 @@ from firmware_protocol.client.pump_client import (
     OutcomeUncertainError,
     PumpClient,
 )
+from firmware_protocol.line.transport import close_port
 from firmware_protocol.session.security import DeviceKey
 from firmware_protocol.wire import codec
 from firmware_protocol.wire import messages as m
@@ -75,17 +74,7 @@ def _start(keys: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 def _close(client: PumpClient) -> None:
-    """Close a socket:// port ourselves: pyserial's close skips the socket's own close when the
-    shutdown before it fails (it does, on a dead peer), then sleeps 0.3 s "in case of quick
-    reconnects", which a test that restarts its server three times does not need."""
-    port = client.port
-    assert isinstance(port, serial.SerialBase)
-    sock = getattr(port, "_socket", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-        sock.close()
-    port.is_open = False  # what pyserial's close would set; the socket is already gone
+    close_port(client.port)  # the socket itself, at once (pyserial's would sleep and may leak)
 
 
 def _client(url: str, key: DeviceKey) -> PumpClient:

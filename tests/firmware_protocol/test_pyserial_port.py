@@ -3,6 +3,8 @@ pyserial's API runs on `pumpsim://` URLs and on the plugin's `virtual_pump.port`
 
 from __future__ import annotations
 
+import socket
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from pyserial_programmer import PyserialProgrammer
 
 import firmware_protocol  # noqa: F401  (registers pumpsim:// with pyserial)
 from firmware_protocol.harness.simulated import SimulatedPump
+from firmware_protocol.line.transport import PacedPort, close_port, open_port
 from firmware_protocol.session.security import DeviceKey
 from firmware_protocol.wire import messages as m
 
@@ -62,3 +65,28 @@ def test_a_bad_pumpsim_url_is_a_serial_exception() -> None:
         serial.serial_for_url("pumpsim://?simulator=yes")
     with pytest.raises(serial.SerialException, match="seed must be a whole number"):
         serial.serial_for_url("pumpsim://?seed=x")
+
+
+def _read_until_reset(port: Any) -> None:
+    while True:
+        port.read(1)
+
+
+@pytest.mark.parametrize("paced", [False, True])
+def test_a_socket_port_whose_pump_has_gone_is_closed_for_good(paced: bool) -> None:
+    """A pump that resets the connection (refused, restarted): pyserial's own close of a
+    `socket://` port would keep its descriptor open (its shutdown fails first); the programmer's
+    close lets it go, directly or through a wrapper."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = open_port(f"socket://127.0.0.1:{server.getsockname()[1]}", timeout=0.01)
+        accepted, _ = server.accept()
+        accepted.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        accepted.close()  # a reset, not a goodbye
+        sock = getattr(port, "_socket")  # noqa: B009
+        with pytest.raises(serial.SerialException):
+            _read_until_reset(port)
+        close_port(PacedPort(port, 115200) if paced else port)
+        assert sock.fileno() == -1
+        assert not getattr(port, "is_open")  # noqa: B009

@@ -14,6 +14,7 @@ from pathlib import Path
 import serial
 
 from firmware_protocol.client.pump_client import PumpClient
+from firmware_protocol.line.transport import close_port
 from firmware_protocol.session.security import DeviceKey
 from firmware_protocol.wire import codec
 from firmware_protocol.wire import messages as m
@@ -45,7 +46,7 @@ def test_a_second_programmer_is_refused_and_a_silent_one_dropped(tmp_path: Path)
         url = f"socket://127.0.0.1:{port}"
         key = DeviceKey.load(tmp_path / "k" / "clinician.key")
         line = serial.serial_for_url(url, timeout=0.01)
-        cleanup.callback(line.close)
+        cleanup.callback(close_port, line)
         client = PumpClient(line, key)
         client.connect()  # the next one is served, by the same pump
         assert client.interrogate().pump_id == key.pump_id

@@ -20,6 +20,7 @@ from served_terminal import ServedTerminal
 
 from firmware_protocol.client.errors import ClientError
 from firmware_protocol.client.pump_client import PumpClient
+from firmware_protocol.line.transport import close_port
 from firmware_protocol.session.security import DeviceKey
 from firmware_protocol.wire.messages import Status
 
@@ -65,7 +66,7 @@ def _status_once_free(address: str, key: Path, timeout_s: float = 15.0) -> Statu
                 raise
             time.sleep(0.1)
         finally:
-            line.close()
+            close_port(line)  # a refused line's socket too
 
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
