@@ -157,13 +157,6 @@ def record(cls: type) -> st.SearchStrategy[Any]:
 
 
 @pytest.mark.parametrize("cls", list(m.MESSAGES.values()), ids=lambda c: c.__name__)
-@given(data=st.data())
-def test_every_message_round_trips(cls: type, data: st.DataObject) -> None:
-    message = data.draw(record(cls))
-    assert codec.decode(cls, codec.encode(message)) == message
-
-
-@pytest.mark.parametrize("cls", list(m.MESSAGES.values()), ids=lambda c: c.__name__)
 @given(payload=st.binary(max_size=300))
 def test_arbitrary_payloads_decode_or_raise_decode_error(cls: type, payload: bytes) -> None:
     with contextlib.suppress(codec.DecodeError):
@@ -184,8 +177,10 @@ def test_bytes_after_the_known_fields_are_a_newer_peers_and_ignored() -> None:
 @pytest.mark.parametrize("cls", list(m.MESSAGES.values()), ids=lambda c: c.__name__)
 @given(data=st.data())
 def test_every_message_round_trips_at_every_version(cls: type, data: st.DataObject) -> None:
-    """At version v the fields appended later are left out, and read back as their defaults."""
+    """At version v the fields appended later are left out, and read back as their defaults;
+    at the current version (what `encode` writes unless told) the message comes back whole."""
     message = data.draw(record(cls))
+    assert codec.decode(cls, codec.encode(message)) == message
     for version in range(codec.OLDEST_VERSION, codec.CURRENT_VERSION + 1):
         expected = dataclasses.replace(
             message,
