@@ -73,10 +73,6 @@ def _start(keys: Path) -> tuple[subprocess.Popen[str], str]:
     raise AssertionError(f"server did not start: {proc.wait()}")
 
 
-def _close(client: PumpClient) -> None:
-    close_port(client.port)  # the socket itself, at once (pyserial's would sleep and may leak)
-
-
 def _client(url: str, key: DeviceKey) -> PumpClient:
     port = serial.serial_for_url(url, timeout=0.01)
     client = PumpClient(port, key, reply_timeout_s=1.5, handshake_timeout_s=3.0)
@@ -117,7 +113,7 @@ def test_acknowledged_commands_survive_kill_9(tmp_path: Path) -> None:
                     break
             assert proc.wait() == -signal.SIGKILL  # killed mid-stream, not ended
             _stop(proc)
-            _close(client)
+            close_port(client.port)
             proc, url = _start(keys_dir)
             client = _client(url, key)
             for txn, reply in acknowledged.items():
@@ -135,7 +131,7 @@ def test_acknowledged_commands_survive_kill_9(tmp_path: Path) -> None:
         granted_in_log = [r for r in log.records if r.kind == "patient_bolus_granted"]
         assert len(granted_in_log) == len(granted_replies)
         client.close()
-        _close(client)
+        close_port(client.port)
     finally:
         _stop(proc)
 
@@ -151,7 +147,7 @@ def test_a_new_state_file_is_a_new_pump_and_a_killed_one_comes_back(tmp_path: Pa
         client.refill_withdraw()
         client.refill_fill(10.0, Mix.of(morphine=1000.0), PROGRAM)
         client.close()
-        _close(client)
+        close_port(client.port)
     finally:
         _stop(proc)
     proc, url = _start(tmp_path / "k")
@@ -159,6 +155,6 @@ def test_a_new_state_file_is_a_new_pump_and_a_killed_one_comes_back(tmp_path: Pa
         client = _client(url, DeviceKey.load(key_file))
         assert client.read_status().reservoir_ml == pytest.approx(10.0)
         client.close()
-        _close(client)
+        close_port(client.port)
     finally:
         _stop(proc)
