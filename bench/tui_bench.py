@@ -14,6 +14,8 @@ own waits (about 80 ms a keypress even for an empty app) would swamp the figure.
 Keys come 20-60 ms apart (seeded, the same gaps for both apps), as a person's do: Textual paints on
 a 60 Hz timer, and keys at a fixed pace lock onto one phase of it, which made one app's figure wait
 out a whole frame on every other key and the other's never (a 2x difference from the pacing alone).
+first_show_ms: the same for each tab's first showing, when its pane is built (the dashboard is
+built with the app; each other pane when its tab is first shown): the largest and the median.
 The same run measures a bare Textual app with the same tabs, header and footer and trivial content
 (`baseline_*`), so the `*_over_baseline` ratios hold on any machine.
 The last line printed is one JSON object. Run: python bench/tui_bench.py
@@ -48,8 +50,12 @@ from programmer_tui.panes.registry import TABS
 PRESSES = 200
 
 
-async def _key_to_paint(app: Any, pilot: Any, show_tab: Any) -> list[float]:
-    """Median-worthy samples: posting F3/F2 until the screen is written after the switch."""
+async def _key_to_paint(
+    app: Any, pilot: Any, show_tab: Any, keys: list[str] | None = None
+) -> list[float]:
+    """Median-worthy samples: posting F3/F2 (or `keys`) until the screen is written after the
+    switch."""
+    keys = keys or ["f3" if i % 2 == 0 else "f2" for i in range(PRESSES)]
     painted: list[float] = []
     acted: list[float] = []
     display = app._display
@@ -68,8 +74,7 @@ async def _key_to_paint(app: Any, pilot: Any, show_tab: Any) -> list[float]:
     app.action_show_tab = timed_show_tab
     pauses = random.Random(PRESSES)  # the same gaps for both apps
     timings = []
-    for i in range(PRESSES):
-        key = "f3" if i % 2 == 0 else "f2"
+    for key in keys:
         t0 = time.perf_counter()
         app.post_message(events.Key(key, None))
         while not (acted and acted[-1] > t0 and painted and painted[-1] > acted[-1]):
@@ -99,8 +104,15 @@ async def measure(presses: bool = True) -> dict[str, float]:
         startup_s = time.perf_counter() - started
         if not presses:
             return {"startup_s": startup_s}
+        first_keys = [f"f{n + 1}" for n in range(2, len(TABS) + 1)]  # F3-F10: all but the first
+        first = await _key_to_paint(app, pilot, app.action_show_tab, first_keys)
         timings = await _key_to_paint(app, pilot, app.action_show_tab)
-    return {**_summary("", startup_s, timings), "presses": PRESSES}
+    return {
+        **_summary("", startup_s, timings),
+        "first_show_max_ms": round(max(first) * 1000, 1),
+        "first_show_median_ms": round(statistics.median(first) * 1000, 1),
+        "presses": PRESSES,
+    }
 
 
 class BareApp(App[None]):

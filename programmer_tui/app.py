@@ -108,8 +108,7 @@ class ProgrammerApp(OneKeyAtATimeApp):
         self._banner_shown: tuple[str, bool, bool] | None = None
         self.rules = PumpRules()  # replaced by the connected pump's own on connecting
         self.view = PumpView()
-        self.all_panes_built = asyncio.Event()  # the tabs past the first screen have their panes
-        self._building = False
+        self._mounting: dict[str, asyncio.Future[Widget]] = {}  # panes being built (`_pane_for`)
         self._patient_tabs = False  # the tab bar starts as a clinic's
         self._heap = Heap()
 
@@ -135,10 +134,6 @@ class ProgrammerApp(OneKeyAtATimeApp):
             for pane in tab.children
             if isinstance(pane, Pane)
         }
-        # Once the first status is on screen, or a second after start with a pump given (keys
-        # wait for it); behind the connect screen, connecting brings the status and the build.
-        if self.backend is not None:
-            self.set_timer(1.0, self._build_the_other_panes)
         self.tabs.hide_tab("simulator")
         self.tabs.hide_tab("patient")
         if self.backend is not None:
@@ -147,27 +142,24 @@ class ProgrammerApp(OneKeyAtATimeApp):
             self.push_screen(ConnectScreen(self.connect_defaults), self._on_connect_request)
         self.set_interval(self.poll_s, self.poll_status)
 
-    async def _build_the_other_panes(self) -> None:
-        """The tabs not on the first screen get their panes once that screen is up, all in one
-        go: start-up pays for what it shows (230-odd widgets in ten forms cost four times a
-        bare app's start), and a tab is ready long before a person can reach it."""
-        if self._building or not self.tabs.is_attached:
-            return  # already under way, or the app is closing: its tabs are gone
-        self._building = True
-        built: list[tuple[TabPane, Widget]] = []
-        for tab, _ in ALL_TABS:
-            if tab not in self.panes:
-                pane = build_pane(tab, self.export_dir)
-                assert isinstance(pane, Pane)
-                self.panes[tab] = pane
+    async def _pane_for(self, tab: str) -> Pane:
+        """The pane of `tab`, built the first time its tab is shown: start-up pays only for what
+        it shows (230-odd widgets in ten forms cost four times a bare app's start, and most of a
+        short session's or a test's), and the largest form mounts in a few tens of milliseconds
+        (`bench/tui_bench.py`). Keys wait their turn meanwhile (`keys`)."""
+        if tab not in self.panes:
+            mounting = self._mounting.get(tab)
+            if mounting is None:  # one build, however many ask for it while it mounts
                 # From the tabs themselves: the screen on top may be another (connect, help).
-                built.append((self.tabs.query_one(f"#{tab}", TabPane), pane))
-        with self.batch_update():
-            mounting = [tab_pane.mount(pane) for tab_pane, pane in built]
-        await asyncio.gather(*mounting)
-        self.all_panes_built.set()
-        self._show_active()
-        self.call_after_refresh(self._heap.settle)
+                host = self.tabs.query_one(f"#{tab}", TabPane)
+                built = build_pane(tab, self.export_dir)
+                mounting = self._mounting[tab] = asyncio.ensure_future(_mounted(host, built))
+            pane = await mounting
+            assert isinstance(pane, Pane)
+            if tab not in self.panes:
+                self.panes[tab] = pane
+                self.call_after_refresh(self._heap.settle)
+        return self.panes[tab]
 
     # ------------------------------------------------------------- connection
 
@@ -346,8 +338,8 @@ class ProgrammerApp(OneKeyAtATimeApp):
         first = self.status is None
         self.status = status
         self._show_state()
-        if first:
-            self.call_after_refresh(self._build_the_other_panes)
+        if first:  # the first screen is up: what lives as long as the app is built
+            self.call_after_refresh(self._heap.settle)
 
     def _link_lost(self) -> None:
         if self.link_ok:
@@ -451,13 +443,12 @@ class ProgrammerApp(OneKeyAtATimeApp):
             self.pump_call(self.backend.sync.acknowledge_alarms, ())
 
     async def action_show_tab(self, tab: str) -> None:
-        if tab not in FIRST_SHOWN:
-            await self.all_panes_built.wait()  # (keys wait their turn meanwhile: see keys.py)
         tabs = self.tabs
         if tab == "simulator" and self.role != m.Role.SIMULATOR:
             return  # only a simulator-role session on a pump that offers it has this tab
         if (self.role == m.Role.PATIENT) != (tab == "patient"):
             return  # a patient has one view; a clinic has no patient tab
+        await self._pane_for(tab)  # before the tab shows, so the keys after it find its fields
         # Let go of a field in the pane we leave, or focus would pull its tab back. Focus moves
         # straight to the tab bar (once, or not at all when it is there): each move restyles.
         self.set_focus(tabs.query_one(Tabs))
@@ -482,8 +473,14 @@ class ProgrammerApp(OneKeyAtATimeApp):
             self.embedded.close()
 
     @on(TabbedContent.TabActivated)
-    def _tab_changed(self) -> None:
+    async def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        await self._pane_for(str(event.pane.id))  # a tab clicked, or the patient's view set
         self._show_active()
+
+
+async def _mounted(host: TabPane, pane: Widget) -> Widget:
+    await host.mount(pane)
+    return pane
 
 
 def _bind(app: ProgrammerApp, tab: str) -> Callable[[], None]:

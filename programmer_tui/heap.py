@@ -1,6 +1,6 @@
 """The collector and the programmer's long-lived heap.
 
-Why: once the screens are built, the widget tree, the drug library and the imported modules live
+Why: once a screen is built, the widget tree, the drug library and the imported modules live
 as long as the app. Every full collection would walk them all while a key waits to be painted
 (50-60 ms pauses, every few tab switches), so they are frozen out of the collector's sight. A
 process that froze its heap already (a host embedding the programmer, the test runner) keeps its
@@ -19,8 +19,9 @@ class Heap:
         self.froze = False
 
     def settle(self) -> None:
-        """Collect, then freeze what is left; unless the process has frozen its heap itself."""
-        if gc.get_freeze_count():
+        """Collect, then freeze what is left (again after each tab's first build: the frozen part
+        is not walked); unless the process has frozen its heap itself."""
+        if gc.get_freeze_count() and not self.froze:
             return
         gc.collect()
         gc.freeze()

@@ -1,8 +1,8 @@
 """Which pane each tab shows, and building one: a pane's module is imported when it is built.
 
-Why a table of module names rather than imports: the first screen (the dashboard, or a patient's
-own view) is built with the app and the other panes just after it is up, so start-up imports and
-mounts only what it shows (`ProgrammerApp._build_the_other_panes`).
+Why a table of module names rather than imports: the first screen (the dashboard) is built with
+the app and each other pane the first time its tab is shown, so start-up imports and mounts only
+what it shows (`ProgrammerApp._pane_for`).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ TABS: tuple[tuple[str, str], ...] = (
 CLINIC_TABS = tuple(tab for tab, _ in TABS)
 ALL_TABS = (*TABS, ("patient", "My pump"))  # a patient key's one view, instead of the clinic's
 
-# Each tab's pane: its module and class, imported when the pane is first built. The first screen
-# (the dashboard, or a patient's own view) is built with the app; the others just after.
+# Each tab's pane: its module and class, imported when the pane is first built: the dashboard's
+# with the app, the others' when their tab is first shown (a patient key's view on connecting).
 PANES: dict[str, tuple[str, str]] = {
     "dashboard": ("dashboard", "DashboardPane"),
     "program": ("program", "ProgramPane"),
@@ -43,7 +43,7 @@ PANES: dict[str, tuple[str, str]] = {
     "clock": ("clock", "ClockPane"),
     "patient": ("patient", "PatientPane"),
 }
-FIRST_SHOWN = frozenset({"dashboard"})  # a patient's view comes with the others, a moment later
+FIRST_SHOWN = frozenset({"dashboard"})
 
 
 def build_pane(tab: str, export_dir: Path) -> Widget:

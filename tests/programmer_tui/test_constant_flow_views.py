@@ -71,7 +71,7 @@ async def test_a_constant_flow_pump_is_filled_and_shown_without_a_program(tmp_pa
 async def test_the_simulator_tab_sets_the_world_at_the_pump(tmp_path: Path) -> None:
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, app, lambda: app.status is not None and app.all_panes_built.is_set())
+        await until(pilot, app, lambda: app.status is not None)
         pump = app.embedded.firmware.pump  # type: ignore[union-attr]
         await pilot.press("8")  # Simulator
         await until(pilot, app, lambda: app.tabs.active == "simulator")

@@ -10,6 +10,7 @@ from firmware_protocol.harness.simulated import simulated_pump
 from firmware_protocol.wire.messages import Role
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
+from programmer_tui.panes.registry import TABS
 from programmer_tui.screens.debrief import DebriefScreen
 from pumpsim.patient.profile import typical
 from pumpsim.units import SECONDS_PER_DAY
@@ -78,8 +79,14 @@ async def test_a_clinician_sees_nothing_of_the_patient(tmp_path: Path) -> None:
     assert app.embedded is not None
     app.embedded.firmware.pump.attach_patient(typical({"morphine": 300.0}))
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, app, lambda: app.status is not None and app.all_panes_built.is_set())
-        await settle(pilot, app)
-        shown = " ".join(str(w.render()) for w in app.query("Static"))
+        await until(pilot, app, lambda: app.status is not None)
+        shown = ""
+        for key, (tab, _) in zip("123456789", TABS, strict=True):  # every tab a clinic key has
+            await pilot.press(key)
+            if tab != "simulator":  # (not a clinician's: the key does nothing)
+                await until(pilot, app, lambda tab=tab: app.tabs.active == tab)
+            await settle(pilot, app)
+            shown += " ".join(str(w.render()) for w in app.query("Static"))
+        assert len(app.panes) == len(TABS) - 1
         assert "Virtual patient" not in shown
         assert "exposure" not in shown.lower()

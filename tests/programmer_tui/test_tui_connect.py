@@ -88,6 +88,9 @@ async def test_failed_authentication_then_success(
         assert app.status is not None
         assert app.status.pump_id == simulated_pump.firmware.keys.pump_id
         assert not isinstance(app.screen, ConnectScreen)
-        # Every tab's pane is built once connected (the first status brings it).
-        await until(pilot, app, app.all_panes_built.is_set, timeout=20)
+        # A tab's pane is built the first time it is shown, here behind a connect screen.
+        assert "program" not in app.panes
+        await pilot.press("2")
+        await until(pilot, app, lambda: app.tabs.active == "program" and "program" in app.panes)
+        assert app.panes["program"].is_mounted
     assert serial  # the programmer reached the pump over a real pty

@@ -83,9 +83,9 @@ async def until(
 
 
 async def ready(pilot: Pilot[None], app: ProgrammerApp) -> None:
-    """Connected, demo pump implanted, its priming bolus over (the clock is paused), and every
-    tab's pane built (a moment after the first screen, before a person could reach one)."""
-    await until(pilot, app, lambda: app.status is not None and app.all_panes_built.is_set())
+    """Connected, demo pump implanted, its priming bolus over (the clock is paused). A tab's pane
+    is built when the tab is first shown (the keys after it wait for it)."""
+    await until(pilot, app, lambda: app.status is not None)
     backend = app.backend
     assert backend is not None
     if app.role == "simulator":
