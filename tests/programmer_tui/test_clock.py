@@ -9,18 +9,21 @@ from zoneinfo import ZoneInfo
 
 from textual.widgets import DataTable, Input
 
+from firmware_protocol.client.pump_client import PumpClient
 from programmer_tui.panes.clock import local_time
 from programmer_tui.screens.review import ReviewScreen
+from pumpsim import FlexibleSchedule, SchedulePeriod, Step, TherapyProgram
+from pumpsim.units import days
 
-from tui_helpers import (
-    add_steps,
-    click_button,
-    demo_app,
-    program_in_mode,
-    text_of,
-    until,
-    write_schedule,
-)
+from tui_helpers import click_button, demo_app, ready, text_of, until
+
+
+def _write_weekly(client: PumpClient) -> None:
+    """Monday to Thursday 0.3 mL/day, Thursday to Sunday 0.2 (written through the client: the
+    Program tab's way to a weekly schedule is `test_tui`'s week-view test)."""
+    steps = (Step(0.0, days(3), 0.3), Step(days(3), days(4), 0.2))
+    review = client.stage_program(TherapyProgram(FlexibleSchedule(steps, SchedulePeriod.WEEKLY)))
+    client.confirm_program(review.stage_id)
 
 
 async def test_a_weekly_programs_steps_follow_a_clock_change_of_three_and_a_half_days(
@@ -28,15 +31,14 @@ async def test_a_weekly_programs_steps_follow_a_clock_change_of_three_and_a_half
 ) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 45)) as pilot:
-        pump = await program_in_mode(pilot, app, "weekly")
-        await until(pilot, app, lambda: "Week:" in text_of(app, "#week-view"))
-        await add_steps(
-            pilot, app, [("Mon 00:00", "Thu 00:00", "3"), ("Thu 00:00", "Sun 24:00", "2")]
-        )
-        basal = await write_schedule(pilot, app, pump)
-        monday_rate, thursday_rate = (s.rate_ml_per_day for s in basal.steps)
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        backend = app.backend
+        assert backend is not None
+        await backend.call(_write_weekly, backend.sync)
+        monday_rate, thursday_rate = 0.3, 0.2
         assert pump.status().commanded_rate_ml_per_day == monday_rate  # Monday, early
-        await pilot.press("1")
+        app.action_interrogate()
         await until(pilot, app, lambda: "(Mon 00:00-Thu 00:00)" in text_of(app, "#therapy"))
 
         # The clinic's clock moves on to Thursday noon: 3 days 12 h ahead, not whole weeks.

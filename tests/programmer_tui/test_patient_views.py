@@ -85,7 +85,6 @@ async def test_a_clinician_sees_nothing_of_the_patient(tmp_path: Path) -> None:
             await pilot.press(key)
             if tab != "simulator":  # (not a clinician's: the key does nothing)
                 await until(pilot, app, lambda tab=tab: app.tabs.active == tab)
-            await settle(pilot, app)
             shown += " ".join(str(w.render()) for w in app.query("Static"))
         assert len(app.panes) == len(TABS) - 1
         assert "Virtual patient" not in shown

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input, Label, Select, Static
 
+from firmware_protocol.client.pump_client import PumpClient
 from programmer_tui.screens.review import ReviewScreen
-from pumpsim import Continuous, LogKind
+from pumpsim import Continuous, LogKind, Mix
 
 from tui_helpers import click_button, demo_app, ready, settle, text_of, until
 
@@ -51,7 +52,7 @@ async def test_refill_wizard_with_new_concentration_and_bridge(tmp_path: Path) -
         assert bolus.kind == "bridge"
 
 
-async def test_a_three_drug_mixture_is_filled_and_programmed_by_one_drugs_dose(
+async def test_a_three_drug_mixture_is_filled_with_each_drugs_concentration_in_its_unit(
     tmp_path: Path,
 ) -> None:
     app = demo_app(tmp_path)
@@ -84,6 +85,26 @@ async def test_a_three_drug_mixture_is_filled_and_programmed_by_one_drugs_dose(
         mix = pump.status().mix
         assert [d.drug for d in mix.components] == ["morphine", "bupivacaine", "clonidine"]
         assert mix.concentration_mcg_per_ml("clonidine") == 500.0
+        written = list(pump.log.of_kind(LogKind.RESERVOIR_FILLED))[-1]  # every drug is logged
+        assert "clonidine" in str(written.details["mix"])
+
+
+def _fill_three_drugs(client: PumpClient) -> None:
+    """The mixture the wizard fills above, filled through the client (the program kept)."""
+    client.refill_withdraw()
+    client.refill_fill(18.0, Mix.of(morphine=10_000.0, bupivacaine=15_000.0, clonidine=500.0))
+
+
+async def test_a_three_drug_mixture_is_programmed_by_one_drugs_dose(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
+        backend = app.backend
+        assert backend is not None
+        await backend.call(_fill_three_drugs, backend.sync)
+        app.action_interrogate()
+        await until(pilot, app, lambda: app.status is not None and len(app.status.mix) == 3)
         # The Program tab: the dose a day of the drug picked, and what follows for the others.
         await pilot.press("2")
         await until(pilot, app, lambda: app.tabs.active == "program")
@@ -101,5 +122,3 @@ async def test_a_three_drug_mixture_is_filled_and_programmed_by_one_drugs_dose(
         await until(pilot, app, lambda: isinstance(app.screen, ReviewScreen))
         await pilot.press("ctrl+y")
         await until(pilot, app, lambda: pump.program.basal == Continuous(0.2))
-        written = list(pump.log.of_kind(LogKind.RESERVOIR_FILLED))[-1]  # every drug is logged
-        assert "clonidine" in str(written.details["mix"])
