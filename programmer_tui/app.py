@@ -145,8 +145,9 @@ class ProgrammerApp(OneKeyAtATimeApp):
     async def _pane_for(self, tab: str) -> Pane:
         """The pane of `tab`, built the first time its tab is shown: start-up pays only for what
         it shows (230-odd widgets in ten forms cost four times a bare app's start, and most of a
-        short session's or a test's), and the largest form mounts in a few tens of milliseconds
-        (`bench/tui_bench.py`). Keys wait their turn meanwhile (`keys`)."""
+        short session's or a test's), and a tab's first showing, its module imported and its form
+        mounted, paints within about a tenth of a second (`bench/tui_bench.py`: first_show_*).
+        Keys wait their turn meanwhile (`keys`)."""
         if tab not in self.panes:
             mounting = self._mounting.get(tab)
             if mounting is None:  # one build, however many ask for it while it mounts

@@ -1,7 +1,7 @@
 """Panes on their own: what they show comes in through `show`, what they do goes out as a
 `PumpCall` message. A bare Textual app hosts one pane and answers its calls from a real simulated
 pump, as the programmer's app does; and in the programmer, a status poll repaints only the pane on
-screen."""
+screen, and a pane is built the first time its tab is shown, by key or by mouse."""
 
 from __future__ import annotations
 
@@ -159,6 +159,27 @@ async def test_a_status_poll_repaints_only_the_pane_on_screen(tmp_path: Path) ->
         assert text(app, "#clock-now") == clock_before  # hidden: not repainted
         await pilot.press("f10")
         await until(pilot, app, lambda: text(app, "#clock-now") != clock_before)
+
+
+async def test_a_pane_is_built_when_its_tab_is_first_shown_by_key_or_by_mouse(
+    tmp_path: Path,
+) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        assert set(app.panes) == {"dashboard"}  # start-up built only the first screen
+        await pilot.click("#--content-tab-refill")  # the tab's label, clicked
+        await until(pilot, app, lambda: app.tabs.active == "refill" and "refill" in app.panes)
+        assert app.panes["refill"].view is app.view  # shown the pump as it is now
+        assert app.query_one("#withdraw", Button).region.height > 0  # on screen
+        await pilot.press("f3")
+        await until(pilot, app, lambda: app.tabs.active == "program")
+        assert set(app.panes) == {"dashboard", "refill", "program"}
+        program = app.panes["program"]
+        await pilot.press("f5", "f3")  # back and forth: the same panes, not built again
+        await until(pilot, app, lambda: app.tabs.active == "program")
+        assert app.panes["program"] is program
+        assert len(app.query(ProgramPane)) == 1
 
 
 def text(node: App[None] | Widget, selector: str) -> str:
