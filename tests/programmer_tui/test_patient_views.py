@@ -4,6 +4,7 @@ the clinician's nor the patient's views show any of it (the pump cannot know its
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from firmware_protocol.harness.simulated import simulated_pump
@@ -74,6 +75,10 @@ async def test_the_debrief_tells_the_patients_story_beside_the_devices() -> None
         assert player.samples[0]["baclofen"]  # exposure seen while the trainee worked
 
 
+def _shows(app: ProgrammerApp, tab: str) -> bool:
+    return app.tabs.active == tab
+
+
 async def test_a_clinician_sees_nothing_of_the_patient(tmp_path: Path) -> None:
     app = demo_app(tmp_path, role=Role.CLINICIAN)
     assert app.embedded is not None
@@ -84,7 +89,7 @@ async def test_a_clinician_sees_nothing_of_the_patient(tmp_path: Path) -> None:
         for key, (tab, _) in zip("123456789", TABS, strict=True):  # every tab a clinic key has
             await pilot.press(key)
             if tab != "simulator":  # (not a clinician's: the key does nothing)
-                await until(pilot, app, lambda tab=tab: app.tabs.active == tab)
+                await until(pilot, app, functools.partial(_shows, app, tab))
             shown += " ".join(str(w.render()) for w in app.query("Static"))
         assert len(app.panes) == len(TABS) - 1
         assert "Virtual patient" not in shown

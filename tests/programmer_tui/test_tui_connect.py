@@ -6,6 +6,7 @@ from pathlib import Path
 
 import serial
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from firmware_protocol.harness.pty_pump import SimulatedPump
@@ -92,5 +93,7 @@ async def test_failed_authentication_then_success(
         assert "program" not in app.panes
         await pilot.press("2")
         await until(pilot, app, lambda: app.tabs.active == "program" and "program" in app.panes)
-        assert app.panes["program"].is_mounted
+        pane = app.panes["program"]
+        assert isinstance(pane, Widget)
+        assert pane.is_mounted
     assert serial  # the programmer reached the pump over a real pty
