@@ -15,7 +15,7 @@ from programmer_tui.screens.review import ReviewScreen
 from pumpsim import FlexibleSchedule, SchedulePeriod, Step, TherapyProgram
 from pumpsim.units import days
 
-from tui_helpers import click_button, demo_app, ready, text_of, until
+from tui_helpers import click_button, demo_app, set_up_by_client, text_of, until
 
 
 def _write_weekly(client: PumpClient) -> None:
@@ -31,14 +31,9 @@ async def test_a_weekly_programs_steps_follow_a_clock_change_of_three_and_a_half
 ) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 45)) as pilot:
-        await ready(pilot, app)
-        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
-        backend = app.backend
-        assert backend is not None
-        await backend.call(_write_weekly, backend.sync)
+        pump = await set_up_by_client(pilot, app, _write_weekly)
         monday_rate, thursday_rate = 0.3, 0.2
         assert pump.status().commanded_rate_ml_per_day == monday_rate  # Monday, early
-        app.action_interrogate()
         await until(pilot, app, lambda: "(Mon 00:00-Thu 00:00)" in text_of(app, "#therapy"))
 
         # The clinic's clock moves on to Thursday noon: 3 days 12 h ahead, not whole weeks.

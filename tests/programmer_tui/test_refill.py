@@ -13,7 +13,7 @@ from firmware_protocol.client.pump_client import PumpClient
 from programmer_tui.screens.review import ReviewScreen
 from pumpsim import Continuous, LogKind, Mix
 
-from tui_helpers import click_button, demo_app, ready, settle, text_of, until
+from tui_helpers import click_button, demo_app, ready, set_up_by_client, settle, text_of, until
 
 
 async def test_refill_wizard_with_new_concentration_and_bridge(tmp_path: Path) -> None:
@@ -98,12 +98,7 @@ def _fill_three_drugs(client: PumpClient) -> None:
 async def test_a_three_drug_mixture_is_programmed_by_one_drugs_dose(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, app)
-        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
-        backend = app.backend
-        assert backend is not None
-        await backend.call(_fill_three_drugs, backend.sync)
-        app.action_interrogate()
+        pump = await set_up_by_client(pilot, app, _fill_three_drugs)
         await until(pilot, app, lambda: app.status is not None and len(app.status.mix) == 3)
         # The Program tab: the dose a day of the drug picked, and what follows for the others.
         await pilot.press("2")

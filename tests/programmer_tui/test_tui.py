@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
+from firmware_protocol.client.pump_client import PumpClient
 from firmware_protocol.harness.simulated import simulated_pump
 from firmware_protocol.line.field_faults import lose_reply
 from firmware_protocol.line.transport import FaultyPort
@@ -39,6 +40,7 @@ from tui_helpers import (
     open_review,
     program_in_mode,
     ready,
+    set_up_by_client,
     settle,
     text_of,
     until,
@@ -337,17 +339,16 @@ async def test_a_lost_reply_is_resolved_on_reconnect_and_never_repeated(tmp_path
         assert clinician_boluses() == 1  # and only once
 
 
+def _fill_ziconotide(client: PumpClient) -> None:
+    start = TherapyProgram(Continuous(0.096))  # 2.4 mcg/day of 25 mcg/mL ziconotide
+    client.refill_withdraw()
+    client.refill_fill(20.0, Mix.of(ziconotide=25.0), start)
+
+
 async def test_a_titration_past_a_soft_limit_needs_an_explicit_override(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 45)) as pilot:
-        await ready(pilot, app)
-        pump = app.embedded.firmware.pump  # type: ignore[union-attr]
-        backend = app.backend
-        assert backend is not None
-        start = TherapyProgram(Continuous(0.096))  # 2.4 mcg/day of 25 mcg/mL ziconotide
-        await backend.call(backend.sync.refill_withdraw)
-        await backend.call(backend.sync.refill_fill, 20.0, Mix.of(ziconotide=25.0), start)
-        app.action_interrogate()
+        pump = await set_up_by_client(pilot, app, _fill_ziconotide)
         await until(pilot, app, lambda: app.status is not None and "ziconotide" in str(app.status))
         await open_review(pilot, app, "f3", {"#dose": "7.2"}, "#review")
         warnings = text_of(app.screen, "#review-warnings")

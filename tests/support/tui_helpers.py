@@ -94,6 +94,19 @@ async def ready(pilot: Pilot[None], app: ProgrammerApp) -> None:
         await until(pilot, app, lambda: app.status is not None and not app.status.bolus_kind)
 
 
+async def set_up_by_client(
+    pilot: Pilot[None], app: ProgrammerApp, set_up: Callable[[PumpClient], object]
+) -> Pump:
+    """The demo pump ready, then `set_up` done to it through the programmer's own client (what
+    another test proves through the screens), the status read again; the pump's model."""
+    await ready(pilot, app)
+    backend = app.backend
+    assert backend is not None
+    await backend.call(set_up, backend.sync)
+    app.action_interrogate()
+    return app.embedded.firmware.pump  # type: ignore[union-attr]
+
+
 async def open_review(
     pilot: Pilot[None], app: ProgrammerApp, tab_key: str, values: dict[str, str], button: str
 ) -> None:
