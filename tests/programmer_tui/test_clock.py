@@ -32,7 +32,9 @@ async def test_a_weekly_programs_steps_follow_a_clock_change_of_three_and_a_half
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 45)) as pilot:
         pump = await set_up_by_client(pilot, app, _write_weekly)
-        monday_rate, thursday_rate = 0.3, 0.2
+        basal = pump.program.basal
+        assert isinstance(basal, FlexibleSchedule)
+        monday_rate, thursday_rate = (s.rate_ml_per_day for s in basal.steps)
         assert pump.status().commanded_rate_ml_per_day == monday_rate  # Monday, early
         await until(pilot, app, lambda: "(Mon 00:00-Thu 00:00)" in text_of(app, "#therapy"))
 
