@@ -120,9 +120,17 @@ class ClassroomServer(Server):
         for seat in self.seats.values():
             try:
                 conduct.turn(seat, self.turns)
-                self.glances[seat.number] = conduct.glance(seat)
             except Exception:  # one seat's trouble must not stop the class
                 log.exception("seat %d: the class loop failed", seat.number)
+        self._look()
+
+    def _look(self) -> None:
+        """The console's glance at every seat, as its pump stands now."""
+        for seat in self.seats.values():
+            try:
+                self.glances[seat.number] = conduct.glance(seat)
+            except Exception:  # one seat's trouble must not blind the console to the others
+                log.exception("seat %d: the console's glance failed", seat.number)
 
     # ------------------------------------------------------------------ trainees
 
@@ -243,11 +251,19 @@ class ClassroomServer(Server):
             return web.json_response({"ok": False, "said": "not the console"}, status=403)
         try:
             body = await request.json()
-            said = await self._on_rig(self._act, body if isinstance(body, dict) else {})
+            said = await self._on_rig(self._act_and_look, body if isinstance(body, dict) else {})
         except (ValueError, KeyError, TypeError) as e:
             return web.json_response({"ok": False, "said": f"not done: {e}"}, status=400)
         self.said.append(said)
         return web.json_response({"ok": True, "said": said})
+
+    def _act_and_look(self, body: dict[str, Any]) -> str:
+        """An action, then a fresh glance at the seats: the console's refresh that follows its
+        answer shows what the action did (an injected alarm, a stopped clock) at once, not the
+        glance of up to a class-loop turn before."""
+        said = self._act(body)
+        self._look()
+        return said
 
     def _act(self, body: dict[str, Any]) -> str:
         """One console action (on the rig worker): the class clock, a fault, the end."""
@@ -294,8 +310,7 @@ class ClassroomServer(Server):
         self.debrief_html = class_debrief(
             self.scenario, rows, datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
         )
-        self.ended = True
-        self._conduct_once()  # the console's last glance shows every seat stopped
+        self.ended = True  # (the glance after the action shows every seat stopped)
         return "the session has ended: the class debrief is written"
 
     async def debrief(self, request: web.Request) -> web.Response:

@@ -16,6 +16,7 @@ from firmware_protocol.client.pump_client import PumpClient
 from firmware_protocol.line.transport import open_port
 from firmware_protocol.session.security import DeviceKey
 from pumpsim import CatheterOcclusion
+from pumpsim_classroom import server as server_module
 from pumpsim_classroom.access import ClassAccess
 from pumpsim_classroom.seats import Seat, open_seat
 from pumpsim_classroom.server import ClassroomServer
@@ -155,6 +156,31 @@ async def test_the_class_clock_stops_runs_and_steps_every_seat(
     await console.post(act, json={"clock": "step", "seconds": 86400})
     after = [s.rig.read_status().at_s for s in seats]
     assert [b - a for a, b in zip(before, after, strict=True)] == pytest.approx([86400, 86400])
+    await console.close()
+
+
+@pytest.fixture
+def _one_class_loop_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The class loop turns once (its first glance) and then not for an hour: whatever the
+    console sees after that, an action made it so."""
+    monkeypatch.setattr(server_module, "CONDUCT_EVERY_S", 3600.0)
+
+
+@pytest.mark.usefixtures("_one_class_loop_turn")  # (before the server, which starts the loop)
+async def test_the_console_sees_what_its_action_did_at_once(server: ClassroomServer) -> None:
+    console = await _browser(server)
+    await _glances(server)
+    act, state = f"/console/{TOKEN}/action", f"/console/{TOKEN}/state"
+    before = (await (await console.get(state)).json())["seats"]
+    assert all(s["paused"] for s in before)
+    await console.post(act, json={"clock": "speed", "acceleration": 60})
+    running = (await (await console.get(state)).json())["seats"]
+    assert [(s["paused"], s["acceleration"]) for s in running] == [(False, 60), (False, 60)]
+    await console.post(act, json={"clock": "pause"})
+    await console.post(act, json={"clock": "step", "seconds": 86400})
+    stepped = (await (await console.get(state)).json())["seats"]
+    moved = [b["at_s"] - a["at_s"] for a, b in zip(running, stepped, strict=True)]
+    assert moved == [pytest.approx(86400, abs=60)] * 2  # (a moment ran at 60x before the pause)
     await console.close()
 
 
