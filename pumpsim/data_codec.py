@@ -19,7 +19,8 @@ import dataclasses
 import enum
 import struct
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 __all__ = ["CodecError", "TypeTable", "decode", "encode"]
@@ -52,6 +53,13 @@ def _fields_of(cls: type) -> tuple[str, ...]:
     return tuple(slots)
 
 
+# How an object of a table's type is written and read (worked out once, when the table is made).
+_ENUM, _FIELDS, _STATE, _DATACLASS_STATE = range(4)
+_DC_GETSTATE = getattr(dataclasses, "_dataclass_getstate", None)
+_DC_SETSTATE = getattr(dataclasses, "_dataclass_setstate", None)
+Plan = tuple[int, int, tuple[str, ...], frozenset[str], frozenset[str]]  # place, how, fields...
+
+
 class TypeTable:
     """The types a layout may hold, by position: the table is the schema. Append new types at
     the end (a type's place is its tag); change a type's fields and the format version must
@@ -81,12 +89,32 @@ class TypeTable:
             gone = frozenset(names) - frozenset(_fields_of(cls))
             if gone:
                 self.dropped[cls] = gone
+        # Per type, by class and by place: (place, how, fields, their set, fields dropped).
+        self.plans: dict[type, Plan] = {cls: self._plan(cls) for cls in self.types}
+        self.by_place = [(cls, *self.plans[cls][1:]) for cls in self.types]
+
+    def _plan(self, cls: type) -> Plan:
+        """How `cls` is written and read. A slotted dataclass's own state (the list of its
+        fields, in order) is written and set directly, as its `__getstate__` and `__setstate__`
+        would, without looking its fields up again for every object."""
+        how, names = _FIELDS, self.fields.get(cls, ())
+        if issubclass(cls, enum.Enum):
+            how = _ENUM
+        elif cls in self.custom:
+            own = cls.__dict__
+            plain = _DC_GETSTATE is not None and own.get("__getstate__") is _DC_GETSTATE
+            plain = plain and own.get("__setstate__") is _DC_SETSTATE
+            how, names = (_DATACLASS_STATE, _fields_of(cls)) if plain else (_STATE, ())
+        gone = self.dropped.get(cls, frozenset())
+        return self.index[cls], how, names, frozenset(names), gone
 
 
 _NO_TYPES = TypeTable(())
 
 
 # ----------------------------------------------------------------------------------- writing
+
+_TAGGED_F64 = struct.Struct(">Bd")
 
 
 def _varint(out: bytearray, n: int) -> None:
@@ -101,10 +129,15 @@ def _varint(out: bytearray, n: int) -> None:
 
 
 class _Writer:
+    """Why the shape: a pump's state is a few thousand values, most of them floats and short
+    strings, written at every snapshot; the common scalars are written inline and each type of
+    the table looked up once per object, so a snapshot costs its values, not its dispatch."""
+
     def __init__(self, table: TypeTable) -> None:
         self.table = table
         self.out = bytearray()
         self.memo: dict[int, int] = {}
+        self.places = 0  # places given so far (some to values that cannot recur: no memo entry)
         self.keep: list[object] = []  # memoised objects stay alive while their ids are in use
 
     def _seen(self, value: object) -> bool:
@@ -115,31 +148,47 @@ class _Writer:
             self.out.append(REF)
             _varint(self.out, place)
             return True
-        self.memo[key] = len(self.memo)
+        self.memo[key] = self.places
+        self.places += 1
         self.keep.append(value)
         return False
 
     def value(self, v: Any) -> None:
-        out = self.out
         t = type(v)
-        if v is None:
-            out.append(NONE)
-        elif t is bool:
-            out.append(TRUE if v else FALSE)
-        elif t is float:
-            out.append(FLOAT)
-            out += _F64.pack(v)
-        elif t is int:
-            out.append(INT)
-            raw = v.to_bytes((v.bit_length() + 8) // 8, "big", signed=True)
-            _varint(out, len(raw))
-            out += raw
+        out = self.out
+        if t is float:
+            out += _TAGGED_F64.pack(FLOAT, v)
         elif t is str:
             raw = v.encode("utf-8", "surrogatepass")
             out.append(STR)
             _varint(out, len(raw))
             out += raw
-        elif isinstance(v, enum.Enum):
+        elif t is int:
+            raw = v.to_bytes((v.bit_length() + 8) // 8, "big", signed=True)
+            out.append(INT)
+            _varint(out, len(raw))
+            out += raw
+        elif v is None:
+            out.append(NONE)
+        elif t is bool:
+            out.append(TRUE if v else FALSE)
+        else:
+            self._compound(v, t)
+
+    def _compound(self, v: Any, t: type) -> None:
+        out = self.out
+        tag = _HOLDERS.get(t)
+        if tag is not None:  # (never an enumeration: those are of their own classes)
+            if self._seen(v):
+                return
+            out.append(tag)
+            if tag == DICT:
+                _varint(out, len(v))
+                self._items(chain.from_iterable(v.items()), None)
+            else:
+                self._items(v, len(v))
+            return
+        if isinstance(v, enum.Enum):
             out.append(ENUM)
             _varint(out, self._place(t))
             self.value(v.value)
@@ -149,19 +198,10 @@ class _Writer:
             out.append(BYTES)
             _varint(out, len(v))
             out += v
-        elif t in _SEQUENCES:
-            out.append(_SEQUENCES[t])
-            self._items(v)
-        elif t is dict:
-            out.append(DICT)
-            _varint(out, len(v))
-            for key, item in v.items():
-                self.value(key)
-                self.value(item)
         elif t is deque:
             out.append(DEQUE)
             self.value(v.maxlen)
-            self._items(v)
+            self._items(v, len(v))
         elif t is array.array and v.typecode == "d":
             out.append(DOUBLES)
             _varint(out, len(v))
@@ -170,12 +210,25 @@ class _Writer:
                 v.byteswap()
             out += v.tobytes()
         else:
-            self._object(v)
+            self._object(v, self.table.plans.get(t))
 
-    def _items(self, items: Any) -> None:
-        _varint(self.out, len(items))
+    def _items(self, items: Iterable[Any], count: int | None) -> None:
+        """`count` items (a count of None: none written, a dict's pairs being counted apart)."""
+        out = self.out
+        if count is not None:
+            _varint(out, count)
+        value = self.value
+        pack = _TAGGED_F64.pack
         for item in items:
-            self.value(item)
+            t = type(item)
+            if t is float:
+                out += pack(FLOAT, item)
+            elif t is str and len(item) < 0x80 and item.isascii():
+                out.append(STR)
+                out.append(len(item))
+                out += item.encode()
+            else:
+                value(item)
 
     def _place(self, cls: type) -> int:
         place = self.table.index.get(cls)
@@ -183,22 +236,31 @@ class _Writer:
             raise CodecError(f"{cls.__module__}.{cls.__qualname__} is not in the table")
         return place
 
-    def _object(self, v: Any) -> None:
-        cls = type(v)
-        self.out.append(OBJECT)
-        _varint(self.out, self._place(cls))
-        if cls in self.table.custom:
+    def _object(self, v: Any, plan: Plan | None) -> None:
+        out = self.out
+        out.append(OBJECT)
+        if plan is None:
+            raise CodecError(f"{type(v).__module__}.{type(v).__qualname__} is not in the table")
+        place, how, names, known, _ = plan
+        _varint(out, place)
+        if how == _STATE:
             self.value(v.__getstate__())
             return
-        names = self.table.fields[cls]
-        extra = getattr(v, "__dict__", {}).keys() - set(names)
-        if extra:  # a field the table does not know: a snapshot would silently drop it
-            raise CodecError(f"{cls.__qualname__} holds undeclared fields {sorted(extra)}")
+        if how == _DATACLASS_STATE:  # as `__getstate__` would: a fresh list of the fields
+            self.places += 1  # (the list's place: it is never referred to)
+            out.append(LIST)
+            self._items([getattr(v, name) for name in names], len(names))
+            return
+        own = getattr(v, "__dict__", None)
+        if own and not own.keys() <= known:  # a field the table does not know: a snapshot
+            extra = sorted(own.keys() - known)  # would silently drop it
+            raise CodecError(f"{type(v).__qualname__} holds undeclared fields {extra}")
+        value = self.value
         for name in names:
-            self.value(getattr(v, name))
+            value(getattr(v, name))
 
 
-_SEQUENCES: dict[type, int] = {tuple: TUPLE, list: LIST, set: SET, frozenset: FROZENSET}
+_HOLDERS: dict[type, int] = {tuple: TUPLE, list: LIST, dict: DICT, set: SET, frozenset: FROZENSET}
 
 
 def encode(value: object, table: TypeTable = _NO_TYPES) -> bytes:
@@ -214,45 +276,47 @@ _PENDING = object()  # a place taken by a tuple whose items are still being read
 
 
 class _Reader:
+    """Every read checks its bounds; floats, strings and one-byte lengths, the bulk of a
+    snapshot, are read inline for the same reason the writer writes them so."""
+
     def __init__(self, data: bytes, table: TypeTable) -> None:
         self.data = data
         self.pos = 0
+        self.end = len(data)
         self.table = table
         self.memo: list[object] = []
-
-    def _byte(self) -> int:
-        if self.pos >= len(self.data):
-            raise CodecError("truncated")
-        b = self.data[self.pos]
-        self.pos += 1
-        return b
 
     def _count(self) -> int:
         """A length: never more than the bytes left could hold (no allocation on a lie)."""
         n = self._place()
-        if n > len(self.data) - self.pos:
+        if n > self.end - self.pos:
             raise CodecError("a length past the end")
         return n
 
     def _place(self) -> int:
         """A place in the table or the memo (an unsigned varint)."""
+        data, pos, end = self.data, self.pos, self.end
         n = shift = 0
         while True:
-            b = self._byte()
+            if pos >= end:
+                raise CodecError("truncated")
+            b = data[pos]
+            pos += 1
             n |= (b & 0x7F) << shift
             if not b & 0x80:
                 break
             shift += 7
             if shift > 63:
                 raise CodecError("a number too long")
+        self.pos = pos
         return n
 
     def _take(self, n: int) -> bytes:
-        chunk = self.data[self.pos : self.pos + n]
-        if len(chunk) != n:
+        pos = self.pos
+        if pos + n > self.end:
             raise CodecError("truncated")
-        self.pos += n
-        return chunk
+        self.pos = pos + n
+        return self.data[pos : pos + n]
 
     def _remember(self, value: object) -> int:
         self.memo.append(value)
@@ -261,24 +325,31 @@ class _Reader:
     def value(self, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise CodecError("nested too deep")
-        tag = self._byte()
+        pos = self.pos
+        if pos >= self.end:
+            raise CodecError("truncated")
+        tag = self.data[pos]
+        self.pos = pos + 1
+        if tag == FLOAT:
+            if pos + 9 > self.end:
+                raise CodecError("truncated")
+            self.pos = pos + 9
+            number: float = _F64.unpack_from(self.data, pos + 1)[0]
+            return number
         reader = _READERS.get(tag)
         if reader is None:
             raise CodecError(f"unknown tag {tag}")
         return reader(self, depth + 1)
 
     def _items(self, depth: int) -> list[Any]:
-        return [self.value(depth) for _ in range(self._count())]
+        value = self.value
+        return [value(depth) for _ in range(self._count())]
 
     def read_int(self, _depth: int) -> int:
         n = self._count()
         if n > 64:
             raise CodecError("an integer too long")
         return int.from_bytes(self._take(n), "big", signed=True)
-
-    def read_float(self, _depth: int) -> float:
-        value: float = _F64.unpack(self._take(8))[0]
-        return value
 
     def read_str(self, _depth: int) -> str:
         try:
@@ -342,36 +413,46 @@ class _Reader:
         self._remember(value)
         return value
 
-    def _type(self) -> type:
+    def _plan(self) -> tuple[type, int, tuple[str, ...], frozenset[str], frozenset[str]]:
         place = self._place()
         if place >= len(self.table.types):
             raise CodecError(f"no type at place {place} of the table")
-        return self.table.types[place]
+        return self.table.by_place[place]
 
     def read_enum(self, depth: int) -> enum.Enum:
-        cls = self._type()
-        if not issubclass(cls, enum.Enum):
+        cls, how, *_ = self._plan()
+        if how != _ENUM:
             raise CodecError(f"{cls.__qualname__} is not an enumeration")
         raw = self.value(depth)
         try:
-            return cls(raw)
+            return cls._value2member_map_[raw]  # type: ignore[attr-defined, no-any-return]
+        except (KeyError, TypeError):
+            pass  # not a value as it stands: what the type's own look-up makes of it
+        try:
+            member: enum.Enum = cls(raw)
+            return member
         except ValueError:
             raise CodecError(f"{raw!r} is not a {cls.__qualname__}") from None
 
     def read_object(self, depth: int) -> object:
-        cls = self._type()
-        if issubclass(cls, enum.Enum):
+        cls, how, names, _, dropped = self._plan()
+        if how == _ENUM:
             raise CodecError(f"{cls.__qualname__} is an enumeration, not an object")
-        obj = object.__new__(cls)
-        self._remember(obj)
-        if cls in self.table.custom:
-            obj.__setstate__(self.value(depth))  # type: ignore[attr-defined]
+        obj: Any = object.__new__(cls)
+        self.memo.append(obj)
+        if how == _STATE:
+            obj.__setstate__(self.value(depth))
             return obj
-        dropped = self.table.dropped.get(cls, frozenset())
-        for name in self.table.fields[cls]:
-            value = self.value(depth)
+        put = object.__setattr__
+        if how == _DATACLASS_STATE:  # as its `__setstate__` would: fields from the list
+            for name, item in zip(names, self.value(depth)):  # noqa: B905 - as it does
+                put(obj, name, item)
+            return obj
+        value = self.value
+        for name in names:
+            item = value(depth)
             if name not in dropped:
-                object.__setattr__(obj, name, value)
+                put(obj, name, item)
         return obj
 
     def read_ref(self, _depth: int) -> object:
@@ -386,7 +467,6 @@ _READERS: dict[int, Callable[[_Reader, int], Any]] = {
     FALSE: lambda _r, _d: False,
     TRUE: lambda _r, _d: True,
     INT: _Reader.read_int,
-    FLOAT: _Reader.read_float,
     STR: _Reader.read_str,
     BYTES: _Reader.read_bytes,
     TUPLE: _Reader.read_tuple,
