@@ -33,7 +33,10 @@ async def test_a_constant_flow_pump_is_filled_and_shown_without_a_program(tmp_pa
         await until(pilot, app, lambda: app.tabs.active == "refill")
         assert not app.query_one("#fill-dose").display  # no program to give a dose to
         await click_button(pilot, app, "#withdraw")
-        await until(pilot, app, lambda: pump.status().refill_in_progress)
+        # What the clinician waits for: the withdrawn volume shown (the pump is done before the
+        # pane hears of it, and the pane's layout moves when it does: a click then can miss).
+        await until(pilot, app, lambda: app.query_one("#withdrawn", Input).value != "")
+        assert pump.status().refill_in_progress
         app.query_one("#fill-conc", Input).value = "2"  # morphine 2 mg/mL
         app.query_one("#fill-volume", Input).value = "18"
         await click_button(pilot, app, "#fill")
