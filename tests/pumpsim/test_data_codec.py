@@ -65,7 +65,7 @@ scalars = (
     | st.booleans()
     | st.integers()
     | st.integers(-(2**300), 2**300)
-    | st.floats(allow_nan=False)
+    | st.floats()
     | st.text()
     | st.text(min_size=120, max_size=300)
     | st.binary()
@@ -137,11 +137,11 @@ def test_shared_objects_stay_shared_and_a_slotted_dataclass_is_its_state() -> No
     [
         (Slotted, "not in the table"),  # a class is not a value
         (object(), "not in the table"),
-        (SignChange.__new__(SignChange), "SignChange"),  # fields never set
+        ([1.0, {2: (complex(0, 1),)}], "complex is not in the table"),  # however deep
     ],
 )
 def test_what_the_table_cannot_hold_is_refused(value: Any, says: str) -> None:
-    with pytest.raises((data_codec.CodecError, AttributeError), match=says):
+    with pytest.raises(data_codec.CodecError, match=says):
         data_codec.encode(value, TABLE)
 
 
