@@ -98,6 +98,7 @@ class StoredTxn:
     response: bytes
 
 
+WAL_PAGES = 128  # pages of write-ahead log between two checkpoints (see `_prepare`)
 _TEMPLATE_LOCK = threading.Lock()
 _REGISTER_FLAGS = (
     apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE | apsw.SQLITE_OPEN_MAIN_JOURNAL
@@ -160,6 +161,11 @@ class NvStore:
     def _prepare(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # The log is copied back into the database every WAL_PAGES pages, not SQLite's 1000: a
+        # power-up reads the whole log to recover it, so a short one bounds the time to boot, and
+        # a pump's life then meets checkpoints (and power cuts in the middle of them) often,
+        # where at 1000 pages three lives in a hundred of the swarm's ever did.
+        self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
         self._db.execute(SCHEMA)
 
     def _open_on_disk(self, disk: SimDisk) -> str:

@@ -11,12 +11,13 @@ overwrite (a tear garbles only the torn write's own bytes), as SQLite assumes of
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from firmware_protocol.device.store import NvStore
+from firmware_protocol.device.store import WAL_PAGES, NvStore
 from firmware_protocol.line.virtual_time import PowerCut
 from firmware_protocol.memory.sim_disk import DiskProfile, SimDisk
 
@@ -142,3 +143,47 @@ def test_a_torn_register_slot_falls_back_to_the_other_and_loses_nothing() -> Non
     store.power_cycle()
     assert store.loss is None
     assert store.transaction_ids() == [1, 2, 3, 4]
+
+
+def test_the_log_is_copied_back_often_so_it_stays_short_and_a_power_up_finds_everything() -> None:
+    """SQLite's default (1000 pages) let the log grow to a megabyte that every power-up reads
+    whole, and let a life go by without a checkpoint; the store asks for one every WAL_PAGES."""
+    disk, store = _store_with(300)
+    frame = 1024 + 24  # a page and its frame header
+    assert disk.size("pump.db-wal") <= 32 + (WAL_PAGES + 16) * frame
+    assert disk.synced_size("pump.db") > 1024  # pages reached the database itself
+    store.power_cycle()
+    assert store.loss is None
+    assert store.transaction_ids() == list(range(1, 301))
+
+
+def test_a_power_cut_anywhere_in_a_checkpoint_loses_nothing_committed() -> None:
+    """The commit that fills the log to WAL_PAGES copies it back before it returns; the power is
+    cut at each of its writes in turn (the log's frames, the database's pages, the register), on
+    a disk that drops every write not synced."""
+    disk, store = _store_with(0)
+    n = 0
+    while disk.size("pump.db") <= 1024:  # until a commit has checkpointed
+        n += 1
+        writes_before = disk.counts.writes
+        _commit(store, n)
+    writes = disk.counts.writes - writes_before  # its frames, the database's pages, the reset
+    for k in range(1, writes + 1):
+        disk, store = _store_with(n - 1)
+        left = [k]
+
+        def countdown(disk: SimDisk = disk, left: list[int] = left) -> None:
+            left[0] -= 1
+            if left[0] == 0:
+                disk.power_fail()
+                raise PowerCut
+
+        disk.on_write = countdown
+        with contextlib.suppress(PowerCut):
+            _commit(store, n)
+        assert left[0] == 0, k  # cut at its k-th write
+        disk.on_write = None
+        store.power_cycle()
+        assert store.loss is None, k
+        held = store.transaction_ids()
+        assert held in (list(range(1, n)), list(range(1, n + 1))), k
