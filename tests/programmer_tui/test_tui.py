@@ -179,6 +179,8 @@ async def test_mri_checklist_safe_mode_and_verified_recovery(tmp_path: Path) -> 
         await until(pilot, app, lambda: "MRI-SAFE MODE" in text_of(app, "#mri-state"))
         await click_button(pilot, app, "#mri-exit")
         await until(pilot, app, lambda: pump.status().mri is MriPhase.RECOVERING)
+        # What the technologist sees before the next step (the pane redraws, focus moves).
+        await until(pilot, app, lambda: "motor recovering" in text_of(app, "#mri-state"))
         await app.backend.call(app.backend.sync.sim_advance, 3 * 3600.0)  # type: ignore[union-attr]
         await click_button(pilot, app, "#mri-verify")
         await until(pilot, app, lambda: "motor_stall_recovery" in text_of(app, "#mri-events"))
