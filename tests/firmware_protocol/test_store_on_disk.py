@@ -11,7 +11,6 @@ overwrite (a tear garbles only the torn write's own bytes), as SQLite assumes of
 
 from __future__ import annotations
 
-import contextlib
 import random
 
 from hypothesis import strategies as st
@@ -34,6 +33,26 @@ def _commit(store: NvStore, n: int, size: int = 200) -> None:
         response=bytes([n % 256]) * size,
         snapshot=b"s" * 3000 if n % 9 == 0 else None,  # compaction now and then
     )
+
+
+def _commit_cut_at(disk: SimDisk, store: NvStore, n: int, write: int) -> bool:
+    """Commit `n` with the power cut at the disk's `write`-th write from now: whether it was."""
+    left = [write]
+
+    def countdown() -> None:
+        left[0] -= 1
+        if left[0] == 0:
+            disk.power_fail()
+            raise PowerCut
+
+    disk.on_write = countdown
+    try:
+        _commit(store, n)
+    except PowerCut:
+        return True
+    finally:
+        disk.on_write = None
+    return False
 
 
 class StoreOnDisk(RuleBasedStateMachine):
@@ -70,23 +89,10 @@ class StoreOnDisk(RuleBasedStateMachine):
     def cut_in_the_middle_of_a_commit(self, writes: int) -> None:
         assert self.store is not None
         assert self.disk is not None
-        left = [writes]
-
-        def countdown() -> None:
-            left[0] -= 1
-            if left[0] == 0:
-                assert self.disk is not None
-                self.disk.power_fail()
-                raise PowerCut
-
-        self.disk.on_write = countdown
-        try:
-            _commit(self.store, self.next)
-            self.committed.append(self.next)  # it finished before the countdown ran out
-        except PowerCut:
+        if _commit_cut_at(self.disk, self.store, self.next, writes):
             self.maybe.add(self.next)
-        finally:
-            self.disk.on_write = None
+        else:
+            self.committed.append(self.next)  # it finished before the countdown ran out
         self.next += 1
         self.store.power_cycle()
 
@@ -167,22 +173,10 @@ def test_a_power_cut_anywhere_in_a_checkpoint_loses_nothing_committed() -> None:
         n += 1
         writes_before = disk.counts.writes
         _commit(store, n)
-    writes = disk.counts.writes - writes_before  # its frames, the database's pages, the reset
+    writes = disk.counts.writes - writes_before  # its frames, the database's pages, the register
     for k in range(1, writes + 1):
         disk, store = _store_with(n - 1)
-        left = [k]
-
-        def countdown(disk: SimDisk = disk, left: list[int] = left) -> None:
-            left[0] -= 1
-            if left[0] == 0:
-                disk.power_fail()
-                raise PowerCut
-
-        disk.on_write = countdown
-        with contextlib.suppress(PowerCut):
-            _commit(store, n)
-        assert left[0] == 0, k  # cut at its k-th write
-        disk.on_write = None
+        assert _commit_cut_at(disk, store, n, k), k  # cut at its k-th write
         store.power_cycle()
         assert store.loss is None, k
         held = store.transaction_ids()
