@@ -439,7 +439,7 @@ class _Reader:
         if how == _ENUM:
             raise CodecError(f"{cls.__qualname__} is an enumeration, not an object")
         obj: Any = object.__new__(cls)
-        self.memo.append(obj)
+        self._remember(obj)
         if how == _STATE:
             obj.__setstate__(self.value(depth))
             return obj
