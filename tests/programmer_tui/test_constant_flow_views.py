@@ -8,14 +8,15 @@ from pathlib import Path
 
 from textual.widgets import Button, Input, Select
 
+from firmware_protocol.client.pump_client import PumpClient
 from firmware_protocol.harness.simulated import simulated_pump
 from firmware_protocol.wire.messages import Role
 from programmer_tui.app import ProgrammerApp
 from programmer_tui.backend import Backend
 from programmer_tui.screens.review import ReviewScreen
-from pumpsim import constant_flow_config
+from pumpsim import Mix, constant_flow_config
 
-from tui_helpers import click_button, text_of, until
+from tui_helpers import click_button, set_up_by_client, text_of, until
 
 
 def _app(tmp_path: Path) -> ProgrammerApp:
@@ -24,7 +25,7 @@ def _app(tmp_path: Path) -> ProgrammerApp:
     return ProgrammerApp(backend, embedded=pump, poll_s=0.25, export_dir=tmp_path)
 
 
-async def test_a_constant_flow_pump_is_filled_and_shown_without_a_program(tmp_path: Path) -> None:
+async def test_a_constant_flow_pump_is_filled_without_a_program(tmp_path: Path) -> None:
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, app, lambda: app.status is not None)
@@ -46,6 +47,18 @@ async def test_a_constant_flow_pump_is_filled_and_shown_without_a_program(tmp_pa
         assert pump.status().mix.concentration_mcg_per_ml("morphine") == 2000.0
         assert pump.program.basal.rate_ml_per_day == 1.0  # type: ignore[union-attr]
 
+
+def _fill_morphine_2(client: PumpClient) -> None:
+    client.refill_withdraw()
+    client.refill_fill(18.0, Mix.of(morphine=2000.0))  # no program: the factory rate gives it
+
+
+async def test_a_filled_constant_flow_pump_is_shown_without_a_program(tmp_path: Path) -> None:
+    """Filled as the test above fills it through the screens; each tab then says what a
+    constant-flow pump does instead of offering what it cannot."""
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await set_up_by_client(pilot, app, _fill_morphine_2)
         await pilot.press("2")  # Program
         await until(pilot, app, lambda: app.tabs.active == "program")
         await until(
