@@ -13,6 +13,7 @@ import enum
 import math
 from array import array
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import settings
@@ -33,6 +34,7 @@ from pumpsim.units import hours
 from strategies import DURATIONS, MIXES, faults, programs
 
 _ATOMS = frozenset({type(None), bool, int, str})
+_FLOAT = {float}
 
 
 def _item(value: Any) -> object:
@@ -40,7 +42,7 @@ def _item(value: Any) -> object:
     kind = type(value)
     if kind is float:
         return ("float", value.hex())  # bit for bit (and -0.0 is not 0.0)
-    if kind in _ATOMS or isinstance(value, enum.Enum):
+    if kind in _ATOMS:
         return value
     return canonical(value)
 
@@ -48,38 +50,56 @@ def _item(value: Any) -> object:
 def canonical(value: Any) -> object:
     """The whole state reachable from `value`, as nested tuples compared by value.
 
-    Dispatches on the exact type first: it runs on two whole pumps after every step."""
+    Each type's way is worked out once (`_way`): it runs on two whole pumps after every step."""
     kind = type(value)
-    if kind is float or kind in _ATOMS or isinstance(value, enum.Enum):
-        return _item(value)
-    if kind is list or kind is tuple or kind is deque:
-        return tuple(map(_item, value))
-    if kind is dict:
-        return ("dict", tuple((_item(k), _item(v)) for k, v in value.items()))
-    params = getattr(value, "__dataclass_params__", None)
+    way = _WAYS.get(kind)
+    if way is None:
+        way = _WAYS[kind] = _way(kind)
+    return way(value)
+
+
+def _sequence(value: Any) -> object:
+    if value and type(value[0]) is float and set(map(type, value)) == _FLOAT:
+        return ("floats", array("d", value).tobytes())  # bit for bit, at C's speed
+    return tuple(map(_item, value))
+
+
+def _mapping(value: Any) -> object:
+    return ("dict", tuple((_item(k), _item(v)) for k, v in value.items()))
+
+
+def _way(kind: type) -> Callable[[Any], object]:
+    """How to take a value of `kind` apart, decided by its class."""
+    if kind is float:
+        return _item
+    if kind in _ATOMS or issubclass(kind, enum.Enum):
+        return lambda value: value
+    params = getattr(kind, "__dataclass_params__", None)
     if params is not None and params.frozen:
-        return value  # an immutable value (a program, a mix, a config): equal by its fields
-    if isinstance(value, DrugLibrary):
-        return ("library", tuple(value.values()))
-    if isinstance(value, array):
-        return ("array", value.typecode, value.tobytes())  # bit for bit
-    if isinstance(value, list | tuple | deque):
-        return tuple(map(_item, value))
-    if isinstance(value, set | frozenset):
-        return ("set", tuple(sorted(repr(_item(v)) for v in value)))
-    if isinstance(value, dict):
-        return ("dict", tuple((_item(k), _item(v)) for k, v in value.items()))
-    names = _SLOTS.get(kind)
-    if names is None:
-        names = _SLOTS[kind] = tuple(n for c in kind.__mro__ for n in getattr(c, "__slots__", ()))
-    state = tuple(_item(getattr(value, n)) for n in names)
-    attributes = getattr(value, "__dict__", None)
-    if attributes:
-        state += tuple((n, _item(attributes[n])) for n in sorted(attributes))
-    return (kind.__name__, state)
+        return lambda value: value  # an immutable value (a program, a mix): equal by its fields
+    if issubclass(kind, DrugLibrary):
+        return lambda value: ("library", tuple(value.values()))
+    if issubclass(kind, array):
+        return lambda value: ("array", value.typecode, value.tobytes())  # bit for bit
+    if issubclass(kind, list | tuple | deque):
+        return _sequence
+    if issubclass(kind, set | frozenset):
+        return lambda value: ("set", tuple(sorted(repr(_item(v)) for v in value)))
+    if issubclass(kind, dict):
+        return _mapping
+    names = tuple(n for c in kind.__mro__ for n in getattr(c, "__slots__", ()))
+
+    def parts(value: Any) -> object:
+        state = tuple(_item(getattr(value, n)) for n in names)
+        attributes = getattr(value, "__dict__", None)
+        if attributes:
+            state += tuple((n, _item(attributes[n])) for n in sorted(attributes))
+        return (kind.__name__, state)
+
+    return parts
 
 
-_SLOTS: dict[type, tuple[str, ...]] = {}
+_WAYS: dict[type, Callable[[Any], object]] = {}
 
 
 class SnapshotMachine(RuleBasedStateMachine):
