@@ -59,6 +59,7 @@ async def test_a_filled_constant_flow_pump_is_shown_without_a_program(tmp_path: 
     app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await set_up_by_client(pilot, app, _fill_morphine_2)
+        await until(pilot, app, lambda: app.status is not None and "morphine" in str(app.status))
         await pilot.press("2")  # Program
         await until(pilot, app, lambda: app.tabs.active == "program")
         await until(
