@@ -92,7 +92,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return (cores or 1) + 1
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle
+@pytest.hookimpl(trylast=True)  # after any plugin that reorders the tests
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The browser tests first: they are the longest (10-20 s, mostly a browser's waits), and one
     started as the other workers finish would stretch the run by its whole length."""
