@@ -94,6 +94,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 @pytest.hookimpl(trylast=True)  # after any plugin that reorders the tests
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests first: they are the longest (10-20 s, mostly a browser's waits), and one
-    started as the other workers finish would stretch the run by its whole length."""
+    """The browser tests first: they are the longest (3-8 s in a full run, mostly waits on a
+    browser and the servers it talks to), and one started as the other workers finish would
+    stretch the run by its whole length."""
     items.sort(key=lambda item: "chromium_page" not in getattr(item, "fixturenames", ()))
