@@ -233,14 +233,14 @@ class _Writer:
     def _place(self, cls: type) -> int:
         place = self.table.index.get(cls)
         if place is None:
-            raise CodecError(f"{cls.__module__}.{cls.__qualname__} is not in the table")
+            raise _not_in_table(cls)
         return place
 
     def _object(self, v: Any, plan: Plan | None) -> None:
         out = self.out
         out.append(OBJECT)
         if plan is None:
-            raise CodecError(f"{type(v).__module__}.{type(v).__qualname__} is not in the table")
+            raise _not_in_table(type(v))
         place, how, names, known, _ = plan
         _varint(out, place)
         if how == _STATE:
@@ -258,6 +258,10 @@ class _Writer:
         value = self.value
         for name in names:
             value(getattr(v, name))
+
+
+def _not_in_table(cls: type) -> CodecError:
+    return CodecError(f"{cls.__module__}.{cls.__qualname__} is not in the table")
 
 
 _HOLDERS: dict[type, int] = {tuple: TUPLE, list: LIST, dict: DICT, set: SET, frozenset: FROZENSET}
